@@ -1,0 +1,40 @@
+// Package activities holds the side effects of the Request card use case: the
+// policy lookup, the user directory, the mapping, and PostgreSQL writes. They
+// are methods on one struct that holds their dependencies, and each of them is
+// safe to retry: Temporal delivers at least once.
+package activities
+
+import (
+	"sync"
+	"text/template"
+
+	"github.com/cardflow/cardflow/internal/policy"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// Activities is registered with the worker; its methods are the activities.
+type Activities struct {
+	Store  *store.Store
+	Policy *policy.Policy
+
+	// templates caches parsed mapping templates by source: parse once,
+	// execute many. text/template is safe for concurrent execution.
+	templates sync.Map
+}
+
+// New returns the activities over a store and a validated policy.
+func New(s *store.Store, p *policy.Policy) *Activities {
+	return &Activities{Store: s, Policy: p}
+}
+
+func (a *Activities) template(src string) (*template.Template, error) {
+	if t, ok := a.templates.Load(src); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := policy.ParseTemplate(src)
+	if err != nil {
+		return nil, err
+	}
+	actual, _ := a.templates.LoadOrStore(src, t)
+	return actual.(*template.Template), nil
+}

@@ -1,0 +1,58 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// PersistCardInput is everything the first write of a card needs. At comes from
+// the workflow so that a retry writes the same time.
+type PersistCardInput struct {
+	CardID            string      `json:"cardId"`
+	WorkflowID        string      `json:"workflowId"`
+	UserID            string      `json:"userId"`
+	CardType          string      `json:"cardType"`
+	CommonName        string      `json:"commonName"`
+	UPN               string      `json:"upn"`
+	State             cards.State `json:"state"`
+	RequestedBy       string      `json:"requestedBy"`
+	ApprovalsRequired int         `json:"approvalsRequired"`
+	At                time.Time   `json:"at"`
+}
+
+// PersistCardResult is the card as stored.
+type PersistCardResult struct {
+	State cards.State `json:"state"`
+	// Created is false when the card was already there (a retry or a second
+	// delivery), in which case nothing was written.
+	Created bool `json:"created"`
+}
+
+// PersistCard writes the card and its first audit event in one transaction.
+// Running it twice writes once.
+func (a *Activities) PersistCard(ctx context.Context, in PersistCardInput) (PersistCardResult, error) {
+	stored, created, err := a.Store.InsertCard(ctx, store.Card{
+		ID: in.CardID, UserID: in.UserID, CardType: in.CardType, CommonName: in.CommonName, UPN: in.UPN,
+		State: in.State, RequestedBy: in.RequestedBy, WorkflowID: in.WorkflowID, ApprovalsRequired: in.ApprovalsRequired,
+	}, in.At)
+	var open *store.ErrOpenRequestExists
+	switch {
+	case errors.As(err, &open):
+		return PersistCardResult{}, temporal.NewNonRetryableApplicationError(
+			"user "+in.UserID+" already has an open "+in.CardType+" card request: "+open.OpenCardID+" (approve, reject or cancel it first)",
+			cards.ErrDuplicateOpenRequest, nil, open.OpenCardID)
+	case errors.Is(err, store.ErrUserMissing):
+		return PersistCardResult{}, temporal.NewNonRetryableApplicationError("user "+in.UserID+" left the user directory", cards.ErrUserNotFound, nil)
+	case errors.Is(err, store.ErrCardIDTaken):
+		return PersistCardResult{}, temporal.NewNonRetryableApplicationError("card id "+in.CardID+" is already used by another request", cards.ErrDuplicateOpenRequest, nil, in.CardID)
+	case err != nil:
+		return PersistCardResult{}, err
+	}
+	return PersistCardResult{State: stored.State, Created: created}, nil
+}

@@ -1,0 +1,44 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// TransitionCardInput moves a card from requested to a final state.
+type TransitionCardInput struct {
+	CardID    string           `json:"cardId"`
+	To        cards.State      `json:"to"`
+	Actor     string           `json:"actor"`
+	Comment   string           `json:"comment"`
+	At        time.Time        `json:"at"`
+	Approvals []cards.Approval `json:"approvals,omitempty"`
+}
+
+// TransitionCard applies a decision: a conditional update from requested plus
+// its audit event, in one transaction. A retry after a lost answer finds the
+// card already moved and succeeds without writing again.
+func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput) (cards.State, error) {
+	if !in.To.Final() {
+		return "", temporal.NewNonRetryableApplicationError("transition target "+string(in.To)+" is not a final state", cards.ErrInvalidDecision, nil)
+	}
+	c, err := a.Store.TransitionCard(ctx, store.Transition{
+		CardID: in.CardID, To: in.To, Actor: in.Actor, Comment: in.Comment, At: in.At, Approvals: in.Approvals,
+	})
+	var final *store.ErrAlreadyFinal
+	switch {
+	case errors.As(err, &final):
+		return final.State, temporal.NewNonRetryableApplicationError("card "+in.CardID+" is already "+string(final.State), cards.ErrAlreadyDecided, nil, final.State)
+	case errors.Is(err, store.ErrNoRows):
+		return "", temporal.NewNonRetryableApplicationError("card "+in.CardID+" does not exist", cards.ErrCardNotFound, nil)
+	case err != nil:
+		return "", err
+	}
+	return c.State, nil
+}

@@ -1,0 +1,63 @@
+// Package cards holds the vocabulary of the Request card use case that the
+// workflow, its activities and the starter share: card states, the status
+// document, decisions, and the error types of business refusals.
+package cards
+
+// State is a card's state, written in lower case as the contract names it.
+type State string
+
+// The card states this use case uses. Pending is not a card state: it is what
+// the status query reports before the card is persisted.
+const (
+	StatePending   State = "pending"
+	StateRequested State = "requested"
+	StateApproved  State = "approved"
+	StateRejected  State = "rejected"
+	StateAborted   State = "aborted"
+)
+
+// Final reports whether a card in this state can never change again.
+func (s State) Final() bool {
+	return s == StateApproved || s == StateRejected || s == StateAborted
+}
+
+// Error types of business refusals. They end the workflow (or refuse an
+// update) with a non-retryable application error of this type, and the
+// starter maps each of them to exit code 3.
+const (
+	ErrUserNotFound         = "UserNotFound"
+	ErrUserNotActive        = "UserNotActive"
+	ErrUseCaseDisabled      = "UseCaseDisabled"
+	ErrUnknownCardType      = "UnknownCardType"
+	ErrDuplicateOpenRequest = "DuplicateOpenRequest"
+	ErrNotFound             = "NotFound"
+	ErrNotAllowed           = "NotAllowed"
+	ErrAlreadyDecided       = "AlreadyDecided"
+	ErrInvalidDecision      = "InvalidDecision"
+	ErrCardNotFound         = "CardNotFound"
+	ErrConcurrentTransition = "ConcurrentTransition"
+)
+
+// BusinessErrorTypes are the refusal types that mean "the rules said no" rather
+// than "something is broken".
+var BusinessErrorTypes = []string{
+	ErrUserNotFound, ErrUserNotActive, ErrUseCaseDisabled, ErrUnknownCardType,
+	ErrDuplicateOpenRequest, ErrNotFound, ErrNotAllowed, ErrAlreadyDecided,
+}
+
+// IsBusinessError reports whether errType is one of BusinessErrorTypes.
+func IsBusinessError(errType string) bool {
+	for _, t := range BusinessErrorTypes {
+		if t == errType {
+			return true
+		}
+	}
+	return false
+}
+
+// ActiveUserState is the only user state in which a card may be requested.
+const ActiveUserState = "active"
+
+// SystemActor is the actor recorded for transitions nobody asked for, such as
+// an approval that timed out.
+const SystemActor = "system"

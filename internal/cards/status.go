@@ -1,0 +1,47 @@
+package cards
+
+import "time"
+
+// Status is the status document: what the `status` query returns, what the
+// workflow returns as its result, and what the starter prints with --json.
+type Status struct {
+	ID                string     `json:"id"`
+	WorkflowID        string     `json:"workflowId"`
+	UserID            string     `json:"userId"`
+	CardType          string     `json:"cardType"`
+	CommonName        string     `json:"commonName"`
+	UPN               string     `json:"upn"`
+	State             State      `json:"state"`
+	RequestedBy       string     `json:"requestedBy"`
+	ApprovalsRequired int        `json:"approvalsRequired"`
+	Approvals         []Approval `json:"approvals"`
+	Ignored           []Ignored  `json:"ignored"`
+	// ExpiresAt is when an unanswered request is aborted; absent when no
+	// approval step applies.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Decision is the transition that made the card final, if it is.
+	Decision *Decision `json:"decision,omitempty"`
+}
+
+// Approval is one approver's consent.
+type Approval struct {
+	Actor   string    `json:"actor"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
+}
+
+// Ignored records a signal that changed nothing, and why, so that an approver
+// who signalled twice or too late can find out from the status.
+type Ignored struct {
+	Signal string `json:"signal"`
+	Actor  string `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+// Decision is the final transition of a card.
+type Decision struct {
+	To      State     `json:"to"`
+	Actor   string    `json:"actor"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
+}

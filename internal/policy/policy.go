@@ -1,0 +1,232 @@
+// Package policy loads the administrator's policy file: the "script" of the
+// original Request card use case. It is validated once, at load time, so that a
+// typo stops the worker at start rather than a request in the middle of the night.
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Defaults that apply when the policy file leaves an option out. They follow the
+// original product: the use case is off until enabled, one approver suffices,
+// and a week is long enough for an approver to come back from leave.
+const (
+	DefaultApprovers          = 1
+	DefaultApprovalTimeout    = 168 * time.Hour
+	DefaultCommonNameTemplate = "{{.GivenName}} {{.Surname}}"
+	DefaultUPNTemplate        = "{{.UPN}}"
+	DefaultCardType           = "standard"
+)
+
+// Policy is the validated content of a policy file.
+type Policy struct {
+	UseCases        UseCases            `yaml:"useCases"`
+	DefaultCardType string              `yaml:"defaultCardType"`
+	CardTypes       map[string]CardType `yaml:"cardTypes"`
+}
+
+// UseCases switches use cases on; every one is off by default, as in the original.
+type UseCases struct {
+	RequestCard bool `yaml:"requestCard"`
+}
+
+// CardType holds the options an administrator sets per kind of card.
+type CardType struct {
+	Approval Approval `yaml:"approval"`
+	Mapping  Mapping  `yaml:"mapping"`
+}
+
+// Approval is the "Add an approval step" option and its parameters.
+type Approval struct {
+	Required  bool
+	Approvers int
+	Timeout   Duration
+
+	// approversSet and timeoutSet tell "approvers: 0" (an error) from an absent
+	// key (the default), which a plain int cannot.
+	approversSet, timeoutSet bool
+}
+
+// UnmarshalYAML decodes an approval block, remembering which keys were present.
+func (a *Approval) UnmarshalYAML(node *yaml.Node) error {
+	if err := knownKeys(node, "required", "approvers", "timeout"); err != nil {
+		return err
+	}
+	var raw struct {
+		Required  bool      `yaml:"required"`
+		Approvers *int      `yaml:"approvers"`
+		Timeout   *Duration `yaml:"timeout"`
+	}
+	if err := node.Decode(&raw); err != nil {
+		return err
+	}
+	*a = Approval{Required: raw.Required}
+	if raw.Approvers != nil {
+		a.Approvers, a.approversSet = *raw.Approvers, true
+	}
+	if raw.Timeout != nil {
+		a.Timeout, a.timeoutSet = *raw.Timeout, true
+	}
+	return nil
+}
+
+// Mapping is CardsMapUserToCard: Go text/template sources evaluated over the user.
+type Mapping struct {
+	CommonName string `yaml:"commonName"`
+	UPN        string `yaml:"upn"`
+}
+
+// Duration reads Go duration strings ("168h", "90m") from YAML, which yaml.v3
+// does not do for time.Duration on its own.
+type Duration time.Duration
+
+// UnmarshalYAML parses a Go duration string.
+func (d *Duration) UnmarshalYAML(node *yaml.Node) error {
+	var text string
+	if err := node.Decode(&text); err != nil {
+		return fmt.Errorf("line %d: duration must be a string such as 168h: %w", node.Line, err)
+	}
+	parsed, err := time.ParseDuration(text)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use Go syntax such as 168h or 30m)", node.Line, text)
+	}
+	*d = Duration(parsed)
+	return nil
+}
+
+// Load reads and validates the policy file at path.
+func Load(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy file: %w (set CARDS_POLICY to the policy file, for example config/policy.yaml)", err)
+	}
+	p, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("policy file %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Parse decodes and validates policy YAML. Unknown keys are errors: a misspelt
+// option that silently falls back to its default is worse than a refusal to start.
+func Parse(data []byte) (*Policy, error) {
+	var p Policy
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	if err := p.normalize(); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (p *Policy) normalize() error {
+	if p.DefaultCardType == "" {
+		p.DefaultCardType = DefaultCardType
+	}
+	if p.CardTypes == nil {
+		p.CardTypes = map[string]CardType{}
+	}
+	if len(p.CardTypes) == 0 {
+		p.CardTypes[p.DefaultCardType] = CardType{}
+	}
+	var problems []string
+	for _, name := range p.CardTypeNames() {
+		ct := p.CardTypes[name]
+		if strings.TrimSpace(name) == "" {
+			problems = append(problems, "a card type has an empty name")
+		}
+		if ct.Approval.approversSet && ct.Approval.Approvers <= 0 {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approvers must be positive, got %d", name, ct.Approval.Approvers))
+		}
+		if ct.Approval.Approvers == 0 {
+			ct.Approval.Approvers = DefaultApprovers
+		}
+		if ct.Approval.Timeout < 0 || (ct.Approval.timeoutSet && ct.Approval.Timeout == 0) {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.timeout must be positive, got %s", name, time.Duration(ct.Approval.Timeout)))
+		}
+		if ct.Approval.Timeout == 0 {
+			ct.Approval.Timeout = Duration(DefaultApprovalTimeout)
+		}
+		if ct.Mapping.CommonName == "" {
+			ct.Mapping.CommonName = DefaultCommonNameTemplate
+		}
+		if ct.Mapping.UPN == "" {
+			ct.Mapping.UPN = DefaultUPNTemplate
+		}
+		for field, src := range map[string]string{"commonName": ct.Mapping.CommonName, "upn": ct.Mapping.UPN} {
+			if _, err := ParseTemplate(src); err != nil {
+				problems = append(problems, fmt.Sprintf("cardTypes.%s.mapping.%s: %v", name, field, err))
+			}
+		}
+		p.CardTypes[name] = ct
+	}
+	if _, ok := p.CardTypes[p.DefaultCardType]; !ok {
+		problems = append(problems, fmt.Sprintf("defaultCardType %q is not one of cardTypes (%s)", p.DefaultCardType, strings.Join(p.CardTypeNames(), ", ")))
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// CardTypeNames returns the configured card types in a stable order.
+func (p *Policy) CardTypeNames() []string {
+	names := make([]string, 0, len(p.CardTypes))
+	for name := range p.CardTypes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// EnabledUseCases lists the use cases switched on; the worker refuses to run
+// with none, because it would poll for work it must refuse.
+func (p *Policy) EnabledUseCases() []string {
+	var enabled []string
+	if p.UseCases.RequestCard {
+		enabled = append(enabled, "requestCard")
+	}
+	return enabled
+}
+
+// ParseTemplate parses a mapping template strictly: a reference to a field the
+// user does not have is an error when executed, not an empty string on a card.
+func ParseTemplate(src string) (*template.Template, error) {
+	return template.New("mapping").Option("missingkey=error").Parse(src)
+}
+
+// knownKeys refuses keys outside allowed in a mapping node. Custom unmarshalers
+// lose the decoder's KnownFields setting, so they check for themselves.
+func knownKeys(node *yaml.Node, allowed ...string) error {
+	if node.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		key := node.Content[i]
+		found := false
+		for _, name := range allowed {
+			if key.Value == name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("line %d: field %s not found (known: %s)", key.Line, key.Value, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}

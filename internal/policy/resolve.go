@@ -1,0 +1,52 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Resolved is the policy in force for one request. The workflow gets it from an
+// activity, so the history records exactly the options the request ran under,
+// even if the administrator edits the file while the request waits for approval.
+type Resolved struct {
+	CardType           string        `json:"cardType"`
+	ApprovalRequired   bool          `json:"approvalRequired"`
+	ApproversRequired  int           `json:"approversRequired"`
+	ApprovalTimeout    time.Duration `json:"approvalTimeout"`
+	CommonNameTemplate string        `json:"commonNameTemplate"`
+	UPNTemplate        string        `json:"upnTemplate"`
+}
+
+// ErrUnknownCardType is returned by Resolve for a card type the policy lacks.
+type ErrUnknownCardType struct {
+	CardType string
+	Known    []string
+}
+
+func (e *ErrUnknownCardType) Error() string {
+	return fmt.Sprintf("card type %q is not configured in the policy (known: %s)", e.CardType, strings.Join(e.Known, ", "))
+}
+
+// Resolve returns the options in force for cardType; an empty cardType means the
+// policy's default card type.
+func (p *Policy) Resolve(cardType string) (Resolved, error) {
+	if cardType == "" {
+		cardType = p.DefaultCardType
+	}
+	ct, ok := p.CardTypes[cardType]
+	if !ok {
+		return Resolved{}, &ErrUnknownCardType{CardType: cardType, Known: p.CardTypeNames()}
+	}
+	r := Resolved{
+		CardType:           cardType,
+		ApprovalRequired:   ct.Approval.Required,
+		CommonNameTemplate: ct.Mapping.CommonName,
+		UPNTemplate:        ct.Mapping.UPN,
+	}
+	if r.ApprovalRequired {
+		r.ApproversRequired = ct.Approval.Approvers
+		r.ApprovalTimeout = time.Duration(ct.Approval.Timeout)
+	}
+	return r, nil
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// Card is a row of the cards table.
+type Card struct {
+	ID                string      `db:"id"`
+	UserID            string      `db:"user_id"`
+	CardType          string      `db:"card_type"`
+	CommonName        string      `db:"common_name"`
+	UPN               string      `db:"upn"`
+	State             cards.State `db:"state"`
+	RequestedBy       string      `db:"requested_by"`
+	WorkflowID        string      `db:"workflow_id"`
+	ApprovalsRequired int         `db:"approvals_required"`
+	CreatedAt         time.Time   `db:"created_at"`
+	UpdatedAt         time.Time   `db:"updated_at"`
+}
+
+const cardColumns = `id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at`
+
+// ErrOpenRequestExists is returned by InsertCard when the user already has an
+// open request for the card type.
+type ErrOpenRequestExists struct{ OpenCardID string }
+
+func (e *ErrOpenRequestExists) Error() string {
+	return fmt.Sprintf("an open request for this user and card type already exists: %s", e.OpenCardID)
+}
+
+// ErrUserMissing is returned by InsertCard when the user left the directory
+// between the check and the insert.
+var ErrUserMissing = errors.New("user does not exist")
+
+// ErrCardIDTaken is returned by InsertCard when the id names another request.
+var ErrCardIDTaken = errors.New("card id already used by a different request")
+
+// InsertCard writes a new card and its first audit event in one transaction.
+// It is idempotent: if the card already exists with the same user and type (a
+// retried activity, a duplicate delivery), it returns the stored card and
+// writes nothing; created says which happened.
+func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Card, created bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			ON CONFLICT (id) DO NOTHING`,
+			c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already there: the caller reads it below
+		}
+		created = true
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
+			VALUES ($1, $2, $3, NULL, $4, $5)`, c.ID, at, c.RequestedBy, c.State, requestComment(c))
+		return err
+	})
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch {
+		case pqErr.Code == "23505" && pqErr.Constraint == "cards_one_open_request":
+			open, findErr := s.openCardID(ctx, c.UserID, c.CardType)
+			if findErr != nil {
+				return Card{}, false, findErr
+			}
+			return Card{}, false, &ErrOpenRequestExists{OpenCardID: open}
+		case pqErr.Code == "23503" && pqErr.Constraint == "cards_user_id_fkey":
+			return Card{}, false, ErrUserMissing
+		}
+	}
+	if err != nil {
+		return Card{}, false, fmt.Errorf("persist card %s: %w", c.ID, err)
+	}
+	stored, err = s.Card(ctx, c.ID)
+	if err != nil {
+		return Card{}, false, err
+	}
+	if !created && (stored.UserID != c.UserID || stored.CardType != c.CardType) {
+		return stored, false, ErrCardIDTaken
+	}
+	return stored, created, nil
+}
+
+func requestComment(c Card) string {
+	if c.State == cards.StateApproved {
+		return "requested; no approval step for card type " + c.CardType
+	}
+	return fmt.Sprintf("requested; waiting for %d approval(s)", c.ApprovalsRequired)
+}
+
+func (s *Store) openCardID(ctx context.Context, userID, cardType string) (string, error) {
+	var id string
+	err := s.DB.GetContext(ctx, &id, `SELECT id FROM cards WHERE user_id = $1 AND card_type = $2 AND state = 'requested'`, userID, cardType)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The open request was decided in the meantime: let the caller retry.
+		return "", fmt.Errorf("open request for user %s and card type %s disappeared; retry", userID, cardType)
+	}
+	return id, err
+}
+
+// Card returns the card with id, or ErrNoRows.
+func (s *Store) Card(ctx context.Context, id string) (Card, error) {
+	var c Card
+	err := s.DB.GetContext(ctx, &c, `SELECT `+cardColumns+` FROM cards WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, ErrNoRows
+	}
+	if err != nil {
+		return c, fmt.Errorf("read card %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Transition is a request to move a card from requested to a final state.
+type Transition struct {
+	CardID    string
+	To        cards.State
+	Actor     string
+	Comment   string
+	At        time.Time
+	Approvals []cards.Approval
+}
+
+// ErrAlreadyFinal is returned by TransitionCard when the card reached a
+// different final state first.
+type ErrAlreadyFinal struct{ State cards.State }
+
+func (e *ErrAlreadyFinal) Error() string {
+	return fmt.Sprintf("card is already %s", e.State)
+}
+
+// TransitionCard moves a card from requested to t.To and appends the audit
+// event and approvals, in one transaction. The update is conditional on the
+// card still being requested, so a retry after a commit whose answer was lost
+// finds the card already in t.To and succeeds without writing twice.
+func (s *Store) TransitionCard(ctx context.Context, t Transition) (Card, error) {
+	var changed bool
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE cards SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'requested'`, t.CardID, t.To, t.At)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		changed = true
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
+			VALUES ($1, $2, $3, 'requested', $4, $5)`, t.CardID, t.At, t.Actor, t.To, t.Comment); err != nil {
+			return err
+		}
+		for _, a := range t.Approvals {
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO card_approvals (card_id, actor, comment, at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (card_id, actor) DO NOTHING`, t.CardID, a.Actor, a.Comment, a.At); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Card{}, fmt.Errorf("transition card %s to %s: %w", t.CardID, t.To, err)
+	}
+	c, err := s.Card(ctx, t.CardID)
+	if err != nil {
+		return Card{}, err
+	}
+	if !changed && c.State != t.To {
+		return c, &ErrAlreadyFinal{State: c.State}
+	}
+	return c, nil
+}
+
+// Event is a row of the audit trail.
+type Event struct {
+	ID        int64          `db:"id"`
+	CardID    string         `db:"card_id"`
+	At        time.Time      `db:"at"`
+	Actor     string         `db:"actor"`
+	FromState sql.NullString `db:"from_state"`
+	ToState   string         `db:"to_state"`
+	Comment   string         `db:"comment"`
+}
+
+// Events returns a card's audit trail, oldest first.
+func (s *Store) Events(ctx context.Context, cardID string) ([]Event, error) {
+	var events []Event
+	err := s.DB.SelectContext(ctx, &events, `SELECT id, card_id, at, actor, from_state, to_state, comment FROM card_events WHERE card_id = $1 ORDER BY id`, cardID)
+	return events, err
+}
+
+// Approvals returns the approvals recorded with a card's decision.
+func (s *Store) Approvals(ctx context.Context, cardID string) ([]cards.Approval, error) {
+	var rows []struct {
+		Actor   string    `db:"actor"`
+		Comment string    `db:"comment"`
+		At      time.Time `db:"at"`
+	}
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT actor, comment, at FROM card_approvals WHERE card_id = $1 ORDER BY at, actor`, cardID); err != nil {
+		return nil, err
+	}
+	out := make([]cards.Approval, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, cards.Approval{Actor: r.Actor, Comment: r.Comment, At: r.At})
+	}
+	return out, nil
+}
+
+// ListFilter selects cards for `starter list`.
+type ListFilter struct {
+	State  cards.State
+	UserID string
+	Limit  int
+}
+
+// ListCards returns cards newest first; the indexes on (state, user_id,
+// created_at) and (user_id, created_at) serve every combination of filters.
+func (s *Store) ListCards(ctx context.Context, f ListFilter) ([]Card, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	// Only the filters given become predicates, so the planner sees plain
+	// equalities and picks the matching index.
+	var where []string
+	var args []any
+	if f.State != "" {
+		args = append(args, string(f.State))
+		where = append(where, fmt.Sprintf("state = $%d", len(args)))
+	}
+	if f.UserID != "" {
+		args = append(args, f.UserID)
+		where = append(where, fmt.Sprintf("user_id = $%d", len(args)))
+	}
+	query := `SELECT ` + cardColumns + ` FROM cards`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, f.Limit)
+	query += fmt.Sprintf(" ORDER BY created_at DESC LIMIT $%d", len(args))
+	var out []Card
+	if err := s.DB.SelectContext(ctx, &out, query, args...); err != nil {
+		return nil, fmt.Errorf("list cards: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,87 @@
+// Package temporalconn connects to Temporal the same way in the worker and the
+// starter: the SDK's envconfig reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+// TEMPORAL_API_KEY, TEMPORAL_TLS_* and the optional TOML profile, so a dev
+// server, a self-hosted cluster and Temporal Cloud differ only in environment.
+package temporalconn
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/log"
+)
+
+// Defaults that match a local `temporal server start-dev`.
+const (
+	DefaultAddress   = "localhost:7233"
+	DefaultNamespace = "default"
+)
+
+// Settings override what envconfig loads; empty fields keep its values.
+type Settings struct {
+	Address   string
+	Namespace string
+	Logger    log.Logger
+	// EnvLookup replaces the process environment (tests); nil reads os.Environ.
+	EnvLookup envconfig.EnvLookup
+}
+
+// Options returns client options from the environment plus s.
+func Options(s Settings) (client.Options, error) {
+	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{EnvLookup: s.EnvLookup})
+	if err != nil {
+		return client.Options{}, fmt.Errorf("Temporal connection settings: %w", err)
+	}
+	if s.Address != "" {
+		opts.HostPort = s.Address
+	}
+	if opts.HostPort == "" {
+		opts.HostPort = DefaultAddress
+	}
+	if s.Namespace != "" {
+		opts.Namespace = s.Namespace
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = DefaultNamespace
+	}
+	if s.Logger != nil {
+		opts.Logger = s.Logger
+	}
+	return opts, nil
+}
+
+// Dial connects and checks that the server answers, within timeout, so that a
+// wrong address fails fast with a message that names it.
+func Dial(ctx context.Context, opts client.Options, timeout time.Duration) (client.Client, error) {
+	dialCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c, err := client.DialContext(dialCtx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("Temporal unreachable at %s (namespace %s): %w (check TEMPORAL_ADDRESS and that the server is running)", opts.HostPort, opts.Namespace, err)
+	}
+	return c, nil
+}
+
+// MissingSearchAttributes returns the names in want that the namespace has not
+// registered. A workflow that upserts an unregistered attribute fails its
+// tasks, so the worker checks before it polls.
+func MissingSearchAttributes(ctx context.Context, c client.Client, namespace string, want []string) ([]string, error) {
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, name := range want {
+		if t, ok := resp.GetCustomAttributes()[name]; !ok || t != enumspb.INDEXED_VALUE_TYPE_KEYWORD {
+			missing = append(missing, name)
+		}
+	}
+	slices.Sort(missing)
+	return missing, nil
+}

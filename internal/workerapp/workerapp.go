@@ -1,0 +1,124 @@
+// Package workerapp is the cardflow worker: it checks everything it depends on
+// (policy, database schema, Temporal and its search attributes) before it
+// polls, so that a misconfiguration stops it at start with a message that says
+// what to change, and it drains in-flight tasks when told to stop.
+package workerapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/logging"
+	"github.com/cardflow/cardflow/internal/policy"
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/schema"
+	"github.com/cardflow/cardflow/workflows"
+)
+
+// Config is what the worker needs to run.
+type Config struct {
+	DatabaseURL string
+	TaskQueue   string
+	PolicyPath  string
+	Temporal    temporalconn.Settings
+	// Client, when set, is used instead of dialling (tests share one).
+	Client client.Client
+	Logger *zap.Logger
+	// Pool sizes the database pool.
+	Pool store.PoolOptions
+	// Worker tunes pollers and slots; zero values keep the SDK defaults.
+	Worker worker.Options
+	// OnReady is called once the worker polls; tests wait for it.
+	OnReady func()
+}
+
+// ErrNoUseCase is returned when the policy enables nothing.
+var ErrNoUseCase = errors.New("the policy enables no use case: set useCases.requestCard: true in the policy file (CARDS_POLICY)")
+
+// Run starts the worker and blocks until ctx is done, then stops polling and
+// waits for in-flight tasks to finish.
+func Run(ctx context.Context, cfg Config) error {
+	log := cfg.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	pol, err := policy.Load(cfg.PolicyPath)
+	if err != nil {
+		return err
+	}
+	if len(pol.EnabledUseCases()) == 0 {
+		return fmt.Errorf("policy file %s: %w", cfg.PolicyPath, ErrNoUseCase)
+	}
+
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.Pool)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := schema.CheckCurrent(ctx, st.DB.DB); err != nil {
+		return err
+	}
+
+	c := cfg.Client
+	if c == nil {
+		if cfg.Temporal.Logger == nil {
+			cfg.Temporal.Logger = logging.NewTemporalLogger(log)
+		}
+		opts, err := temporalconn.Options(cfg.Temporal)
+		if err != nil {
+			return err
+		}
+		c, err = temporalconn.Dial(ctx, opts, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		missing, err := temporalconn.MissingSearchAttributes(ctx, c, opts.Namespace, workflows.SearchAttributeNames)
+		if err != nil {
+			log.Warn("Could not list search attributes; skipping the check", zap.Error(err))
+		} else if len(missing) > 0 {
+			return fmt.Errorf("namespace %s lacks the Keyword search attributes %s: register them with `temporal operator search-attribute create --namespace %s %s` (or start the dev server with --search-attribute NAME=Keyword)",
+				opts.Namespace, strings.Join(missing, ", "), opts.Namespace, createFlags(missing))
+		}
+	}
+
+	taskQueue := cfg.TaskQueue
+	if taskQueue == "" {
+		taskQueue = workflows.DefaultTaskQueue
+	}
+	wopts := cfg.Worker
+	wopts.EnableSessionWorker = false
+	w := worker.New(c, taskQueue, wopts)
+	w.RegisterWorkflow(workflows.RequestCard)
+	w.RegisterActivity(activities.New(st, pol))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)
+	}
+	log.Info("Worker polling", zap.String("taskQueue", taskQueue), zap.String("policy", cfg.PolicyPath),
+		zap.Strings("useCases", pol.EnabledUseCases()), zap.Strings("cardTypes", pol.CardTypeNames()))
+	if cfg.OnReady != nil {
+		cfg.OnReady()
+	}
+	<-ctx.Done()
+	log.Info("Stopping: draining in-flight tasks")
+	w.Stop()
+	log.Info("Worker stopped")
+	return nil
+}
+
+func createFlags(names []string) string {
+	flags := make([]string, 0, len(names))
+	for _, n := range names {
+		flags = append(flags, "--name "+n+" --type Keyword")
+	}
+	return strings.Join(flags, " ")
+}

@@ -1,0 +1,153 @@
+// Package workercmd is the worker's command line: `worker` (run) and
+// `worker migrate`. Flags fall back to the environment variables of the
+// contract, and --help lists both with their defaults.
+package workercmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/alecthomas/kong"
+	"go.uber.org/zap"
+
+	"github.com/cardflow/cardflow/internal/logging"
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/internal/workerapp"
+	"github.com/cardflow/cardflow/schema"
+)
+
+// DefaultDatabaseURL is the contract's default, a local PostgreSQL.
+const DefaultDatabaseURL = "postgres://postgres@localhost:5432/cards?sslmode=disable"
+
+// Database is the PostgreSQL flag shared by both commands.
+type Database struct {
+	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL."`
+}
+
+// Logging selects the log format and level.
+type Logging struct {
+	LogFormat string `name:"log-format" env:"CARDS_LOG_FORMAT" enum:"console,json" default:"console" help:"Log format: console (readable) or json (production)."`
+	LogLevel  string `name:"log-level" env:"CARDS_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Minimum log level."`
+}
+
+// Command is the worker's command line.
+type Command struct {
+	Run     RunCmd     `cmd:"" default:"withargs" help:"Run the worker until SIGINT or SIGTERM, then drain in-flight tasks (the default command)."`
+	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations from schema/ (idempotent)."`
+}
+
+// RunCmd runs the worker.
+type RunCmd struct {
+	Database
+	Logging
+	TaskQueue         string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
+	Policy            string `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
+	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" default:"localhost:7233" help:"Temporal frontend host:port. TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
+	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace."`
+	DBMaxConns        int    `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
+}
+
+// MigrateCmd applies migrations.
+type MigrateCmd struct {
+	Database
+	Logging
+}
+
+type runContext struct {
+	ctx    context.Context
+	stdout io.Writer
+}
+
+// Run parses args and runs the command; it returns the process exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var cmd Command
+	exitCode := -1
+	parser, err := kong.New(&cmd,
+		kong.Name("worker"),
+		kong.Description("cardflow worker: runs the RequestCard workflow and its activities."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code; panic(exitSignal{}) }),
+		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL},
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 1
+	}
+	kctx, code, done := parse(parser, args, &exitCode, stderr)
+	if done {
+		return code
+	}
+	if err := kctx.Run(&runContext{ctx: ctx, stdout: stdout}); err != nil {
+		fmt.Fprintln(stderr, "worker:", err)
+		return 1
+	}
+	return 0
+}
+
+type exitSignal struct{}
+
+func parse(parser *kong.Kong, args []string, exitCode *int, stderr io.Writer) (kctx *kong.Context, code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitSignal); !ok {
+				panic(r)
+			}
+			kctx, code, done = nil, *exitCode, true
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "worker: %v (see worker --help)\n", err)
+		return nil, 2, true
+	}
+	return kctx, 0, false
+}
+
+// Run runs the worker.
+func (c *RunCmd) Run(rc *runContext) error {
+	log, err := logging.New(c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	return workerapp.Run(rc.ctx, workerapp.Config{
+		DatabaseURL: c.DatabaseURL,
+		TaskQueue:   c.TaskQueue,
+		PolicyPath:  c.Policy,
+		Temporal:    temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace},
+		Logger:      log,
+		Pool:        store.PoolOptions{MaxOpen: c.DBMaxConns},
+	})
+}
+
+// Run applies the migrations and says what it did.
+func (c *MigrateCmd) Run(rc *runContext) error {
+	log, err := logging.New(c.LogFormat, c.LogLevel)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(rc.ctx, c.DatabaseURL, store.PoolOptions{MaxOpen: 2})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := schema.Migrate(rc.ctx, st.DB.DB)
+	if err != nil {
+		return err
+	}
+	current, _, err := schema.Versions(rc.ctx, st.DB.DB)
+	if err != nil {
+		return err
+	}
+	for _, a := range applied {
+		log.Info("Applied migration", zap.Int64("version", a.Version), zap.String("file", a.Name))
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(rc.stdout, "Database %s is up to date at schema version %d.\n", store.Redact(c.DatabaseURL), current)
+	} else {
+		fmt.Fprintf(rc.stdout, "Applied %d migration(s); database %s is at schema version %d.\n", len(applied), store.Redact(c.DatabaseURL), current)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+var decisionDescriptions = map[string]string{
+	cards.Approve: `Approve the card. Payload {"actor": "<approver>", "comment": "<text>"}; the requester cannot approve; each approver counts once.`,
+	cards.Reject:  `Reject the card. Payload {"actor": "<approver>", "comment": "<reason>"}; a reason is required.`,
+	cards.Cancel:  `Withdraw the request. Payload {"actor": "<requester>", "comment": "<text>"}; only the requester may cancel.`,
+}
+
+// setup registers every handler before the workflow does anything else, so
+// that no query, signal or update that arrives early finds it deaf.
+func (r *request) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandlerWithOptions(ctx, StatusQuery, func() (cards.Status, error) {
+		return r.snapshot(), nil
+	}, workflow.QueryHandlerOptions{Description: "The card request's status document: state, approvals, ignored signals."}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, PersistedUpdate, func(ctx workflow.Context) (cards.Status, error) {
+		if err := workflow.Await(ctx, func() bool { return r.persisted || r.refusal != nil || r.outcome != nil }); err != nil {
+			return r.snapshot(), err
+		}
+		if r.refusal != nil {
+			return r.snapshot(), r.refusal
+		}
+		return r.snapshot(), nil
+	}, workflow.UpdateHandlerOptions{Description: "Answers once the card is persisted (requested or approved) or the request is refused."}); err != nil {
+		return err
+	}
+	for _, kind := range cards.DecisionKinds {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
+			Validator: func(_ workflow.Context, d cards.DecisionInput) error {
+				return r.check(kind, d)
+			},
+			Description: decisionDescriptions[kind],
+		}); err != nil {
+			return err
+		}
+		ch := workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				var raw converter.RawValue
+				ch.Receive(ctx, &raw)
+				r.onSignal(ctx, kind, raw)
+			}
+		})
+	}
+	return nil
+}
+
+// decisionUpdate applies a decision sent as an update and answers with the
+// status once the decision is durable: if it decided the card, after the
+// transition is written.
+func (r *request) decisionUpdate(kind string) func(workflow.Context, cards.DecisionInput) (cards.Status, error) {
+	return func(ctx workflow.Context, d cards.DecisionInput) (cards.Status, error) {
+		if err := r.check(kind, d); err != nil {
+			return r.snapshot(), err
+		}
+		r.apply(ctx, kind, d)
+		if r.outcome != nil {
+			if err := workflow.Await(ctx, func() bool { return r.final }); err != nil {
+				return r.snapshot(), err
+			}
+		}
+		return r.snapshot(), nil
+	}
+}
+
+// onSignal applies a decision sent as a signal. A signal cannot be answered,
+// so one that breaks a rule is ignored and the reason kept in the status;
+// it never fails the workflow.
+func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawValue) {
+	var d cards.DecisionInput
+	if err := converter.GetDefaultDataConverter().FromPayload(raw.Payload(), &d); err != nil {
+		r.ignore(ctx, kind, "", `payload is not {"actor": "...", "comment": "..."}: `+err.Error())
+		return
+	}
+	if err := r.check(kind, d); err != nil {
+		r.ignore(ctx, kind, d.Actor, err.Error())
+		return
+	}
+	r.apply(ctx, kind, d)
+}
+
+// maxIgnored bounds the ignored list, so that a misbehaving client cannot grow
+// the status (and every query answer) without limit.
+const maxIgnored = 50
+
+func (r *request) ignore(ctx workflow.Context, kind, actor, reason string) {
+	workflow.GetLogger(ctx).Info("Signal ignored", "signal", kind, "actor", actor, "reason", reason)
+	if len(r.status.Ignored) == maxIgnored {
+		r.status.Ignored = r.status.Ignored[1:]
+	}
+	r.status.Ignored = append(r.status.Ignored, cards.Ignored{Signal: kind, Actor: actor, Reason: reason})
+}
+
+// drainSignals handles signals still buffered when the workflow is about to
+// return, so that none is lost without a trace.
+func (r *request) drainSignals(ctx workflow.Context) {
+	for _, kind := range cards.DecisionKinds {
+		ch := workflow.GetSignalChannel(ctx, kind)
+		for {
+			var raw converter.RawValue
+			if !ch.ReceiveAsync(&raw) {
+				break
+			}
+			r.onSignal(ctx, kind, raw)
+		}
+	}
+}
+
+// snapshot returns a copy of the status, safe to hand out while handlers run.
+func (r *request) snapshot() cards.Status {
+	s := r.status
+	s.Approvals = append([]cards.Approval{}, r.status.Approvals...)
+	s.Ignored = append([]cards.Ignored{}, r.status.Ignored...)
+	return s
+}

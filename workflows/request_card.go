@@ -1,0 +1,216 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/policy"
+)
+
+// a names activities through their registered methods; it is never called
+// through, so nil is enough.
+var a *activities.Activities
+
+// request is the state of one RequestCard execution. Handlers and the main
+// routine share it; the workflow runs one coroutine at a time, so no locking.
+type request struct {
+	in        RequestCardInput
+	status    cards.Status
+	policy    policy.Resolved
+	resolved  bool
+	persisted bool
+	// refusal ends the request before the card exists (a business rule said
+	// no, or the request could not be persisted).
+	refusal error
+	// outcome is the decision taken; final is set once it is written.
+	outcome *cards.Decision
+	final   bool
+	// transitionErr is a failure to write the outcome.
+	transitionErr error
+}
+
+// RequestCard runs the Request card use case for one card.
+func RequestCard(ctx workflow.Context, in RequestCardInput) (cards.Status, error) {
+	r := newRequest(ctx, in)
+	if err := r.setup(ctx); err != nil {
+		return r.status, err
+	}
+	return r.run(ctx)
+}
+
+func newRequest(ctx workflow.Context, in RequestCardInput) *request {
+	return &request{
+		in: in,
+		status: cards.Status{
+			ID:          in.CardID,
+			WorkflowID:  workflow.GetInfo(ctx).WorkflowExecution.ID,
+			UserID:      in.UserID,
+			CardType:    in.CardType,
+			State:       cards.StatePending,
+			RequestedBy: in.RequestedBy,
+			Approvals:   []cards.Approval{},
+			Ignored:     []cards.Ignored{},
+		},
+	}
+}
+
+// run resolves the policy, checks the user, maps and persists the card, then
+// waits for a decision when the policy asks for one.
+func (r *request) run(ctx workflow.Context) (cards.Status, error) {
+	logger := workflow.GetLogger(ctx)
+	if err := r.prepare(ctx); err != nil {
+		if temporal.IsCanceledError(err) {
+			// Cancelled before the card was known to exist: the insert may
+			// still have committed, so abort whatever is there.
+			r.decide(ctx, cards.StateAborted, cards.SystemActor, "the request was cancelled from Temporal before a decision")
+			r.writeOutcome(ctx)
+			return r.finish(ctx, err)
+		}
+		logger.Info("Card request refused", "error", err)
+		r.refusal = err
+		r.setDetails(ctx)
+		return r.finish(ctx, err)
+	}
+
+	if r.status.State == cards.StateRequested {
+		r.awaitDecision(ctx)
+		r.writeOutcome(ctx)
+	}
+	if ctx.Err() != nil {
+		return r.finish(ctx, temporal.NewCanceledError())
+	}
+	if r.transitionErr != nil {
+		return r.finish(ctx, r.transitionErr)
+	}
+	return r.finish(ctx, nil)
+}
+
+// prepare runs the steps before the card exists; any error refuses the request.
+func (r *request) prepare(ctx workflow.Context) error {
+	local := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 10 * time.Second},
+	})
+	var resolved policy.Resolved
+	if err := workflow.ExecuteLocalActivity(local, a.ResolvePolicy, r.in.CardType).Get(ctx, &resolved); err != nil {
+		return err
+	}
+	r.policy, r.resolved = resolved, true
+	r.status.CardType = resolved.CardType
+	r.status.ApprovalsRequired = resolved.ApproversRequired
+	r.upsertSearchAttributes(ctx)
+
+	var user cards.User
+	if err := workflow.ExecuteLocalActivity(local, a.CheckUserState, r.in.UserID).Get(ctx, &user); err != nil {
+		return err
+	}
+	var data cards.CardData
+	if err := workflow.ExecuteLocalActivity(local, a.MapUserToCard, activities.MapUserToCardInput{User: user, Policy: resolved}).Get(ctx, &data); err != nil {
+		return err
+	}
+	r.status.CommonName, r.status.UPN = data.CommonName, data.UPN
+
+	state := cards.StateApproved
+	if resolved.ApprovalRequired {
+		state = cards.StateRequested
+	}
+	var persisted activities.PersistCardResult
+	err := workflow.ExecuteActivity(writeOptions(ctx, "Persist card"), a.PersistCard, activities.PersistCardInput{
+		CardID: r.in.CardID, WorkflowID: r.status.WorkflowID, UserID: r.in.UserID, CardType: resolved.CardType,
+		CommonName: data.CommonName, UPN: data.UPN, State: state, RequestedBy: r.in.RequestedBy,
+		ApprovalsRequired: resolved.ApproversRequired, At: workflow.Now(ctx),
+	}).Get(ctx, &persisted)
+	if err != nil {
+		return err
+	}
+	r.persisted = true
+	r.status.State = persisted.State
+	if persisted.State == cards.StateApproved && !resolved.ApprovalRequired {
+		r.final = true
+	}
+	if resolved.ApprovalRequired {
+		expires := workflow.Now(ctx).Add(resolved.ApprovalTimeout)
+		r.status.ExpiresAt = &expires
+	}
+	r.upsertSearchAttributes(ctx)
+	r.setDetails(ctx)
+	return nil
+}
+
+// awaitDecision waits for enough approvals, a rejection, a cancel, the
+// approval timeout, or cancellation of the workflow.
+func (r *request) awaitDecision(ctx workflow.Context) {
+	timeout := r.status.ExpiresAt.Sub(workflow.Now(ctx))
+	decided, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
+		Timeout:      timeout,
+		TimerOptions: workflow.TimerOptions{Summary: fmt.Sprintf("Approval timeout (%s): abort if undecided", r.policy.ApprovalTimeout)},
+	}, func() bool { return r.outcome != nil })
+	switch {
+	case err != nil:
+		r.decide(ctx, cards.StateAborted, cards.SystemActor, "the workflow was cancelled from Temporal (temporal workflow cancel or the UI)")
+	case !decided:
+		r.decide(ctx, cards.StateAborted, cards.SystemActor, fmt.Sprintf("the approval timed out after %s", r.policy.ApprovalTimeout))
+	}
+}
+
+// writeOutcome persists the decision. It runs on a disconnected context so
+// that a cancelled workflow still records that the card was aborted.
+func (r *request) writeOutcome(ctx workflow.Context) {
+	if r.outcome == nil || r.final {
+		return
+	}
+	writeCtx, _ := workflow.NewDisconnectedContext(ctx)
+	var state cards.State
+	err := workflow.ExecuteActivity(writeOptions(writeCtx, "Card "+string(r.outcome.To)), a.TransitionCard, activities.TransitionCardInput{
+		CardID: r.in.CardID, To: r.outcome.To, Actor: r.outcome.Actor, Comment: r.outcome.Comment, At: r.outcome.At,
+		Approvals: r.approvalsFor(r.outcome.To),
+	}).Get(writeCtx, &state)
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+		r.status.State = state
+	case errors.As(err, &appErr) && appErr.Type() == cards.ErrCardNotFound && !r.persisted:
+		// Cancelled before the card was written: there is nothing to abort.
+	case errors.As(err, &appErr) && appErr.Type() == cards.ErrAlreadyDecided:
+		// Someone changed the card outside this workflow; report what is stored.
+		_ = appErr.Details(&state)
+		r.status.State = state
+		r.transitionErr = err
+	default:
+		r.transitionErr = err
+	}
+	r.final = true
+	r.status.Decision = r.outcome
+	r.upsertSearchAttributes(writeCtx)
+	r.setDetails(writeCtx)
+}
+
+func (r *request) approvalsFor(to cards.State) []cards.Approval {
+	if to != cards.StateApproved {
+		return nil
+	}
+	return r.status.Approvals
+}
+
+// finish lets update handlers answer and drains signals that arrived in the
+// meantime (recording them as ignored), then returns.
+func (r *request) finish(ctx workflow.Context, err error) (cards.Status, error) {
+	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
+	_ = workflow.Await(waitCtx, func() bool { return workflow.AllHandlersFinished(waitCtx) })
+	r.drainSignals(waitCtx)
+	return r.status, err
+}
+
+func writeOptions(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 30 * time.Second},
+		Summary:             summary,
+	})
+}

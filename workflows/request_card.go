@@ -74,6 +74,8 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 		}
 		logger.Info("Card request refused", "error", err)
 		r.refusal = err
+		r.status.State = cards.StateRefused
+		r.upsertSearchAttributes(ctx)
 		r.setDetails(ctx)
 		return r.finish(ctx, err)
 	}

@@ -6,10 +6,12 @@ package cards
 // State is a card's state, written in lower case as the contract names it.
 type State string
 
-// The card states this use case uses. Pending is not a card state: it is what
-// the status query reports before the card is persisted.
+// The card states this use case uses. Pending and refused are not card
+// states: the status reports pending before the card is persisted, and
+// refused when a business rule ended the request before a card existed.
 const (
 	StatePending   State = "pending"
+	StateRefused   State = "refused"
 	StateRequested State = "requested"
 	StateApproved  State = "approved"
 	StateRejected  State = "rejected"

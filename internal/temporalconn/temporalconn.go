@@ -36,7 +36,7 @@ type Settings struct {
 func Options(s Settings) (client.Options, error) {
 	opts, err := envconfig.LoadClientOptions(envconfig.LoadClientOptionsRequest{EnvLookup: s.EnvLookup})
 	if err != nil {
-		return client.Options{}, fmt.Errorf("Temporal connection settings: %w", err)
+		return client.Options{}, fmt.Errorf("read Temporal connection settings: %w", err)
 	}
 	if s.Address != "" {
 		opts.HostPort = s.Address
@@ -63,7 +63,7 @@ func Dial(ctx context.Context, opts client.Options, timeout time.Duration) (clie
 	defer cancel()
 	c, err := client.DialContext(dialCtx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("Temporal unreachable at %s (namespace %s): %w (check TEMPORAL_ADDRESS and that the server is running)", opts.HostPort, opts.Namespace, err)
+		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w (check TEMPORAL_ADDRESS and that the server is running)", opts.HostPort, opts.Namespace, err)
 	}
 	return c, nil
 }

@@ -1,0 +1,33 @@
+# cardflow: the everyday commands. `make up` brings the whole thing up
+# locally, `make test` runs every test (what CI runs).
+.PHONY: up down test unit integration lint temporal-cli build
+
+up:
+	./scripts/up.sh
+
+down:
+	./scripts/down.sh
+
+test:
+	./scripts/test.sh
+
+# Fast tests only: workflow unit and replay tests, policy, CLI parsing.
+unit:
+	go test -count=1 ./workflows/... ./internal/policy/... ./internal/cards/...
+
+# Integration tests against the dev server and PostgreSQL.
+integration:
+	./scripts/test.sh ./internal/e2e/...
+
+build:
+	go build -o bin/worker ./worker
+	go build -o bin/starter ./starter
+
+temporal-cli:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli'
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	go run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...

@@ -1,0 +1,324 @@
+// Package e2e drives the real starter and worker code against a real Temporal
+// dev server (the pinned CLI in bin/) and a real PostgreSQL.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/startercmd"
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/workerapp"
+	"github.com/cardflow/cardflow/workflows"
+)
+
+var (
+	server       *testsuite.DevServer
+	temporalAddr string
+	temporalCLI  string
+	queueSeq     atomic.Int64
+)
+
+// repoRoot finds the module root from this file's location.
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	temporalCLI = os.Getenv("TEMPORAL_CLI")
+	if temporalCLI == "" {
+		temporalCLI = filepath.Join(repoRoot(), "bin", "temporal")
+	}
+	if _, err := os.Stat(temporalCLI); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: Temporal CLI not found at %s: run `make temporal-cli` (or set TEMPORAL_CLI)\n", temporalCLI)
+		return 1
+	}
+	opts := testsuite.DevServerOptions{
+		ExistingPath: temporalCLI,
+		LogLevel:     "error",
+		ClientOptions: &client.Options{
+			Logger: quiet{},
+		},
+		ExtraArgs: []string{
+			"--search-attribute", "CardRequestState=Keyword",
+			"--search-attribute", "CardUserId=Keyword",
+			"--search-attribute", "CardType=Keyword",
+		},
+	}
+	if addr := os.Getenv("CARDFLOW_E2E_TEMPORAL_ADDRESS"); addr != "" {
+		// An already running server (for example one with PostgreSQL persistence).
+		temporalAddr = addr
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		var err error
+		server, err = testsuite.StartDevServer(ctx, opts)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: start Temporal dev server: %v\n", err)
+			return 1
+		}
+		defer func() { _ = server.Stop() }()
+		temporalAddr = server.FrontendHostPort()
+	}
+	return m.Run()
+}
+
+// quiet drops the SDK's client logs in tests.
+type quiet struct{}
+
+func (quiet) Debug(string, ...any) {}
+func (quiet) Info(string, ...any)  {}
+func (quiet) Warn(string, ...any)  {}
+func (quiet) Error(string, ...any) {}
+
+// defaultPolicy has one card type per approval shape the tests need.
+const defaultPolicy = `
+useCases:
+  requestCard: true
+defaultCardType: standard
+cardTypes:
+  standard:
+    approval: {required: true, approvers: 1, timeout: 168h}
+    mapping:
+      commonName: "{{.GivenName}} {{.Surname}}"
+      upn: "{{.UPN}}"
+  privileged:
+    approval: {required: true, approvers: 2, timeout: 168h}
+  short:
+    approval: {required: true, approvers: 1, timeout: 2s}
+  visitor:
+    approval: {required: false}
+    mapping:
+      commonName: "Visitor {{.Surname}}"
+      upn: "visitor.{{.ID}}@example.com"
+`
+
+// harness is one test's world: its own database, policy, task queue and worker.
+type harness struct {
+	t           *testing.T
+	databaseURL string
+	policyPath  string
+	taskQueue   string
+	store       *store.Store
+	client      client.Client
+	stopWorker  func()
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{
+		t:           t,
+		databaseURL: testdb.New(t),
+		policyPath:  filepath.Join(t.TempDir(), "policy.yaml"),
+		taskQueue:   fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+	}
+	if err := os.WriteFile(h.policyPath, []byte(defaultPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), h.databaseURL, store.PoolOptions{MaxOpen: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	h.store = st
+	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: quiet{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	h.client = c
+	h.startWorker()
+	t.Cleanup(func() { h.stopWorker() })
+	return h
+}
+
+// workerConfig is the configuration the real worker main would build.
+func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
+	return workerapp.Config{
+		DatabaseURL: h.databaseURL,
+		TaskQueue:   h.taskQueue,
+		PolicyPath:  h.policyPath,
+		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default"},
+		Logger:      logger,
+	}
+}
+
+// startWorker runs the worker until stopWorker; it returns once it polls.
+func (h *harness) startWorker() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan error, 1)
+	cfg := h.workerConfig(zaptest.NewLogger(h.t, zaptest.Level(zap.WarnLevel)))
+	cfg.OnReady = func() { close(ready) }
+	go func() { done <- workerapp.Run(ctx, cfg) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		cancel()
+		h.t.Fatalf("worker did not start: %v", err)
+	}
+	h.stopWorker = func() {
+		cancel()
+		if err := <-done; err != nil {
+			h.t.Errorf("worker stopped with error: %v", err)
+		}
+		h.stopWorker = func() {}
+	}
+}
+
+// result is what a starter command printed and returned.
+type result struct {
+	code   int
+	stdout string
+	stderr string
+}
+
+// starter runs the real starter command line in-process.
+func (h *harness) starter(args ...string) result {
+	h.t.Helper()
+	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--timeout", "30s"}, args...)
+	var stdout, stderr bytes.Buffer
+	code := startercmd.Run(context.Background(), full, &stdout, &stderr)
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// status runs a starter command with --json and decodes the status document.
+func (h *harness) statusOf(args ...string) cards.Status {
+	h.t.Helper()
+	r := h.starter(append(args, "--json")...)
+	if r.code != 0 {
+		h.t.Fatalf("starter %v: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+	}
+	var s cards.Status
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+		h.t.Fatalf("starter %v: stdout is not a status document: %v\n%s", args, err, r.stdout)
+	}
+	return s
+}
+
+// refusal runs a starter command expected to fail, and checks exit code and type.
+func (h *harness) refusal(wantCode int, wantType string, args ...string) string {
+	h.t.Helper()
+	r := h.starter(append(args, "--json")...)
+	if r.code != wantCode {
+		h.t.Fatalf("starter %v: exit %d, want %d\nstdout: %s\nstderr: %s", args, r.code, wantCode, r.stdout, r.stderr)
+	}
+	var doc struct {
+		Error struct{ Type, Message string } `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		h.t.Fatalf("starter %v: stdout is not an error document: %v\n%s", args, err, r.stdout)
+	}
+	if doc.Error.Type != wantType {
+		h.t.Fatalf("starter %v: error type %q, want %q (%s)", args, doc.Error.Type, wantType, doc.Error.Message)
+	}
+	return doc.Error.Message
+}
+
+var userSeq atomic.Int64
+
+// user adds a user to the directory with the starter and returns its id.
+func (h *harness) user(state string) string {
+	h.t.Helper()
+	id := fmt.Sprintf("u%d", userSeq.Add(1))
+	r := h.starter("users", "upsert", "--id", id, "--given-name", "Given"+id, "--surname", "Surname"+id,
+		"--upn", id+"@example.com", "--email", id+"@mail.example.com", "--state", state)
+	if r.code != 0 {
+		h.t.Fatalf("users upsert: exit %d: %s", r.code, r.stderr)
+	}
+	return id
+}
+
+// request requests a card and returns its status.
+func (h *harness) request(user, cardType string, extra ...string) cards.Status {
+	h.t.Helper()
+	args := []string{"request", "--user", user, "--operator", "olivia"}
+	if cardType != "" {
+		args = append(args, "--card-type", cardType)
+	}
+	return h.statusOf(append(args, extra...)...)
+}
+
+// wait blocks until the request's workflow closes and returns its error.
+func (h *harness) wait(cardID string) error {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var s cards.Status
+	return h.client.GetWorkflow(ctx, workflows.WorkflowID(cardID), "").Get(ctx, &s)
+}
+
+// card reads the stored card.
+func (h *harness) card(cardID string) store.Card {
+	h.t.Helper()
+	c, err := h.store.Card(context.Background(), cardID)
+	if err != nil {
+		h.t.Fatalf("read card %s: %v", cardID, err)
+	}
+	return c
+}
+
+// events reads the audit trail as "from->to by actor: comment" lines.
+func (h *harness) events(cardID string) []string {
+	h.t.Helper()
+	evs, err := h.store.Events(context.Background(), cardID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	out := make([]string, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, fmt.Sprintf("%s->%s by %s: %s", e.FromState.String, e.ToState, e.Actor, e.Comment))
+	}
+	return out
+}
+
+func (h *harness) countCards(user string) int {
+	h.t.Helper()
+	var n int
+	if err := h.store.DB.Get(&n, `SELECT count(*) FROM cards WHERE user_id = $1`, user); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}
+
+// temporalCmd runs the pinned Temporal CLI against the test server.
+func temporalCmd(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(temporalCLI, append(args, "--address", temporalAddr)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("temporal %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func isAppError(err error, errType string) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == errType
+}

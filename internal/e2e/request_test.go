@@ -1,0 +1,310 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/workflows"
+)
+
+func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
+	h := newHarness(t)
+	user := h.user("active")
+	s := h.request(user, "visitor")
+	if s.State != cards.StateApproved || s.CommonName != "Visitor Surname"+user || s.UPN != "visitor."+user+"@example.com" {
+		t.Fatalf("status = %+v, want approved with the visitor mapping", s)
+	}
+	if err := h.wait(s.ID); err != nil {
+		t.Fatalf("workflow: %v", err)
+	}
+	c := h.card(s.ID)
+	if c.State != cards.StateApproved || c.RequestedBy != "olivia" || c.WorkflowID != workflows.WorkflowID(s.ID) {
+		t.Fatalf("stored card = %+v", c)
+	}
+	if ev := h.events(s.ID); len(ev) != 1 || !strings.HasPrefix(ev[0], "->approved by olivia") {
+		t.Fatalf("events = %q, want one creation event straight to approved", ev)
+	}
+}
+
+func TestTwoApproversNeeded(t *testing.T) {
+	h := newHarness(t)
+	user := h.user("active")
+	s := h.request(user, "privileged")
+	if s.State != cards.StateRequested || s.ApprovalsRequired != 2 || s.CommonName != "Given"+user+" Surname"+user {
+		t.Fatalf("status = %+v, want requested needing 2", s)
+	}
+	s = h.statusOf("approve", "--request", s.ID, "--approver", "alice", "--comment", "known to me")
+	if s.State != cards.StateRequested || len(s.Approvals) != 1 || s.Approvals[0].Actor != "alice" {
+		t.Fatalf("after one approval: %+v", s)
+	}
+	if c := h.card(s.ID); c.State != cards.StateRequested {
+		t.Fatalf("stored state after one of two approvals = %s", c.State)
+	}
+	s = h.statusOf("approve", "--request", s.ID, "--approver", "bernard")
+	if s.State != cards.StateApproved || len(s.Approvals) != 2 {
+		t.Fatalf("after two approvals: %+v", s)
+	}
+	if c := h.card(s.ID); c.State != cards.StateApproved {
+		t.Fatalf("stored state = %s, want approved", c.State)
+	}
+	ev := h.events(s.ID)
+	if len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->approved by bernard") {
+		t.Fatalf("events = %q", ev)
+	}
+	approvals, err := h.store.Approvals(context.Background(), s.ID)
+	if err != nil || len(approvals) != 2 {
+		t.Fatalf("stored approvals = %v, %v", approvals, err)
+	}
+	// A decision after the end is refused and says why.
+	msg := h.refusal(3, cards.ErrAlreadyDecided, "reject", "--request", s.ID, "--approver", "carl", "--comment", "too late")
+	if !strings.Contains(msg, "approved") {
+		t.Fatalf("late reject message %q does not name the state", msg)
+	}
+}
+
+func TestRequesterCannotApprove(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	msg := h.refusal(3, cards.ErrNotAllowed, "approve", "--request", s.ID, "--approver", "olivia")
+	if !strings.Contains(msg, "olivia") {
+		t.Fatalf("message %q does not name the requester", msg)
+	}
+	if c := h.card(s.ID); c.State != cards.StateRequested {
+		t.Fatalf("state = %s after a refused approval", c.State)
+	}
+}
+
+func TestSameApproverTwice(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "privileged")
+	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
+	h.refusal(3, cards.ErrNotAllowed, "approve", "--request", s.ID, "--approver", "alice")
+	if st := h.statusOf("status", "--request", s.ID); st.State != cards.StateRequested || len(st.Approvals) != 1 {
+		t.Fatalf("status after duplicate approval: %+v", st)
+	}
+}
+
+func TestReject(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	if r := h.starter("reject", "--request", s.ID, "--approver", "alice"); r.code != 2 {
+		t.Fatalf("reject without a reason: exit %d, want 2 (%s)", r.code, r.stderr)
+	}
+	s = h.statusOf("reject", "--request", s.ID, "--approver", "alice", "--comment", "no badge needed")
+	if s.State != cards.StateRejected {
+		t.Fatalf("state = %s", s.State)
+	}
+	if err := h.wait(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	ev := h.events(s.ID)
+	if len(ev) != 2 || ev[1] != "requested->rejected by alice: no badge needed" {
+		t.Fatalf("events = %q", ev)
+	}
+}
+
+func TestCancelByRequesterOnly(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	h.refusal(3, cards.ErrNotAllowed, "cancel", "--request", s.ID, "--operator", "mallory")
+	s = h.statusOf("cancel", "--request", s.ID, "--operator", "olivia", "--comment", "wrong user")
+	if s.State != cards.StateAborted {
+		t.Fatalf("state = %s", s.State)
+	}
+	if ev := h.events(s.ID); len(ev) != 2 || ev[1] != "requested->aborted by olivia: wrong user" {
+		t.Fatalf("events = %q", ev)
+	}
+}
+
+func TestTemporalCancelAbortsTheCard(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	temporalCmd(t, "workflow", "cancel", "--workflow-id", workflows.WorkflowID(s.ID))
+	if err := h.wait(s.ID); !temporal.IsCanceledError(err) {
+		t.Fatalf("workflow error = %v, want canceled", err)
+	}
+	ev := h.events(s.ID)
+	if len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->aborted by system: the workflow was cancelled") {
+		t.Fatalf("events = %q", ev)
+	}
+	// The status of a cancelled request comes from PostgreSQL.
+	if st := h.statusOf("status", "--request", s.ID); st.State != cards.StateAborted {
+		t.Fatalf("status = %+v", st)
+	}
+}
+
+func TestApprovalTimeoutAborts(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "short")
+	if err := h.wait(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := h.card(s.ID)
+	ev := h.events(s.ID)
+	if c.State != cards.StateAborted || len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->aborted by system: the approval timed out") {
+		t.Fatalf("state %s, events %q", c.State, ev)
+	}
+	h.refusal(3, cards.ErrAlreadyDecided, "approve", "--request", s.ID, "--approver", "alice")
+}
+
+func TestBusinessRefusals(t *testing.T) {
+	h := newHarness(t)
+	inactive := h.user("inactive")
+	msg := h.refusal(3, cards.ErrUserNotActive, "request", "--user", inactive)
+	if !strings.Contains(msg, "inactive") {
+		t.Fatalf("message %q does not name the state", msg)
+	}
+	h.refusal(3, cards.ErrUserNotFound, "request", "--user", "ghost")
+	msg = h.refusal(3, cards.ErrUnknownCardType, "request", "--user", h.user("active"), "--card-type", "gold")
+	if !strings.Contains(msg, "gold") || !strings.Contains(msg, "standard") {
+		t.Fatalf("message %q should name the type and the known ones", msg)
+	}
+	if n := h.countCards(inactive) + h.countCards("ghost"); n != 0 {
+		t.Fatalf("refused requests wrote %d cards", n)
+	}
+	// The refusal is also the workflow's failure, with the contract's type.
+	r := h.starter("request", "--user", "ghost", "--request-id", "6f9619ff-8b86-d011-b42d-00c04fc964ff")
+	if r.code != 3 {
+		t.Fatalf("exit %d", r.code)
+	}
+	if err := h.wait("6f9619ff-8b86-d011-b42d-00c04fc964ff"); !isAppError(err, cards.ErrUserNotFound) {
+		t.Fatalf("workflow error = %v, want UserNotFound", err)
+	}
+}
+
+func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
+	h := newHarness(t)
+	user := h.user("active")
+	first := h.request(user, "")
+	msg := h.refusal(3, cards.ErrDuplicateOpenRequest, "request", "--user", user)
+	if !strings.Contains(msg, first.ID) {
+		t.Fatalf("message %q does not name the open card %s", msg, first.ID)
+	}
+	// Another card type is another request.
+	if s := h.request(user, "privileged"); s.State != cards.StateRequested {
+		t.Fatalf("privileged request: %+v", s)
+	}
+	if n := h.countCards(user); n != 2 {
+		t.Fatalf("cards = %d, want 2", n)
+	}
+}
+
+func TestSameRequestIDTwiceAttaches(t *testing.T) {
+	h := newHarness(t)
+	user := h.user("active")
+	const id = "0b0e3f1c-5d2a-4f8e-9c41-0a7d5e6f7a81"
+	first := h.request(user, "", "--request-id", id)
+	second := h.request(user, "", "--request-id", strings.ToUpper(id))
+	if first.ID != id || second.ID != id || second.State != cards.StateRequested {
+		t.Fatalf("first %+v second %+v", first, second)
+	}
+	if n, ev := h.countCards(user), h.events(id); n != 1 || len(ev) != 1 {
+		t.Fatalf("cards %d events %q, want one of each", n, ev)
+	}
+	// Once the request is over, the same id reports the outcome.
+	h.statusOf("approve", "--request", id, "--approver", "alice")
+	if err := h.wait(id); err != nil {
+		t.Fatal(err)
+	}
+	if again := h.request(user, "", "--request-id", id); again.State != cards.StateApproved {
+		t.Fatalf("after the end: %+v", again)
+	}
+	if n := h.countCards(user); n != 1 {
+		t.Fatalf("cards = %d", n)
+	}
+}
+
+func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	wid := workflows.WorkflowID(s.ID)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `"just a string"`)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "cancel", "--input", `{"actor": "mallory"}`)
+	st := h.statusOf("status", "--request", s.ID)
+	if st.State != cards.StateRequested || len(st.Ignored) != 4 {
+		t.Fatalf("status = %+v, want requested with 4 ignored signals", st)
+	}
+	reasons := make([]string, 0, 4)
+	for _, ig := range st.Ignored {
+		reasons = append(reasons, ig.Signal+"/"+ig.Actor+": "+ig.Reason)
+	}
+	for i, want := range []string{"payload", "actor", "olivia requested", "only the requester"} {
+		if !strings.Contains(reasons[i], want) {
+			t.Fatalf("ignored[%d] = %q, want it to mention %q", i, reasons[i], want)
+		}
+	}
+	// A valid signal after all that still works: the workflow never failed.
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "ok"}`)
+	if err := h.wait(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c := h.card(s.ID); c.State != cards.StateApproved {
+		t.Fatalf("state = %s", c.State)
+	}
+}
+
+func TestApprovalWhileWorkerIsDown(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	h.stopWorker()
+	err := h.client.SignalWorkflow(context.Background(), workflows.WorkflowID(s.ID), "", "approve", cards.DecisionInput{Actor: "alice", Comment: "while down"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := h.card(s.ID); c.State != cards.StateRequested {
+		t.Fatalf("state changed with no worker: %s", c.State)
+	}
+	h.startWorker()
+	if err := h.wait(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c := h.card(s.ID); c.State != cards.StateApproved {
+		t.Fatalf("state = %s after restart", c.State)
+	}
+}
+
+func TestSearchAttributesFollowTheState(t *testing.T) {
+	h := newHarness(t)
+	user := h.user("active")
+	s := h.request(user, "")
+	query := "CardRequestState='requested' AND CardUserId='" + user + "' AND CardType='standard'"
+	waitForList(t, h.client, query, workflows.WorkflowID(s.ID))
+	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
+	waitForList(t, h.client, "CardRequestState='approved' AND CardUserId='"+user+"'", workflows.WorkflowID(s.ID))
+	out := temporalCmd(t, "workflow", "list", "--query", "CardRequestState='approved' AND CardUserId='"+user+"'")
+	if !strings.Contains(out, workflows.WorkflowID(s.ID)) {
+		t.Fatalf("temporal workflow list did not show the card:\n%s", out)
+	}
+}
+
+// waitForList polls visibility, which is eventually consistent, until the
+// query finds the workflow; it fails after the deadline.
+func waitForList(t *testing.T, c client.Client, query, workflowID string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
+		if err == nil && slices.ContainsFunc(resp.GetExecutions(), func(e *workflowpb.WorkflowExecutionInfo) bool {
+			return e.GetExecution().GetWorkflowId() == workflowID
+		}) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("visibility query %q never found %s (last error %v)", query, workflowID, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package startercmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// output prints answers for people or, with --json, for programs.
+type output struct {
+	json   bool
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// refusal is a business refusal found by the starter itself (no such request,
+// already decided), reported like the workflow's own refusals.
+type refusal struct {
+	Type    string
+	Message string
+}
+
+func (r *refusal) Error() string { return r.Message }
+
+// failure is a technical failure with a name for --json output.
+type failure struct {
+	Type string
+	Err  error
+}
+
+func (f *failure) Error() string { return f.Err.Error() }
+func (f *failure) Unwrap() error { return f.Err }
+
+// usageError is bad input that the flag parser could not catch.
+type usageError struct{ Message string }
+
+func (u *usageError) Error() string { return u.Message }
+
+type errorDoc struct {
+	Error struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// classify maps an error to the contract's exit code and error type.
+func classify(err error) (code int, errType, message string) {
+	var (
+		usage  *usageError
+		ref    *refusal
+		appErr *temporal.ApplicationError
+		fail   *failure
+		nf     *serviceerror.NotFound
+	)
+	switch {
+	case errors.As(err, &usage):
+		return ExitUsage, "BadUsage", usage.Message
+	case errors.As(err, &ref):
+		return ExitRefused, ref.Type, ref.Message
+	case errors.As(err, &appErr):
+		switch {
+		case cards.IsBusinessError(appErr.Type()):
+			return ExitRefused, appErr.Type(), appErr.Message()
+		case appErr.Type() == cards.ErrInvalidDecision:
+			return ExitUsage, appErr.Type(), appErr.Message()
+		}
+		return ExitFailure, appErr.Type(), appErr.Message()
+	case errors.As(err, &fail):
+		return ExitFailure, fail.Type, fail.Error()
+	case errors.As(err, &nf):
+		return ExitRefused, cards.ErrNotFound, nf.Error()
+	}
+	return ExitFailure, "Error", err.Error()
+}
+
+// fail reports err and returns the exit code.
+func (o *output) fail(err error) int {
+	code, errType, message := classify(err)
+	if o.json {
+		var doc errorDoc
+		doc.Error.Type, doc.Error.Message = errType, message
+		o.writeJSON(doc)
+	}
+	fmt.Fprintf(o.stderr, "starter: %s: %s\n", errType, message)
+	return code
+}
+
+func (o *output) writeJSON(v any) {
+	enc := json.NewEncoder(o.stdout)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// status prints a status document, with a hint of what to do next.
+func (o *output) status(s cards.Status, headline string) {
+	if o.json {
+		o.writeJSON(s)
+		return
+	}
+	w := o.stdout
+	if headline != "" {
+		fmt.Fprintln(w, headline)
+	}
+	fmt.Fprintf(w, "  card:        %s\n", s.ID)
+	fmt.Fprintf(w, "  workflow:    %s\n", s.WorkflowID)
+	fmt.Fprintf(w, "  user:        %s (%s card)\n", s.UserID, s.CardType)
+	fmt.Fprintf(w, "  common name: %s\n", s.CommonName)
+	fmt.Fprintf(w, "  UPN:         %s\n", s.UPN)
+	fmt.Fprintf(w, "  state:       %s\n", s.State)
+	fmt.Fprintf(w, "  requested by %s\n", s.RequestedBy)
+	if s.ApprovalsRequired > 0 {
+		fmt.Fprintf(w, "  approvals:   %d of %d", len(s.Approvals), s.ApprovalsRequired)
+		names := make([]string, 0, len(s.Approvals))
+		for _, a := range s.Approvals {
+			names = append(names, a.Actor)
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(w, " (%s)", strings.Join(names, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	if s.ExpiresAt != nil && s.State == cards.StateRequested {
+		fmt.Fprintf(w, "  expires at:  %s\n", s.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	if s.Decision != nil {
+		fmt.Fprintf(w, "  decision:    %s by %s at %s: %s\n", s.Decision.To, s.Decision.Actor, s.Decision.At.UTC().Format(time.RFC3339), s.Decision.Comment)
+	}
+	for _, ig := range s.Ignored {
+		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)
+	}
+	if s.State == cards.StateRequested {
+		fmt.Fprintf(w, "Next: starter approve --request %s --approver NAME   (or reject with --comment REASON)\n", s.ID)
+	}
+}

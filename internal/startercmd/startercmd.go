@@ -1,0 +1,152 @@
+// Package startercmd is the starter's command line: operators request and
+// cancel cards, approvers approve and reject, anyone reads status and lists.
+// Every command prints a readable answer, or with --json one JSON object, and
+// exits 0 (done), 2 (bad usage), 3 (refused by a business rule) or 1 (anything
+// else, with a message that names what failed).
+package startercmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/user"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/internal/workercmd"
+)
+
+// Exit codes of the contract.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+	ExitRefused = 3
+)
+
+// Globals are accepted by every command.
+type Globals struct {
+	JSON              bool          `name:"json" help:"Print one JSON object on stdout."`
+	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" default:"localhost:7233" help:"Temporal frontend host:port (TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
+	TemporalNamespace string        `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace."`
+	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Task queue the worker polls."`
+	DatabaseURL       string        `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL (list and users upsert)."`
+	Timeout           time.Duration `name:"timeout" env:"CARDS_TIMEOUT" default:"60s" help:"How long to wait for an answer before giving up."`
+}
+
+// Command is the starter's command line.
+type Command struct {
+	Globals
+
+	Request RequestCmd `cmd:"" help:"Request a card for a user; returns once the card is persisted (requested or approved) or refused."`
+	Approve ApproveCmd `cmd:"" help:"Approve a requested card."`
+	Reject  RejectCmd  `cmd:"" help:"Reject a requested card (a reason is required)."`
+	Cancel  CancelCmd  `cmd:"" help:"Withdraw a request you made, before it is decided."`
+	Status  StatusCmd  `cmd:"" help:"Show a card request's status document."`
+	List    ListCmd    `cmd:"" help:"List cards from PostgreSQL, newest first."`
+	Users   UsersCmd   `cmd:"" help:"Manage the user directory."`
+}
+
+// env is what a command runs with.
+type env struct {
+	ctx    context.Context
+	g      *Globals
+	out    *output
+	client client.Client
+}
+
+// Run parses args, runs the command and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var cmd Command
+	exitCode := -1
+	parser, err := kong.New(&cmd,
+		kong.Name("starter"),
+		kong.Description("cardflow starter: request, approve, reject, cancel and inspect card requests."),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { exitCode = code; panic(exitSignal{}) }),
+		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "defaultOperator": currentUser()},
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "starter:", err)
+		return ExitFailure
+	}
+	kctx, code, done := parse(parser, args, &exitCode, stderr)
+	if done {
+		return code
+	}
+	e := &env{ctx: ctx, g: &cmd.Globals, out: &output{json: cmd.JSON, stdout: stdout, stderr: stderr}}
+	defer e.close()
+	if err := kctx.Run(e); err != nil {
+		return e.out.fail(err)
+	}
+	return ExitOK
+}
+
+type exitSignal struct{}
+
+func parse(parser *kong.Kong, args []string, exitCode *int, stderr io.Writer) (kctx *kong.Context, code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitSignal); !ok {
+				panic(r)
+			}
+			kctx, code, done = nil, *exitCode, true
+			if code != 0 {
+				code = ExitUsage
+			}
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "starter: %v (see starter --help)\n", err)
+		return nil, ExitUsage, true
+	}
+	return kctx, ExitOK, false
+}
+
+func currentUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "operator"
+}
+
+// temporal connects on first use, so that commands that need only PostgreSQL
+// work without a Temporal server.
+func (e *env) temporal() (client.Client, error) {
+	if e.client != nil {
+		return e.client, nil
+	}
+	opts, err := temporalconn.Options(temporalconn.Settings{Address: e.g.TemporalAddress, Namespace: e.g.TemporalNamespace, Logger: quietLogger{}})
+	if err != nil {
+		return nil, err
+	}
+	c, err := temporalconn.Dial(e.ctx, opts, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	e.client = c
+	return c, nil
+}
+
+func (e *env) store() (*store.Store, error) {
+	return store.Open(e.ctx, e.g.DatabaseURL, store.PoolOptions{MaxOpen: 2})
+}
+
+func (e *env) close() {
+	if e.client != nil {
+		e.client.Close()
+	}
+}
+
+// quietLogger keeps the SDK's informational lines out of a CLI's output.
+type quietLogger struct{}
+
+func (quietLogger) Debug(string, ...any) {}
+func (quietLogger) Info(string, ...any)  {}
+func (quietLogger) Warn(string, ...any)  {}
+func (quietLogger) Error(string, ...any) {}

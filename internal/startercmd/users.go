@@ -1,0 +1,45 @@
+package startercmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// UsersCmd groups the user-directory commands.
+type UsersCmd struct {
+	Upsert UsersUpsertCmd `cmd:"" help:"Create or replace a user of the directory."`
+}
+
+// UsersUpsertCmd creates or replaces a user.
+type UsersUpsertCmd struct {
+	ID        string `name:"id" required:"" help:"User id."`
+	GivenName string `name:"given-name" required:"" help:"Given name."`
+	Surname   string `name:"surname" required:"" help:"Surname."`
+	UPN       string `name:"upn" required:"" help:"User principal name."`
+	Email     string `name:"email" help:"E-mail address."`
+	State     string `name:"state" required:"" help:"User state; cards can be requested only for active users."`
+}
+
+// Run writes the user.
+func (c *UsersUpsertCmd) Run(e *env) error {
+	u := cards.User{ID: strings.TrimSpace(c.ID), GivenName: c.GivenName, Surname: c.Surname, UPN: c.UPN, Email: c.Email, State: strings.TrimSpace(c.State)}
+	if u.ID == "" || u.State == "" {
+		return &usageError{"--id and --state must not be empty"}
+	}
+	st, err := e.store()
+	if err != nil {
+		return &failure{Type: "DatabaseUnreachable", Err: err}
+	}
+	defer st.Close()
+	if err := st.UpsertUser(e.ctx, u); err != nil {
+		return err
+	}
+	if e.out.json {
+		e.out.writeJSON(map[string]any{"user": u})
+		return nil
+	}
+	fmt.Fprintf(e.out.stdout, "User %s (%s %s, %s) is %s.\n", u.ID, u.GivenName, u.Surname, u.UPN, u.State)
+	return nil
+}

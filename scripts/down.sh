@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Stops the dev server that scripts/up.sh started.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+if [[ -f .run/temporal.pid ]]; then
+  kill "$(cat .run/temporal.pid)" 2>/dev/null || true
+  rm -f .run/temporal.pid
+  say "Temporal dev server stopped"
+fi

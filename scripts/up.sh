@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Brings cardflow up locally: the pinned Temporal dev server (UI on :8233) with
+# the search attributes, PostgreSQL, migrations, demo users, and the worker in
+# the foreground (Ctrl-C stops the worker; `make down` stops the server).
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_temporal_cli
+ensure_postgres
+
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@localhost:5432/cards?sslmode=disable}"
+export CARDS_POLICY="${CARDS_POLICY:-config/policy.yaml}"
+mkdir -p .run
+
+if [[ "$DATABASE_URL" == postgres://postgres@localhost:5432/cards* ]] \
+   && ! psql -h 127.0.0.1 -U postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'cards'" | grep -q 1; then
+  say "creating database cards"
+  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE cards"
+fi
+
+if ! (exec 3<>/dev/tcp/127.0.0.1/7233) 2>/dev/null; then
+  say "starting Temporal dev server (gRPC :7233, UI http://localhost:8233), log in .run/temporal.log"
+  nohup "$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
+    --db-filename .run/temporal.db --log-level warn \
+    --search-attribute CardRequestState=Keyword \
+    --search-attribute CardUserId=Keyword \
+    --search-attribute CardType=Keyword >.run/temporal.log 2>&1 &
+  echo $! >.run/temporal.pid
+  for _ in $(seq 1 60); do
+    "$TEMPORAL_CLI" operator cluster health --address 127.0.0.1:7233 >/dev/null 2>&1 && break
+    sleep 1
+  done
+fi
+
+say "building worker and starter into bin/"
+go build -o bin/worker ./worker
+go build -o bin/starter ./starter
+
+say "migrating the database"
+bin/worker migrate
+
+say "adding demo users: alice, bob (approvers), carol (active), dave (inactive)"
+bin/starter users upsert --id alice --given-name Alice --surname Archer --upn alice@example.com --email alice@example.com --state active >/dev/null
+bin/starter users upsert --id bob --given-name Bob --surname Baker --upn bob@example.com --email bob@example.com --state active >/dev/null
+bin/starter users upsert --id carol --given-name Carol --surname Cole --upn carol@example.com --email carol@example.com --state active >/dev/null
+bin/starter users upsert --id dave --given-name Dave --surname Dunn --upn dave@example.com --email dave@example.com --state inactive >/dev/null
+
+say "cardflow is up. Temporal UI: http://localhost:8233 . In another terminal: bin/starter request --user carol"
+say "starting the worker (Ctrl-C to stop)"
+exec bin/worker

@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build
+.PHONY: up down test unit integration lint temporal-cli build record-histories
 
 up:
 	./scripts/up.sh
@@ -31,3 +31,8 @@ lint:
 	go vet ./...
 	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 	go run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...
+
+# Re-record the replay-test histories from the integration suite (after an
+# intended, versioned workflow change; keep the old files alongside).
+record-histories:
+	CARDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories ./scripts/test.sh ./internal/e2e/...

@@ -127,6 +127,8 @@ type harness struct {
 	store       *store.Store
 	client      client.Client
 	stopWorker  func()
+	// workflowIDs are the requests this test made, for recordHistories.
+	workflowIDs []string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -154,6 +156,7 @@ func newHarness(t *testing.T) *harness {
 	h.client = c
 	h.startWorker()
 	t.Cleanup(func() { h.stopWorker() })
+	t.Cleanup(h.recordHistories)
 	return h
 }
 
@@ -262,7 +265,9 @@ func (h *harness) request(user, cardType string, extra ...string) cards.Status {
 	if cardType != "" {
 		args = append(args, "--card-type", cardType)
 	}
-	return h.statusOf(append(args, extra...)...)
+	s := h.statusOf(append(args, extra...)...)
+	h.workflowIDs = append(h.workflowIDs, s.WorkflowID)
+	return s
 }
 
 // wait blocks until the request's workflow closes and returns its error.

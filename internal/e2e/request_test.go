@@ -176,6 +176,7 @@ func TestBusinessRefusals(t *testing.T) {
 	if r.code != 3 {
 		t.Fatalf("exit %d", r.code)
 	}
+	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID("6f9619ff-8b86-d011-b42d-00c04fc964ff"))
 	if err := h.wait("6f9619ff-8b86-d011-b42d-00c04fc964ff"); !isAppError(err, cards.ErrUserNotFound) {
 		t.Fatalf("workflow error = %v, want UserNotFound", err)
 	}

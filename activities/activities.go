@@ -7,7 +7,9 @@ package activities
 import (
 	"sync"
 	"text/template"
+	"time"
 
+	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -16,6 +18,8 @@ import (
 type Activities struct {
 	Store  *store.Store
 	Policy *policy.Policy
+	// Metrics counts cards as they are written; nil records nothing.
+	Metrics Recorder
 
 	// templates caches parsed mapping templates by source: parse once,
 	// execute many. text/template is safe for concurrent execution.
@@ -25,6 +29,25 @@ type Activities struct {
 // New returns the activities over a store and a validated policy.
 func New(s *store.Store, p *policy.Policy) *Activities {
 	return &Activities{Store: s, Policy: p}
+}
+
+// Recorder receives the business events worth a metric. Activities call it
+// only when a write took effect, so retries are not counted twice.
+type Recorder interface {
+	CardPersisted(state cards.State)
+	CardDecided(state cards.State, sinceRequest time.Duration)
+}
+
+type noRecorder struct{}
+
+func (noRecorder) CardPersisted(cards.State)              {}
+func (noRecorder) CardDecided(cards.State, time.Duration) {}
+
+func (a *Activities) recorder() Recorder {
+	if a.Metrics == nil {
+		return noRecorder{}
+	}
+	return a.Metrics
 }
 
 func (a *Activities) template(src string) (*template.Template, error) {

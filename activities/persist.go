@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -53,6 +54,14 @@ func (a *Activities) PersistCard(ctx context.Context, in PersistCardInput) (Pers
 		return PersistCardResult{}, temporal.NewNonRetryableApplicationError("card id "+in.CardID+" is already used by another request", cards.ErrDuplicateOpenRequest, nil, in.CardID)
 	case err != nil:
 		return PersistCardResult{}, err
+	}
+	if created {
+		if stored.State == cards.StateApproved {
+			a.recorder().CardDecided(stored.State, 0)
+		} else {
+			a.recorder().CardPersisted(stored.State)
+		}
+		activity.GetLogger(ctx).Info("Card persisted", "cardId", in.CardID, "userId", in.UserID, "state", stored.State, "cardType", in.CardType)
 	}
 	return PersistCardResult{State: stored.State, Created: created}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -28,7 +29,7 @@ func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput)
 	if !in.To.Final() {
 		return "", temporal.NewNonRetryableApplicationError("transition target "+string(in.To)+" is not a final state", cards.ErrInvalidDecision, nil)
 	}
-	c, err := a.Store.TransitionCard(ctx, store.Transition{
+	c, changed, err := a.Store.TransitionCard(ctx, store.Transition{
 		CardID: in.CardID, To: in.To, Actor: in.Actor, Comment: in.Comment, At: in.At, Approvals: in.Approvals,
 	})
 	var final *store.ErrAlreadyFinal
@@ -39,6 +40,10 @@ func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput)
 		return "", temporal.NewNonRetryableApplicationError("card "+in.CardID+" does not exist", cards.ErrCardNotFound, nil)
 	case err != nil:
 		return "", err
+	}
+	if changed {
+		a.recorder().CardDecided(c.State, in.At.Sub(c.CreatedAt))
+		activity.GetLogger(ctx).Info("Card decided", "cardId", in.CardID, "userId", c.UserID, "state", c.State, "actor", in.Actor)
 	}
 	return c.State, nil
 }

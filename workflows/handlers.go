@@ -92,7 +92,7 @@ func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawV
 const maxIgnored = 50
 
 func (r *request) ignore(ctx workflow.Context, kind, actor, reason string) {
-	workflow.GetLogger(ctx).Info("Signal ignored", "signal", kind, "actor", actor, "reason", reason)
+	r.logger(ctx).Info("Signal ignored", "signal", kind, "actor", actor, "reason", reason)
 	if len(r.status.Ignored) == maxIgnored {
 		r.status.Ignored = r.status.Ignored[1:]
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -63,7 +64,8 @@ func newRequest(ctx workflow.Context, in RequestCardInput) *request {
 // run resolves the policy, checks the user, maps and persists the card, then
 // waits for a decision when the policy asks for one.
 func (r *request) run(ctx workflow.Context) (cards.Status, error) {
-	logger := workflow.GetLogger(ctx)
+	logger := r.logger(ctx)
+	logger.Info("Card requested", "cardType", r.in.CardType, "requestedBy", r.in.RequestedBy)
 	if err := r.prepare(ctx); err != nil {
 		if temporal.IsCanceledError(err) {
 			// Cancelled before the card was known to exist: the insert may
@@ -72,7 +74,7 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 			r.writeOutcome(ctx)
 			return r.finish(ctx, err)
 		}
-		logger.Info("Card request refused", "error", err)
+		logger.Info("Card request refused", "reason", err.Error())
 		r.refusal = err
 		r.status.State = cards.StateRefused
 		r.upsertSearchAttributes(ctx)
@@ -81,9 +83,11 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 	}
 
 	if r.status.State == cards.StateRequested {
+		logger.Info("Waiting for approval", "approvalsRequired", r.policy.ApproversRequired, "timeout", r.policy.ApprovalTimeout.String())
 		r.awaitDecision(ctx)
 		r.writeOutcome(ctx)
 	}
+	logger.Info("Card request finished", "state", string(r.status.State))
 	if ctx.Err() != nil {
 		return r.finish(ctx, temporal.NewCanceledError())
 	}
@@ -207,6 +211,12 @@ func (r *request) finish(ctx workflow.Context, err error) (cards.Status, error) 
 	_ = workflow.Await(waitCtx, func() bool { return workflow.AllHandlersFinished(waitCtx) })
 	r.drainSignals(waitCtx)
 	return r.status, err
+}
+
+// logger adds the card and user to every line; the SDK already adds the
+// workflow id and run id, and drops lines while replaying.
+func (r *request) logger(ctx workflow.Context) log.Logger {
+	return log.With(workflow.GetLogger(ctx), "cardId", r.in.CardID, "userId", r.in.UserID)
 }
 
 func writeOptions(ctx workflow.Context, summary string) workflow.Context {

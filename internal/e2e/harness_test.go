@@ -127,6 +127,8 @@ type harness struct {
 	store       *store.Store
 	client      client.Client
 	stopWorker  func()
+	// metricsURL is the running worker's metrics server.
+	metricsURL string
 	// workflowIDs are the requests this test made, for recordHistories.
 	workflowIDs []string
 }
@@ -168,6 +170,8 @@ func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
 		PolicyPath:  h.policyPath,
 		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default"},
 		Logger:      logger,
+		// A free port per worker: tests scrape it.
+		MetricsAddress: "127.0.0.1:0",
 	}
 }
 
@@ -178,7 +182,10 @@ func (h *harness) startWorker() {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	cfg := h.workerConfig(zaptest.NewLogger(h.t, zaptest.Level(zap.WarnLevel)))
-	cfg.OnReady = func() { close(ready) }
+	cfg.OnReady = func(r workerapp.Ready) {
+		h.metricsURL = "http://" + r.MetricsAddress
+		close(ready)
+	}
 	go func() { done <- workerapp.Run(ctx, cfg) }()
 	select {
 	case <-ready:

@@ -147,9 +147,9 @@ func (e *ErrAlreadyFinal) Error() string {
 // event and approvals, in one transaction. The update is conditional on the
 // card still being requested, so a retry after a commit whose answer was lost
 // finds the card already in t.To and succeeds without writing twice.
-func (s *Store) TransitionCard(ctx context.Context, t Transition) (Card, error) {
-	var changed bool
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+// changed is false when the card was already in t.To (a retry).
+func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, changed bool, err error) {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE cards SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'requested'`, t.CardID, t.To, t.At)
 		if err != nil {
 			return err
@@ -173,16 +173,16 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (Card, error) 
 		return nil
 	})
 	if err != nil {
-		return Card{}, fmt.Errorf("transition card %s to %s: %w", t.CardID, t.To, err)
+		return Card{}, false, fmt.Errorf("transition card %s to %s: %w", t.CardID, t.To, err)
 	}
-	c, err := s.Card(ctx, t.CardID)
+	c, err = s.Card(ctx, t.CardID)
 	if err != nil {
-		return Card{}, err
+		return Card{}, false, err
 	}
 	if !changed && c.State != t.To {
-		return c, &ErrAlreadyFinal{State: c.State}
+		return c, false, &ErrAlreadyFinal{State: c.State}
 	}
-	return c, nil
+	return c, changed, nil
 }
 
 // Event is a row of the audit trail.

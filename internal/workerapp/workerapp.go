@@ -17,6 +17,7 @@ import (
 
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/logging"
+	"github.com/cardflow/cardflow/internal/metrics"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -37,8 +38,17 @@ type Config struct {
 	Pool store.PoolOptions
 	// Worker tunes pollers and slots; zero values keep the SDK defaults.
 	Worker worker.Options
+	// MetricsAddress is where /metrics, /healthz and /readyz are served
+	// (":0" picks a free port); empty serves nothing.
+	MetricsAddress string
 	// OnReady is called once the worker polls; tests wait for it.
-	OnReady func()
+	OnReady func(Ready)
+}
+
+// Ready describes a running worker.
+type Ready struct {
+	// MetricsAddress is the bound host:port of the metrics server, if any.
+	MetricsAddress string
 }
 
 // ErrNoUseCase is returned when the policy enables nothing.
@@ -68,6 +78,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 
+	m := metrics.New()
+	defer m.Close()
 	c := cfg.Client
 	if c == nil {
 		if cfg.Temporal.Logger == nil {
@@ -77,6 +89,7 @@ func Run(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
+		opts.MetricsHandler = m.TemporalHandler()
 		c, err = temporalconn.Dial(ctx, opts, 10*time.Second)
 		if err != nil {
 			return err
@@ -96,17 +109,35 @@ func Run(ctx context.Context, cfg Config) error {
 		taskQueue = workflows.DefaultTaskQueue
 	}
 	wopts := cfg.Worker
-	wopts.EnableSessionWorker = false
+	wopts.Interceptors = append(wopts.Interceptors, m.Interceptor())
 	w := worker.New(c, taskQueue, wopts)
 	w.RegisterWorkflow(workflows.RequestCard)
-	w.RegisterActivity(activities.New(st, pol))
+	acts := activities.New(st, pol)
+	acts.Metrics = m
+	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)
+	}
+	var ready Ready
+	if cfg.MetricsAddress != "" {
+		srv, err := metrics.Listen(cfg.MetricsAddress, m, func(ctx context.Context) error {
+			if err := st.DB.PingContext(ctx); err != nil {
+				return fmt.Errorf("PostgreSQL: %w", err)
+			}
+			return nil
+		})
+		if err != nil {
+			w.Stop()
+			return fmt.Errorf("metrics server on %s: %w (set CARDS_METRICS_ADDRESS)", cfg.MetricsAddress, err)
+		}
+		defer srv.Close()
+		ready.MetricsAddress = srv.Addr
+		log.Info("Serving metrics and probes", zap.String("address", srv.Addr), zap.Strings("paths", []string{"/metrics", "/healthz", "/readyz"}))
 	}
 	log.Info("Worker polling", zap.String("taskQueue", taskQueue), zap.String("policy", cfg.PolicyPath),
 		zap.Strings("useCases", pol.EnabledUseCases()), zap.Strings("cardTypes", pol.CardTypeNames()))
 	if cfg.OnReady != nil {
-		cfg.OnReady()
+		cfg.OnReady(ready)
 	}
 	<-ctx.Done()
 	log.Info("Stopping: draining in-flight tasks")

@@ -47,6 +47,7 @@ type RunCmd struct {
 	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" default:"localhost:7233" help:"Temporal frontend host:port. TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
 	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace."`
 	DBMaxConns        int    `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
+	MetricsAddress    string `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
 }
 
 // MigrateCmd applies migrations.
@@ -113,12 +114,13 @@ func (c *RunCmd) Run(rc *runContext) error {
 	}
 	defer func() { _ = log.Sync() }()
 	return workerapp.Run(rc.ctx, workerapp.Config{
-		DatabaseURL: c.DatabaseURL,
-		TaskQueue:   c.TaskQueue,
-		PolicyPath:  c.Policy,
-		Temporal:    temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace},
-		Logger:      log,
-		Pool:        store.PoolOptions{MaxOpen: c.DBMaxConns},
+		DatabaseURL:    c.DatabaseURL,
+		TaskQueue:      c.TaskQueue,
+		PolicyPath:     c.Policy,
+		Temporal:       temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace},
+		Logger:         log,
+		Pool:           store.PoolOptions{MaxOpen: c.DBMaxConns},
+		MetricsAddress: c.MetricsAddress,
 	})
 }
 

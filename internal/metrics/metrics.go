@@ -1,0 +1,103 @@
+// Package metrics exposes the worker's Prometheus metrics: the Temporal SDK's
+// worker metrics (through tally) and cardflow's own, in one registry served
+// at /metrics beside the /healthz and /readyz probes.
+package metrics
+
+import (
+	"io"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/uber-go/tally/v4"
+	tallyprom "github.com/uber-go/tally/v4/prometheus"
+	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// Metrics holds the registry and cardflow's own instruments.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	cards            *prometheus.CounterVec
+	decisionSeconds  *prometheus.HistogramVec
+	activitySeconds  *prometheus.HistogramVec
+	activityFailures *prometheus.CounterVec
+
+	sdkScope  tally.Scope
+	sdkCloser io.Closer
+}
+
+// New creates a registry with cardflow's metrics and Go runtime metrics.
+func New() *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		cards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardflow_cards_total",
+			Help: "Cards that reached a state: requested or approved when persisted, approved, rejected or aborted when decided.",
+		}, []string{"state"}),
+		decisionSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cardflow_decision_seconds",
+			Help:    "Time from a card's request to its final decision, by final state.",
+			Buckets: []float64{1, 10, 60, 600, 3600, 4 * 3600, 24 * 3600, 72 * 3600, 168 * 3600, 336 * 3600},
+		}, []string{"state"}),
+		activitySeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cardflow_activity_seconds",
+			Help:    "Latency of cardflow's activities (local and regular), by activity and outcome.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"activity", "outcome"}),
+		activityFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardflow_activity_failures_total",
+			Help: "Failed activity attempts, by activity and error type (business refusals included).",
+		}, []string{"activity", "type"}),
+	}
+	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// TemporalHandler returns the SDK metrics handler that reports into the same
+// registry; pass it as client.Options.MetricsHandler.
+func (m *Metrics) TemporalHandler() client.MetricsHandler {
+	if m.sdkScope == nil {
+		reporter := tallyprom.NewReporter(tallyprom.Options{Registerer: m.Registry})
+		m.sdkScope, m.sdkCloser = tally.NewRootScope(tally.ScopeOptions{
+			CachedReporter:  reporter,
+			Separator:       tallyprom.DefaultSeparator,
+			SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+		}, time.Second)
+	}
+	return sdktally.NewMetricsHandler(m.sdkScope)
+}
+
+// Close flushes the SDK scope.
+func (m *Metrics) Close() error {
+	if m.sdkCloser != nil {
+		return m.sdkCloser.Close()
+	}
+	return nil
+}
+
+// CardPersisted counts a card written for the first time in state.
+func (m *Metrics) CardPersisted(state cards.State) {
+	m.cards.WithLabelValues(string(state)).Inc()
+}
+
+// CardDecided counts a card that reached a final state, and how long it took.
+func (m *Metrics) CardDecided(state cards.State, sinceRequest time.Duration) {
+	m.cards.WithLabelValues(string(state)).Inc()
+	m.decisionSeconds.WithLabelValues(string(state)).Observe(sinceRequest.Seconds())
+}
+
+// ActivityDone records one activity attempt; errType is empty on success.
+func (m *Metrics) ActivityDone(activity string, took time.Duration, errType string) {
+	outcome := "ok"
+	if errType != "" {
+		outcome = "failed"
+		m.activityFailures.WithLabelValues(activity, errType).Inc()
+	}
+	m.activitySeconds.WithLabelValues(activity, outcome).Observe(took.Seconds())
+}

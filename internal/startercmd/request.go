@@ -120,7 +120,7 @@ func (e *env) timeoutHint(ctx context.Context, err error) error {
 	}
 	var unavailable *serviceerror.Unavailable
 	if errors.As(err, &unavailable) {
-		return &failure{Type: "TemporalUnreachable", Err: fmt.Errorf("cannot reach Temporal at %s: %w", e.g.TemporalAddress, err)}
+		return &failure{Type: "TemporalUnreachable", Err: fmt.Errorf("cannot reach Temporal at %s: %w", e.address, err)}
 	}
 	return err
 }

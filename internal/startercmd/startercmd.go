@@ -31,8 +31,8 @@ const (
 // Globals are accepted by every command.
 type Globals struct {
 	JSON              bool          `name:"json" help:"Print one JSON object on stdout."`
-	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" default:"localhost:7233" help:"Temporal frontend host:port (TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
-	TemporalNamespace string        `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace."`
+	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233; TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
+	TemporalNamespace string        `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
 	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Task queue the worker polls."`
 	DatabaseURL       string        `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL (list and users upsert)."`
 	Timeout           time.Duration `name:"timeout" env:"CARDS_TIMEOUT" default:"60s" help:"How long to wait for an answer before giving up."`
@@ -57,6 +57,8 @@ type env struct {
 	g      *Globals
 	out    *output
 	client client.Client
+	// address is the Temporal address in use, for messages.
+	address string
 }
 
 // Run parses args, runs the command and returns the exit code.
@@ -125,6 +127,7 @@ func (e *env) temporal() (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.address = opts.HostPort
 	c, err := temporalconn.Dial(e.ctx, opts, 5*time.Second)
 	if err != nil {
 		return nil, err

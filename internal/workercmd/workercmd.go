@@ -44,8 +44,8 @@ type RunCmd struct {
 	Logging
 	TaskQueue         string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
 	Policy            string `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
-	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" default:"localhost:7233" help:"Temporal frontend host:port. TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
-	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" default:"default" help:"Temporal namespace."`
+	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
+	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
 	DBMaxConns        int    `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
 	MetricsAddress    string `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
 }

@@ -1,0 +1,37 @@
+package workercmd
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
+	cases := map[string][]string{
+		"run": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--task-queue", "$CARDS_TASK_QUEUE", `"cards"`,
+			"--policy", "$CARDS_POLICY", "config/policy.yaml", "--temporal-address", "$TEMPORAL_ADDRESS", "localhost:7233",
+			"--temporal-namespace", "$TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CLIENT_CERT_PATH",
+			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
+			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20"},
+		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format"},
+	}
+	for cmd, wants := range cases {
+		var out, errOut bytes.Buffer
+		if code := Run(context.Background(), []string{cmd, "--help"}, &out, &errOut); code != 0 {
+			t.Fatalf("worker %s --help: exit %d: %s", cmd, code, errOut.String())
+		}
+		for _, want := range wants {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("worker %s --help lacks %q:\n%s", cmd, want, out.String())
+			}
+		}
+	}
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := Run(context.Background(), []string{"--log-format", "xml"}, &out, &errOut); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+}

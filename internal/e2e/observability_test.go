@@ -141,4 +141,3 @@ func TestLogsCarryIdsWithoutSecrets(t *testing.T) {
 		}
 	}
 }
-

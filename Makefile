@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories
+.PHONY: up down test unit integration lint temporal-cli build record-histories ui-check
 
 up:
 	./scripts/up.sh
@@ -36,3 +36,8 @@ lint:
 # intended, versioned workflow change; keep the old files alongside).
 record-histories:
 	CARDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories ./scripts/test.sh ./internal/e2e/...
+
+# The Temporal UI in headless Chromium: filtered list and execution page,
+# screenshots into docs/screenshots/.
+ui-check:
+	./scripts/ui-check.sh

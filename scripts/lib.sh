@@ -3,7 +3,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TEMPORAL_CLI_VERSION="v1.5.1"
+TEMPORAL_CLI_VERSION="v1.5.1" # reports itself as Server 1.29.1, UI 2.42.1
 TEMPORAL_CLI="$ROOT/bin/temporal"
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -11,7 +11,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 # ensure_temporal_cli builds the pinned Temporal CLI into bin/ once (about
 # three minutes on a fresh machine; later runs reuse it).
 ensure_temporal_cli() {
-  if [[ -x "$TEMPORAL_CLI" ]] && "$TEMPORAL_CLI" --version 2>/dev/null | grep -q "${TEMPORAL_CLI_VERSION#v}"; then
+  if [[ -x "$TEMPORAL_CLI" ]] && "$TEMPORAL_CLI" --version 2>/dev/null | grep -q "Server 1.29.1, UI 2.42.1"; then
     return
   fi
   say "building Temporal CLI $TEMPORAL_CLI_VERSION into bin/ (first run only, about 3 minutes)"

@@ -57,7 +57,7 @@ func (c *RequestCmd) Run(e *env) error {
 	}
 	cardType := c.CardType
 	if cardType == "" {
-		cardType = "default"
+		cardType = "default type"
 	}
 	start := cl.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       wid,

@@ -232,15 +232,16 @@ func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
 	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
 	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "cancel", "--input", `{"actor": "mallory"}`)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "reject", "--input", `{"actor": "alice", "comment": " "}`)
 	st := h.statusOf("status", "--request", s.ID)
-	if st.State != cards.StateRequested || len(st.Ignored) != 4 {
-		t.Fatalf("status = %+v, want requested with 4 ignored signals", st)
+	if st.State != cards.StateRequested || len(st.Ignored) != 5 {
+		t.Fatalf("status = %+v, want requested with 5 ignored signals", st)
 	}
-	reasons := make([]string, 0, 4)
+	reasons := make([]string, 0, 5)
 	for _, ig := range st.Ignored {
 		reasons = append(reasons, ig.Signal+"/"+ig.Actor+": "+ig.Reason)
 	}
-	for i, want := range []string{"payload", "actor", "olivia requested", "only the requester"} {
+	for i, want := range []string{"payload", "actor", "olivia requested", "only the requester", "reason"} {
 		if !strings.Contains(reasons[i], want) {
 			t.Fatalf("ignored[%d] = %q, want it to mention %q", i, reasons[i], want)
 		}

@@ -115,7 +115,10 @@ func isAlreadyStarted(err error) bool {
 
 // timeoutHint turns a deadline into advice: the usual cause is that no worker polls.
 func (e *env) timeoutHint(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var deadline *serviceerror.DeadlineExceeded
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, &updateTimeout) || errors.As(err, &deadline) {
 		return &failure{Type: "Timeout", Err: fmt.Errorf("no answer within %s: is a worker polling task queue %q? Start one with `go run ./worker` (the request is kept and resumes when a worker polls)", e.g.Timeout, e.g.TaskQueue)}
 	}
 	var unavailable *serviceerror.Unavailable

@@ -1,7 +1,10 @@
 package workflows
 
 import (
+	"errors"
+
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -81,7 +84,12 @@ func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawV
 		return
 	}
 	if err := r.check(kind, d); err != nil {
-		r.ignore(ctx, kind, d.Actor, err.Error())
+		reason := err.Error()
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) {
+			reason = appErr.Type() + ": " + appErr.Message()
+		}
+		r.ignore(ctx, kind, d.Actor, reason)
 		return
 	}
 	r.apply(ctx, kind, d)

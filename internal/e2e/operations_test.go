@@ -11,6 +11,7 @@ import (
 	"github.com/cardflow/cardflow/internal/testdb"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/schema"
+	"github.com/google/uuid"
 )
 
 const unreachableDatabase = "postgres://postgres@127.0.0.1:1/cards?sslmode=disable&connect_timeout=2"
@@ -36,7 +37,7 @@ func TestUnreachableDatabaseExitsOne(t *testing.T) {
 
 func TestUnreachableTemporalExitsOne(t *testing.T) {
 	h := newHarness(t)
-	r := h.starter("--temporal-address", "127.0.0.1:1", "status", "--request", "0b0e3f1c-5d2a-4f8e-9c41-0a7d5e6f7a81")
+	r := h.starter("--temporal-address", "127.0.0.1:1", "status", "--request", uuid.NewString())
 	if r.code != 1 || !strings.Contains(r.stderr, "cannot reach Temporal at 127.0.0.1:1") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -53,10 +54,11 @@ func TestRequestWithNoWorkerTimesOutWithAHint(t *testing.T) {
 
 func TestUsageErrorsExitTwo(t *testing.T) {
 	h := newHarness(t)
+	unknown := uuid.NewString()
 	for _, args := range [][]string{
 		{"request"},
 		{"request", "--user", "u", "--request-id", "not-a-uuid"},
-		{"approve", "--request", "0b0e3f1c-5d2a-4f8e-9c41-0a7d5e6f7a81"},
+		{"approve", "--request", unknown},
 		{"status", "--request", "nope"},
 		{"list", "--state", "issued"},
 		{"fly"},
@@ -65,8 +67,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 			t.Errorf("starter %v: exit %d, want 2 (stderr %q)", args, r.code, r.stderr)
 		}
 	}
-	h.refusal(3, cards.ErrNotFound, "status", "--request", "0b0e3f1c-5d2a-4f8e-9c41-0a7d5e6f7a81")
-	h.refusal(3, cards.ErrNotFound, "approve", "--request", "0b0e3f1c-5d2a-4f8e-9c41-0a7d5e6f7a81", "--approver", "alice")
+	h.refusal(3, cards.ErrNotFound, "status", "--request", unknown)
+	h.refusal(3, cards.ErrNotFound, "approve", "--request", unknown, "--approver", "alice")
 }
 
 func TestListFiltersAndJSON(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -172,12 +173,13 @@ func TestBusinessRefusals(t *testing.T) {
 		t.Fatalf("refused requests wrote %d cards", n)
 	}
 	// The refusal is also the workflow's failure, with the contract's type.
-	r := h.starter("request", "--user", "ghost", "--request-id", "6f9619ff-8b86-d011-b42d-00c04fc964ff")
+	ghostID := uuid.NewString()
+	r := h.starter("request", "--user", "ghost", "--request-id", ghostID)
 	if r.code != 3 {
 		t.Fatalf("exit %d", r.code)
 	}
-	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID("6f9619ff-8b86-d011-b42d-00c04fc964ff"))
-	if err := h.wait("6f9619ff-8b86-d011-b42d-00c04fc964ff"); !isAppError(err, cards.ErrUserNotFound) {
+	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(ghostID))
+	if err := h.wait(ghostID); !isAppError(err, cards.ErrUserNotFound) {
 		t.Fatalf("workflow error = %v, want UserNotFound", err)
 	}
 }
@@ -202,7 +204,7 @@ func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
 func TestSameRequestIDTwiceAttaches(t *testing.T) {
 	h := newHarness(t)
 	user := h.user("active")
-	const id = "0b0e3f1c-5d2a-4f8e-9c41-0a7d5e6f7a81"
+	id := uuid.NewString()
 	first := h.request(user, "", "--request-id", id)
 	second := h.request(user, "", "--request-id", strings.ToUpper(id))
 	if first.ID != id || second.ID != id || second.State != cards.StateRequested {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cardflow/cardflow/internal/cards"
 )
 
 // Defaults that apply when the policy file leaves an option out. They follow the
@@ -166,9 +168,9 @@ func (p *Policy) normalize() error {
 		if ct.Mapping.UPN == "" {
 			ct.Mapping.UPN = DefaultUPNTemplate
 		}
-		for field, src := range map[string]string{"commonName": ct.Mapping.CommonName, "upn": ct.Mapping.UPN} {
-			if _, err := ParseTemplate(src); err != nil {
-				problems = append(problems, fmt.Sprintf("cardTypes.%s.mapping.%s: %v", name, field, err))
+		for _, m := range []struct{ field, src string }{{"commonName", ct.Mapping.CommonName}, {"upn", ct.Mapping.UPN}} {
+			if err := checkTemplate(m.src); err != nil {
+				problems = append(problems, fmt.Sprintf("cardTypes.%s.mapping.%s: %v", name, m.field, err))
 			}
 		}
 		p.CardTypes[name] = ct
@@ -227,6 +229,20 @@ func knownKeys(node *yaml.Node, allowed ...string) error {
 		if !found {
 			return fmt.Errorf("line %d: field %s not found (known: %s)", key.Line, key.Value, strings.Join(allowed, ", "))
 		}
+	}
+	return nil
+}
+
+// checkTemplate parses src and runs it once over an empty user, so that a
+// misspelt field ({{.Nmae}}) is refused when the policy loads, not when an
+// operator requests a card.
+func checkTemplate(src string) error {
+	t, err := ParseTemplate(src)
+	if err != nil {
+		return err
+	}
+	if err := t.Execute(io.Discard, cards.User{}); err != nil {
+		return fmt.Errorf("%v (fields: .ID, .GivenName, .Surname, .UPN, .Email, .State)", err)
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories ui-check
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check
 
 up:
 	./scripts/up.sh
@@ -18,6 +18,15 @@ unit:
 # Integration tests against the dev server and PostgreSQL.
 integration:
 	./scripts/test.sh ./internal/e2e/...
+
+# A production-like Temporal server (built from source, PostgreSQL persistence
+# and visibility) on 127.0.0.1:7333; `scripts/temporal-server.sh stop` stops it.
+temporal-server:
+	./scripts/temporal-server.sh start
+
+# The integration suite against that server (started and stopped around it).
+integration-postgres:
+	./scripts/temporal-server.sh test
 
 build:
 	go build -o bin/worker ./worker

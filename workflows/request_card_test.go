@@ -83,19 +83,19 @@ func (f *fixture) signal(kind, actor, comment string) {
 
 // update sends an update and returns a function that reports its rejection
 // (nil if accepted) and its result.
-func (f *fixture) update(kind, actor, comment string) func() (error, cards.Status) {
+func (f *fixture) update(kind, actor, comment string) func() (cards.Status, error) {
 	var rejected error
 	var result cards.Status
 	f.env.UpdateWorkflow(kind, "", &testsuite.TestUpdateCallback{
-		OnReject:   func(err error) { rejected = err },
-		OnAccept:   func() {},
+		OnReject: func(err error) { rejected = err },
+		OnAccept: func() {},
 		OnComplete: func(v any, err error) {
 			if err == nil {
 				result = v.(cards.Status)
 			}
 		},
 	}, cards.DecisionInput{Actor: actor, Comment: comment})
-	return func() (error, cards.Status) { return rejected, result }
+	return func() (cards.Status, error) { return result, rejected }
 }
 
 func (f *fixture) query() cards.Status {
@@ -138,11 +138,11 @@ func TestApprovalBySignal(t *testing.T) {
 
 func TestApprovalByUpdateAnswersOnceWritten(t *testing.T) {
 	f := newFixture(t, 1)
-	var answer func() (error, cards.Status)
+	var answer func() (cards.Status, error)
 	f.at(time.Minute, func() { answer = f.update(cards.Approve, "alice", "ok") })
 	_, err := f.run()
 	require.NoError(t, err)
-	rejected, result := answer()
+	result, rejected := answer()
 	require.NoError(t, rejected)
 	require.Equal(t, cards.StateApproved, result.State, "the update answers after the transition is written")
 }
@@ -150,7 +150,7 @@ func TestApprovalByUpdateAnswersOnceWritten(t *testing.T) {
 func TestTwoDistinctApproversNeeded(t *testing.T) {
 	f := newFixture(t, 2)
 	var afterOne cards.Status
-	var duplicate func() (error, cards.Status)
+	var duplicate func() (cards.Status, error)
 	f.at(time.Minute, func() { f.signal(cards.Approve, "alice", "") })
 	f.at(2*time.Minute, func() {
 		afterOne = f.query()
@@ -162,7 +162,7 @@ func TestTwoDistinctApproversNeeded(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, cards.StateRequested, afterOne.State)
 	require.Len(t, afterOne.Approvals, 1)
-	rejected, _ := duplicate()
+	_, rejected := duplicate()
 	require.Equal(t, cards.ErrNotAllowed, errType(rejected))
 	require.Equal(t, cards.StateApproved, s.State)
 	require.Len(t, s.Approvals, 2)
@@ -173,7 +173,7 @@ func TestTwoDistinctApproversNeeded(t *testing.T) {
 
 func TestRequesterCannotApproveOrReject(t *testing.T) {
 	f := newFixture(t, 1)
-	var approve, reject func() (error, cards.Status)
+	var approve, reject func() (cards.Status, error)
 	f.at(time.Minute, func() {
 		approve = f.update(cards.Approve, "olivia", "")
 		reject = f.update(cards.Reject, "olivia", "changed my mind")
@@ -182,8 +182,8 @@ func TestRequesterCannotApproveOrReject(t *testing.T) {
 	f.at(2*time.Minute, func() { f.signal(cards.Approve, "alice", "") })
 	s, err := f.run()
 	require.NoError(t, err)
-	r1, _ := approve()
-	r2, _ := reject()
+	_, r1 := approve()
+	_, r2 := reject()
 	require.Equal(t, cards.ErrNotAllowed, errType(r1))
 	require.Equal(t, cards.ErrNotAllowed, errType(r2))
 	require.Len(t, s.Ignored, 1)
@@ -193,7 +193,7 @@ func TestRequesterCannotApproveOrReject(t *testing.T) {
 
 func TestRejectNeedsAReason(t *testing.T) {
 	f := newFixture(t, 1)
-	var noReason func() (error, cards.Status)
+	var noReason func() (cards.Status, error)
 	f.at(time.Minute, func() {
 		noReason = f.update(cards.Reject, "alice", "  ")
 		f.signal(cards.Reject, "alice", "")
@@ -201,7 +201,7 @@ func TestRejectNeedsAReason(t *testing.T) {
 	f.at(2*time.Minute, func() { f.signal(cards.Reject, "alice", "not needed") })
 	s, err := f.run()
 	require.NoError(t, err)
-	rejected, _ := noReason()
+	_, rejected := noReason()
 	require.Equal(t, cards.ErrInvalidDecision, errType(rejected))
 	require.Equal(t, cards.StateRejected, s.State)
 	require.Len(t, s.Ignored, 1)
@@ -210,12 +210,12 @@ func TestRejectNeedsAReason(t *testing.T) {
 
 func TestOnlyTheRequesterCancels(t *testing.T) {
 	f := newFixture(t, 1)
-	var other func() (error, cards.Status)
+	var other func() (cards.Status, error)
 	f.at(time.Minute, func() { other = f.update(cards.Cancel, "mallory", "") })
 	f.at(2*time.Minute, func() { f.signal(cards.Cancel, "olivia", "") })
 	s, err := f.run()
 	require.NoError(t, err)
-	rejected, _ := other()
+	_, rejected := other()
 	require.Equal(t, cards.ErrNotAllowed, errType(rejected))
 	require.Equal(t, cards.StateAborted, s.State)
 	require.Equal(t, "olivia", f.transitions[0].Actor)
@@ -223,7 +223,7 @@ func TestOnlyTheRequesterCancels(t *testing.T) {
 
 func TestEmptyActorAndDecisionsAfterTheEndAreRefused(t *testing.T) {
 	f := newFixture(t, 1)
-	var empty, late func() (error, cards.Status)
+	var empty, late func() (cards.Status, error)
 	f.at(time.Minute, func() {
 		empty = f.update(cards.Approve, " ", "")
 		f.signal(cards.Approve, "alice", "")
@@ -233,8 +233,8 @@ func TestEmptyActorAndDecisionsAfterTheEndAreRefused(t *testing.T) {
 	})
 	s, err := f.run()
 	require.NoError(t, err)
-	r1, _ := empty()
-	r2, _ := late()
+	_, r1 := empty()
+	_, r2 := late()
 	require.Equal(t, cards.ErrInvalidDecision, errType(r1))
 	require.Equal(t, cards.ErrAlreadyDecided, errType(r2))
 	require.Equal(t, cards.StateApproved, s.State)
@@ -278,18 +278,18 @@ func TestBusinessRefusalsFailTheWorkflowWithTheirType(t *testing.T) {
 		t.Run(tc.errType, func(t *testing.T) {
 			f := newFixture(t, 1)
 			tc.mock(f)
-			var persisted func() (error, cards.Status)
+			var persisted func() (cards.Status, error)
 			f.at(0, func() {
 				var updateErr error
 				f.env.UpdateWorkflow(workflows.PersistedUpdate, "", &testsuite.TestUpdateCallback{
 					OnReject: func(err error) { updateErr = err }, OnAccept: func() {},
 					OnComplete: func(_ any, err error) { updateErr = err },
 				})
-				persisted = func() (error, cards.Status) { return updateErr, cards.Status{} }
+				persisted = func() (cards.Status, error) { return cards.Status{}, updateErr }
 			})
 			_, err := f.run()
 			require.Equal(t, tc.errType, errType(err))
-			updateErr, _ := persisted()
+			_, updateErr := persisted()
 			require.Equal(t, tc.errType, errType(updateErr), "the persisted update reports the refusal")
 			require.Empty(t, f.transitions)
 		})

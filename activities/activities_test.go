@@ -120,14 +120,55 @@ func TestCheckUserState(t *testing.T) {
 	}
 }
 
+// contractPolicy is the policy example of the product contract.
+const contractPolicy = `
+useCases:
+  requestCard: true
+defaultCardType: standard
+cardTypes:
+  standard:
+    approval:
+      required: true
+      approvers: 1
+      timeout: 168h
+    mapping:
+      commonName: "{{.GivenName}} {{.Surname}}"
+      upn: "{{.UPN}}"
+  visitor:
+    approval:
+      required: false
+`
+
 func TestMapUserToCard(t *testing.T) {
-	w := newWorld(t, testPolicy)
-	r, _ := w.acts.Policy.Resolve("standard")
-	v, err := w.env.ExecuteActivity(w.acts.MapUserToCard, activities.MapUserToCardInput{
-		User: cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace"}, Policy: r})
-	var d cards.CardData
-	if err != nil || v.Get(&d) != nil || d.CommonName != "Lovelace, Ada" || d.UPN != "ada@corp.example" {
-		t.Fatalf("mapped %+v, %v", d, err)
+	ada := cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"}
+	for _, tc := range []struct {
+		name, policy, cardType string
+		want                   cards.CardData
+	}{
+		{"contract standard", contractPolicy, "standard", cards.CardData{CommonName: "Ada Lovelace", UPN: "ada@example.com"}},
+		{"contract visitor, default templates", contractPolicy, "visitor", cards.CardData{CommonName: "Ada Lovelace", UPN: "ada@example.com"}},
+		{"custom templates", testPolicy, "standard", cards.CardData{CommonName: "Lovelace, Ada", UPN: "ada@corp.example"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The mapping reads no database.
+			pol, err := policy.Parse([]byte(tc.policy))
+			if err != nil {
+				t.Fatal(err)
+			}
+			acts := activities.New(nil, pol)
+			var suite testsuite.WorkflowTestSuite
+			env := suite.NewTestActivityEnvironment()
+			env.RegisterActivity(acts)
+			r, err := pol.Resolve(tc.cardType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := env.ExecuteActivity(acts.MapUserToCard, activities.MapUserToCardInput{User: ada, Policy: r})
+			var d cards.CardData
+			if err != nil || v.Get(&d) != nil || d != tc.want {
+				t.Fatalf("mapped %+v, %v; want %+v", d, err, tc.want)
+			}
+		})
 	}
 }
 

@@ -7,7 +7,6 @@ package startercmd
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os/user"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/alecthomas/kong"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workercmd"
@@ -24,7 +24,7 @@ import (
 const (
 	ExitOK      = 0
 	ExitFailure = 1
-	ExitUsage   = 2
+	ExitUsage   = cliparse.ExitUsage
 	ExitRefused = 3
 )
 
@@ -64,19 +64,10 @@ type env struct {
 // Run parses args, runs the command and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
-	exitCode := -1
-	parser, err := kong.New(&cmd,
-		kong.Name("starter"),
+	kctx, code, done := cliparse.Parse("starter", &cmd, args, stdout, stderr,
 		kong.Description("cardflow starter: request, approve, reject, cancel and inspect card requests."),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { exitCode = code; panic(exitSignal{}) }),
 		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "defaultOperator": currentUser()},
 	)
-	if err != nil {
-		fmt.Fprintln(stderr, "starter:", err)
-		return ExitFailure
-	}
-	kctx, code, done := parse(parser, args, &exitCode, stderr)
 	if done {
 		return code
 	}
@@ -86,28 +77,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return e.out.fail(err)
 	}
 	return ExitOK
-}
-
-type exitSignal struct{}
-
-func parse(parser *kong.Kong, args []string, exitCode *int, stderr io.Writer) (kctx *kong.Context, code int, done bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(exitSignal); !ok {
-				panic(r)
-			}
-			kctx, code, done = nil, *exitCode, true
-			if code != 0 {
-				code = ExitUsage
-			}
-		}
-	}()
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "starter: %v (see starter --help)\n", err)
-		return nil, ExitUsage, true
-	}
-	return kctx, ExitOK, false
 }
 
 func currentUser() string {

@@ -11,6 +11,7 @@ import (
 	"github.com/alecthomas/kong"
 	"go.uber.org/zap"
 
+	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -64,19 +65,10 @@ type runContext struct {
 // Run parses args and runs the command; it returns the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
-	exitCode := -1
-	parser, err := kong.New(&cmd,
-		kong.Name("worker"),
+	kctx, code, done := cliparse.Parse("worker", &cmd, args, stdout, stderr,
 		kong.Description("cardflow worker: runs the RequestCard workflow and its activities."),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { exitCode = code; panic(exitSignal{}) }),
 		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL},
 	)
-	if err != nil {
-		fmt.Fprintln(stderr, "worker:", err)
-		return 1
-	}
-	kctx, code, done := parse(parser, args, &exitCode, stderr)
 	if done {
 		return code
 	}
@@ -85,25 +77,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-type exitSignal struct{}
-
-func parse(parser *kong.Kong, args []string, exitCode *int, stderr io.Writer) (kctx *kong.Context, code int, done bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(exitSignal); !ok {
-				panic(r)
-			}
-			kctx, code, done = nil, *exitCode, true
-		}
-	}()
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		fmt.Fprintf(stderr, "worker: %v (see worker --help)\n", err)
-		return nil, 2, true
-	}
-	return kctx, 0, false
 }
 
 // Run runs the worker.

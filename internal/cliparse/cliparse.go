@@ -1,0 +1,50 @@
+// Package cliparse parses a kong command line for a main that must return an
+// exit code rather than exit: --help ends with 0, bad usage with 2, and both
+// print where the caller says, which keeps the commands testable in-process.
+package cliparse
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/alecthomas/kong"
+)
+
+// ExitUsage is the exit code for bad usage.
+const ExitUsage = 2
+
+type exitSignal struct{ code int }
+
+// Parse parses args into model. When done is true the command line was
+// handled (help printed, or a usage error reported on stderr) and code is the
+// exit code; otherwise run kctx.
+func Parse(name string, model any, args []string, stdout, stderr io.Writer, options ...kong.Option) (kctx *kong.Context, code int, done bool) {
+	options = append([]kong.Option{
+		kong.Name(name),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exitSignal{code: code}) }),
+	}, options...)
+	parser, err := kong.New(model, options...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return nil, 1, true
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			exit, ok := r.(exitSignal)
+			if !ok {
+				panic(r)
+			}
+			kctx, code, done = nil, exit.code, true
+			if code != 0 {
+				code = ExitUsage
+			}
+		}
+	}()
+	kctx, err = parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
+		return nil, ExitUsage, true
+	}
+	return kctx, 0, false
+}

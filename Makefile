@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check
 
 up:
 	./scripts/up.sh
@@ -50,3 +50,7 @@ record-histories:
 # screenshots into docs/screenshots/.
 ui-check:
 	./scripts/ui-check.sh
+
+# docker-compose.yml validated offline, and its wiring tested.
+compose-check:
+	./scripts/compose-check.sh

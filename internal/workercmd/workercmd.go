@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"go.uber.org/zap"
@@ -37,6 +40,33 @@ type Logging struct {
 type Command struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run the worker until SIGINT or SIGTERM, then drain in-flight tasks (the default command)."`
 	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations from schema/ (idempotent)."`
+	Probe   ProbeCmd   `cmd:"" help:"Exit 0 if a running worker's probe answers 200 (for container health checks in images without curl)."`
+}
+
+// ProbeCmd checks a running worker's /readyz (or /healthz).
+type ProbeCmd struct {
+	URL string `name:"url" default:"http://127.0.0.1:9464/readyz" help:"Probe URL of the running worker."`
+}
+
+// Run fetches the URL and fails unless it answers 200.
+func (c *ProbeCmd) Run(rc *runContext) error {
+	ctx, cancel := context.WithTimeout(rc.ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("probe %s: %w", c.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("probe %s: %s: %s", c.URL, resp.Status, strings.TrimSpace(string(body)))
+	}
+	fmt.Fprint(rc.stdout, string(body))
+	return nil
 }
 
 // RunCmd runs the worker.

@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-smoke
 
 up:
 	./scripts/up.sh
@@ -54,3 +54,12 @@ ui-check:
 # docker-compose.yml validated offline, and its wiring tested.
 compose-check:
 	./scripts/compose-check.sh
+
+# Throughput and latency against the engine's own ceiling (see docs/benchmarks.md).
+bench:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres'
+	go run ./bench -n 2000 -c 32 -rounds 4 -out bench-results.json
+
+# The harness small, for correctness (CI runs it as part of `make test`).
+bench-smoke:
+	go test -count=1 -v -run TestSmoke ./bench/

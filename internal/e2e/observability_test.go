@@ -40,6 +40,16 @@ func metricValue(exposition, name, labels string) float64 {
 	return v
 }
 
+func metricValueNoLabels(exposition, name string) float64 {
+	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` ([0-9.e+-]+)$`)
+	m := re.FindStringSubmatch(exposition)
+	if m == nil {
+		return -1
+	}
+	v, _ := strconv.ParseFloat(m[1], 64)
+	return v
+}
+
 func TestMetricsAndProbes(t *testing.T) {
 	h := newHarness(t)
 	if code, _ := get(t, h.metricsURL+"/healthz"); code != 200 {
@@ -69,6 +79,11 @@ func TestMetricsAndProbes(t *testing.T) {
 		{"cardflow_activity_seconds_count", `activity="PersistCard",outcome="ok"`, 2},
 		{"cardflow_activity_seconds_count", `activity="TransitionCard",outcome="ok"`, 1},
 		{"cardflow_activity_failures_total", `activity="CheckUserState",type="UserNotFound"`, 1},
+	}
+	// Three state changes (requested, approved; approved at once): three
+	// write transactions, no more.
+	if got := metricValueNoLabels(after, "cardflow_db_write_transactions_total"); got != 3 {
+		t.Errorf("write transactions = %v, want 3 (one per state change)", got)
 	}
 	for _, c := range checks {
 		if got := metricValue(after, c.name, c.labels); got != c.want {

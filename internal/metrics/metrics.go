@@ -81,6 +81,24 @@ func (m *Metrics) Close() error {
 	return nil
 }
 
+// StoreCounts reports a store's committed write transactions and reads.
+type StoreCounts func() (writes, reads int64)
+
+// ObserveStore exports the store's transaction counters, which show that each
+// state change costs one PostgreSQL transaction.
+func (m *Metrics) ObserveStore(counts StoreCounts) {
+	m.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "cardflow_db_write_transactions_total",
+			Help: "Committed PostgreSQL write transactions (one per card state change).",
+		}, func() float64 { w, _ := counts(); return float64(w) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "cardflow_db_reads_total",
+			Help: "Single-statement PostgreSQL reads (user checks, status reads).",
+		}, func() float64 { _, r := counts(); return float64(r) }),
+	)
+}
+
 // CardPersisted counts a card written for the first time in state.
 func (m *Metrics) CardPersisted(state cards.State) {
 	m.cards.WithLabelValues(string(state)).Inc()

@@ -51,17 +51,21 @@ var ErrCardIDTaken = errors.New("card id already used by a different request")
 // retried activity, a duplicate delivery), it returns the stored card and
 // writes nothing; created says which happened.
 func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Card, created bool, err error) {
+	// One transaction: the insert, its audit event, and the read-back of a
+	// card that was already there.
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `
+		err := tx.GetContext(ctx, &stored, `
 			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-			ON CONFLICT (id) DO NOTHING`,
+			ON CONFLICT (id) DO NOTHING
+			RETURNING `+cardColumns,
 			c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Already there (a retry or a duplicate delivery): read it, write nothing.
+			return tx.GetContext(ctx, &stored, `SELECT `+cardColumns+` FROM cards WHERE id = $1`, c.ID)
+		}
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already there: the caller reads it below
 		}
 		created = true
 		_, err = tx.ExecContext(ctx, `
@@ -85,10 +89,6 @@ func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Ca
 	if err != nil {
 		return Card{}, false, fmt.Errorf("persist card %s: %w", c.ID, err)
 	}
-	stored, err = s.Card(ctx, c.ID)
-	if err != nil {
-		return Card{}, false, err
-	}
 	if !created && (stored.UserID != c.UserID || stored.CardType != c.CardType) {
 		return stored, false, ErrCardIDTaken
 	}
@@ -103,6 +103,7 @@ func requestComment(c Card) string {
 }
 
 func (s *Store) openCardID(ctx context.Context, userID, cardType string) (string, error) {
+	s.reads.Add(1)
 	var id string
 	err := s.DB.GetContext(ctx, &id, `SELECT id FROM cards WHERE user_id = $1 AND card_type = $2 AND state = 'requested'`, userID, cardType)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -114,6 +115,7 @@ func (s *Store) openCardID(ctx context.Context, userID, cardType string) (string
 
 // Card returns the card with id, or ErrNoRows.
 func (s *Store) Card(ctx context.Context, id string) (Card, error) {
+	s.reads.Add(1)
 	var c Card
 	err := s.DB.GetContext(ctx, &c, `SELECT `+cardColumns+` FROM cards WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -149,13 +151,20 @@ func (e *ErrAlreadyFinal) Error() string {
 // finds the card already in t.To and succeeds without writing twice.
 // changed is false when the card was already in t.To (a retry).
 func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, changed bool, err error) {
+	// One transaction: the conditional update, its audit event and
+	// approvals, or the read of a card that had already moved.
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cards SET state = $2, updated_at = $3 WHERE id = $1 AND state = 'requested'`, t.CardID, t.To, t.At)
-		if err != nil {
+		err := tx.GetContext(ctx, &c, `UPDATE cards SET state = $2, updated_at = $3
+			WHERE id = $1 AND state = 'requested' RETURNING `+cardColumns, t.CardID, t.To, t.At)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.GetContext(ctx, &c, `SELECT `+cardColumns+` FROM cards WHERE id = $1`, t.CardID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNoRows
+			}
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
+		if err != nil {
+			return err
 		}
 		changed = true
 		if _, err := tx.ExecContext(ctx, `
@@ -172,12 +181,11 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 		}
 		return nil
 	})
+	if errors.Is(err, ErrNoRows) {
+		return Card{}, false, ErrNoRows
+	}
 	if err != nil {
 		return Card{}, false, fmt.Errorf("transition card %s to %s: %w", t.CardID, t.To, err)
-	}
-	c, err = s.Card(ctx, t.CardID)
-	if err != nil {
-		return Card{}, false, err
 	}
 	if !changed && c.State != t.To {
 		return c, false, &ErrAlreadyFinal{State: c.State}
@@ -198,6 +206,7 @@ type Event struct {
 
 // Events returns a card's audit trail, oldest first.
 func (s *Store) Events(ctx context.Context, cardID string) ([]Event, error) {
+	s.reads.Add(1)
 	var events []Event
 	err := s.DB.SelectContext(ctx, &events, `SELECT id, card_id, at, actor, from_state, to_state, comment FROM card_events WHERE card_id = $1 ORDER BY id`, cardID)
 	return events, err
@@ -205,6 +214,7 @@ func (s *Store) Events(ctx context.Context, cardID string) ([]Event, error) {
 
 // Approvals returns the approvals recorded with a card's decision.
 func (s *Store) Approvals(ctx context.Context, cardID string) ([]cards.Approval, error) {
+	s.reads.Add(1)
 	var rows []struct {
 		Actor   string    `db:"actor"`
 		Comment string    `db:"comment"`
@@ -230,6 +240,7 @@ type ListFilter struct {
 // ListCards returns cards newest first; the indexes on (state, user_id,
 // created_at) and (user_id, created_at) serve every combination of filters.
 func (s *Store) ListCards(ctx context.Context, f ListFilter) ([]Card, error) {
+	s.reads.Add(1)
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
@@ -267,5 +278,9 @@ func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.writes.Add(1)
+	return nil
 }

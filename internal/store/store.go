@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -15,7 +16,15 @@ import (
 // Store wraps the connection pool.
 type Store struct {
 	DB *sqlx.DB
+
+	// writes and reads count committed write transactions and single-
+	// statement reads, so that "one transaction per state change" can be
+	// measured, not assumed.
+	writes, reads atomic.Int64
 }
+
+// Counts returns the committed write transactions and the reads so far.
+func (s *Store) Counts() (writes, reads int64) { return s.writes.Load(), s.reads.Load() }
 
 // PoolOptions size the connection pool. The defaults suit one worker with the
 // SDK's default activity slots on a small machine.

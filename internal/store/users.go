@@ -14,6 +14,7 @@ var ErrNoRows = sql.ErrNoRows
 
 // User returns the user with id, or ErrNoRows.
 func (s *Store) User(ctx context.Context, id string) (cards.User, error) {
+	s.reads.Add(1)
 	var u cards.User
 	err := s.DB.GetContext(ctx, &u, `SELECT id, given_name, surname, upn, email, state FROM users WHERE id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -35,5 +36,6 @@ func (s *Store) UpsertUser(ctx context.Context, u cards.User) error {
 	if err != nil {
 		return fmt.Errorf("upsert user %s: %w", u.ID, err)
 	}
+	s.writes.Add(1)
 	return nil
 }

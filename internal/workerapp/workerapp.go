@@ -80,6 +80,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	m := metrics.New()
 	defer m.Close()
+	m.ObserveStore(st.Counts)
 	c := cfg.Client
 	if c == nil {
 		if cfg.Temporal.Logger == nil {

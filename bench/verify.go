@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// verify checks in PostgreSQL that every card of every scenario exists once,
+// in its expected final state, with the expected number of audit events, and
+// that no request failed.
+func verify(ctx context.Context, e *env, jobs map[string][]job, samples map[string]*Sample) error {
+	var problems []string
+	for name, s := range samples {
+		if s.Errors > 0 {
+			problems = append(problems, fmt.Sprintf("%s: %d errors", name, s.Errors))
+		}
+	}
+	want := map[string]struct {
+		state  cards.State
+		events int
+	}{NoApproval: {cards.StateApproved, 1}, Approval: {cards.StateApproved, 2}}
+	for scenario, js := range jobs {
+		ids := make([]string, 0, len(js))
+		for _, j := range js {
+			ids = append(ids, j.cardID)
+		}
+		var rows []struct {
+			State  string `db:"state"`
+			Cards  int    `db:"cards"`
+			Events int    `db:"events"`
+		}
+		err := selectRows(ctx, e, &rows, `
+			SELECT c.state, count(DISTINCT c.id) AS cards, count(ev.id) AS events
+			FROM cards c LEFT JOIN card_events ev ON ev.card_id = c.id
+			WHERE c.id = ANY($1::uuid[]) GROUP BY c.state`, ids)
+		if err != nil {
+			return err
+		}
+		expect := want[scenario]
+		total := 0
+		for _, r := range rows {
+			total += r.Cards
+			if cards.State(r.State) != expect.state {
+				problems = append(problems, fmt.Sprintf("%s: %d cards in state %s, want %s", scenario, r.Cards, r.State, expect.state))
+			}
+			if r.Events != r.Cards*expect.events {
+				problems = append(problems, fmt.Sprintf("%s: %d audit events for %d cards, want %d each", scenario, r.Events, r.Cards, expect.events))
+			}
+		}
+		if total != len(js) {
+			problems = append(problems, fmt.Sprintf("%s: %d cards stored, want %d", scenario, total, len(js)))
+		}
+	}
+	var duplicates int
+	if err := e.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT workflow_id FROM cards GROUP BY workflow_id HAVING count(*) > 1) d`).Scan(&duplicates); err != nil {
+		return err
+	}
+	if duplicates > 0 {
+		problems = append(problems, fmt.Sprintf("%d workflows wrote more than one card", duplicates))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("verification failed: %v", problems)
+	}
+	return nil
+}
+
+func selectRows(ctx context.Context, e *env, dest any, query string, ids []string) error {
+	db := sqlxDB(e)
+	return db.SelectContext(ctx, dest, query, pqArray(ids))
+}

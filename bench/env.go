@@ -66,7 +66,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 			cli = filepath.Join("bin", "temporal")
 		}
 		if _, err := os.Stat(cli); err != nil {
-			return nil, fmt.Errorf("Temporal CLI not found at %s: run `make temporal-cli` or pass -temporal-address", cli) //nolint:staticcheck // names the product
+			return nil, fmt.Errorf("no Temporal CLI at %s: run `make temporal-cli` or pass -temporal-address", cli)
 		}
 		srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 			ExistingPath:  cli,

@@ -13,7 +13,8 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--policy", "$CARDS_POLICY", "config/policy.yaml", "--temporal-address", "$TEMPORAL_ADDRESS", "localhost:7233",
 			"--temporal-namespace", "$TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CLIENT_CERT_PATH",
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
-			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20"},
+			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20",
+			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS"},
 		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format"},
 	}
 	for cmd, wants := range cases {

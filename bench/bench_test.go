@@ -15,7 +15,7 @@ func TestSmoke(t *testing.T) {
 	var progress bytes.Buffer
 	cfg := Config{
 		N: 50, C: 8, Rounds: 2, Scenarios: []string{NoApproval, Approval},
-		StartMode: "update-with-start", BaselineLocalReads: true,
+		StartMode: "update-with-start", BaselineLocalReads: true, BaselineMetrics: true,
 		TemporalCLI: filepath.Join("..", "bin", "temporal"),
 		PostgresURL: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 		DBPool:      10, Progress: &progress,

@@ -23,6 +23,9 @@ type Config struct {
 	// BaselineLocalReads makes the baseline's three reads local activities,
 	// as in RequestCard.
 	BaselineLocalReads bool
+	// BaselineMetrics gives the baseline worker cardflow's metrics setup
+	// (SDK metrics through tally, activity interceptor).
+	BaselineMetrics bool
 
 	TemporalAddress string
 	TemporalCLI     string
@@ -35,6 +38,10 @@ type Config struct {
 	WorkflowTaskSlots  int
 	ActivitySlots      int
 	LocalActivitySlots int
+
+	// Waiting, when positive, runs the scale test instead: this many cards
+	// waiting for approval at once, then all approved.
+	Waiting int
 
 	Out      string
 	Progress io.Writer
@@ -55,6 +62,7 @@ func parseFlags(args []string) (Config, error) {
 	scenarios := fs.String("scenarios", NoApproval+","+Approval, "scenarios to run: noapproval, approval")
 	fs.StringVar(&cfg.StartMode, "start-mode", "update-with-start", "how cardflow requests are sent: update-with-start or start-then-query")
 	fs.BoolVar(&cfg.BaselineLocalReads, "baseline-local-reads", true, "the baseline runs its three reads as local activities, like RequestCard")
+	fs.BoolVar(&cfg.BaselineMetrics, "baseline-metrics", true, "the baseline worker reports metrics like cardflow's (same worker settings)")
 	fs.StringVar(&cfg.TemporalAddress, "temporal-address", "", "use this Temporal server (default: start a dev server from -temporal-cli)")
 	fs.StringVar(&cfg.TemporalCLI, "temporal-cli", "bin/temporal", "Temporal CLI to start the dev server with")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "use this (migrated or empty) database (default: a fresh one on -postgres-url, dropped at the end)")
@@ -65,6 +73,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&cfg.WorkflowTaskSlots, "workflow-slots", 0, "concurrent workflow task executions (0: SDK default)")
 	fs.IntVar(&cfg.ActivitySlots, "activity-slots", 0, "concurrent activity executions (0: SDK default)")
 	fs.IntVar(&cfg.LocalActivitySlots, "local-activity-slots", 0, "concurrent local activity executions (0: SDK default)")
+	fs.IntVar(&cfg.Waiting, "waiting", 0, "scale test: this many cards waiting for approval at once (worker memory), then approve them all")
 	fs.StringVar(&cfg.Out, "out", "", "write the JSON report to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 
+	"github.com/cardflow/cardflow/internal/metrics"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workerapp"
@@ -138,7 +139,20 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 	}
 	e.closers = append(e.closers, func() { stopWorker(); <-done })
 
-	bw := worker.New(c, baselineQueue, wopts)
+	// The baseline worker gets the same observability as cardflow's: a
+	// client that reports SDK metrics through tally, plus the activity
+	// interceptor, unless -baseline-metrics=false.
+	bc := c
+	if cfg.BaselineMetrics {
+		m := metrics.New()
+		if bc, err = client.NewClientFromExisting(c, client.Options{HostPort: addr, Logger: quiet{}, MetricsHandler: m.TemporalHandler()}); err != nil {
+			e.close()
+			return nil, err
+		}
+		e.closers = append(e.closers, func() { bc.Close(); _ = m.Close() })
+		wopts.Interceptors = append(wopts.Interceptors, m.Interceptor())
+	}
+	bw := worker.New(bc, baselineQueue, wopts)
 	bw.RegisterWorkflowWithOptions(BaselineRequest, workflow.RegisterOptions{Name: baselineWorkflowName})
 	bw.RegisterActivity(noop)
 	if err := bw.Start(); err != nil {

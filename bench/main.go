@@ -29,6 +29,22 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	if cfg.Waiting > 0 {
+		w, err := runWaiting(ctx, cfg, cfg.Waiting)
+		stop()
+		if w != nil {
+			data, _ := json.MarshalIndent(w, "", "  ")
+			fmt.Println(string(data))
+			if cfg.Out != "" {
+				_ = os.WriteFile(cfg.Out, data, 0o644)
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	report, err := Run(ctx, cfg)
 	stop()
 	if report != nil {

@@ -35,6 +35,7 @@ func (r *request) setup(ctx workflow.Context) error {
 	}, workflow.UpdateHandlerOptions{Description: "Answers once the card is persisted (requested or approved) or the request is refused."}); err != nil {
 		return err
 	}
+	selector := workflow.NewSelector(ctx)
 	for _, kind := range cards.DecisionKinds {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
 			Validator: func(_ workflow.Context, d cards.DecisionInput) error {
@@ -45,14 +46,19 @@ func (r *request) setup(ctx workflow.Context) error {
 			return err
 		}
 		ch := workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			for {
-				var raw converter.RawValue
-				ch.Receive(ctx, &raw)
-				r.onSignal(ctx, kind, raw)
-			}
+		selector.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
+			var raw converter.RawValue
+			c.Receive(ctx, &raw)
+			r.onSignal(ctx, kind, raw)
 		})
 	}
+	// One coroutine serves all three signal channels: fewer coroutines for
+	// the dispatcher to run on every workflow task.
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			selector.Select(ctx)
+		}
+	})
 	return nil
 }
 

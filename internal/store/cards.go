@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -51,28 +50,35 @@ var ErrCardIDTaken = errors.New("card id already used by a different request")
 // retried activity, a duplicate delivery), it returns the stored card and
 // writes nothing; created says which happened.
 func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Card, created bool, err error) {
-	// One transaction: the insert, its audit event, and the read-back of a
-	// card that was already there.
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &stored, `
+	// One statement, so one transaction and one round trip: the card and its
+	// first audit event are written together or not at all.
+	err = s.DB.GetContext(ctx, &stored, `
+		WITH ins AS (
 			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 			ON CONFLICT (id) DO NOTHING
-			RETURNING `+cardColumns,
-			c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at)
-		if errors.Is(err, sql.ErrNoRows) {
-			// Already there (a retry or a duplicate delivery): read it, write nothing.
-			return tx.GetContext(ctx, &stored, `SELECT `+cardColumns+` FROM cards WHERE id = $1`, c.ID)
-		}
-		if err != nil {
-			return err
-		}
-		created = true
-		_, err = tx.ExecContext(ctx, `
+			RETURNING `+cardColumns+`
+		), event AS (
 			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
-			VALUES ($1, $2, $3, NULL, $4, $5)`, c.ID, at, c.RequestedBy, c.State, requestComment(c))
-		return err
-	})
+			SELECT id, $10, $7, NULL, state, $11 FROM ins
+		)
+		SELECT `+cardColumns+` FROM ins`,
+		c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at, requestComment(c))
+	switch {
+	case err == nil:
+		s.writes.Add(1)
+		return stored, true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		// Already there (a retry or a duplicate delivery): nothing was written.
+		stored, err = s.Card(ctx, c.ID)
+		if err != nil {
+			return Card{}, false, err
+		}
+		if stored.UserID != c.UserID || stored.CardType != c.CardType {
+			return stored, false, ErrCardIDTaken
+		}
+		return stored, false, nil
+	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		switch {
@@ -86,13 +92,7 @@ func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Ca
 			return Card{}, false, ErrUserMissing
 		}
 	}
-	if err != nil {
-		return Card{}, false, fmt.Errorf("persist card %s: %w", c.ID, err)
-	}
-	if !created && (stored.UserID != c.UserID || stored.CardType != c.CardType) {
-		return stored, false, ErrCardIDTaken
-	}
-	return stored, created, nil
+	return Card{}, false, fmt.Errorf("persist card %s: %w", c.ID, err)
 }
 
 func requestComment(c Card) string {
@@ -151,46 +151,47 @@ func (e *ErrAlreadyFinal) Error() string {
 // finds the card already in t.To and succeeds without writing twice.
 // changed is false when the card was already in t.To (a retry).
 func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, changed bool, err error) {
-	// One transaction: the conditional update, its audit event and
-	// approvals, or the read of a card that had already moved.
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &c, `UPDATE cards SET state = $2, updated_at = $3
-			WHERE id = $1 AND state = 'requested' RETURNING `+cardColumns, t.CardID, t.To, t.At)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.GetContext(ctx, &c, `SELECT `+cardColumns+` FROM cards WHERE id = $1`, t.CardID)
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNoRows
-			}
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		changed = true
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
-			VALUES ($1, $2, $3, 'requested', $4, $5)`, t.CardID, t.At, t.Actor, t.To, t.Comment); err != nil {
-			return err
-		}
-		for _, a := range t.Approvals {
-			if _, err := tx.ExecContext(ctx, `
-				INSERT INTO card_approvals (card_id, actor, comment, at) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (card_id, actor) DO NOTHING`, t.CardID, a.Actor, a.Comment, a.At); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if errors.Is(err, ErrNoRows) {
-		return Card{}, false, ErrNoRows
+	actors := make([]string, 0, len(t.Approvals))
+	comments := make([]string, 0, len(t.Approvals))
+	ats := make([]time.Time, 0, len(t.Approvals))
+	for _, a := range t.Approvals {
+		actors, comments, ats = append(actors, a.Actor), append(comments, a.Comment), append(ats, a.At)
 	}
-	if err != nil {
+	// One statement, so one transaction and one round trip: the conditional
+	// update, its audit event and the approvals.
+	err = s.DB.GetContext(ctx, &c, `
+		WITH upd AS (
+			UPDATE cards SET state = $2, updated_at = $3
+			WHERE id = $1 AND state = 'requested'
+			RETURNING `+cardColumns+`
+		), event AS (
+			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
+			SELECT id, $3, $4, 'requested', state, $5 FROM upd
+		), approvals AS (
+			INSERT INTO card_approvals (card_id, actor, comment, at)
+			SELECT upd.id, a.actor, a.comment, a.at
+			FROM upd, unnest($6::text[], $7::text[], $8::timestamptz[]) AS a(actor, comment, at)
+			ON CONFLICT (card_id, actor) DO NOTHING
+		)
+		SELECT `+cardColumns+` FROM upd`,
+		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats))
+	switch {
+	case err == nil:
+		s.writes.Add(1)
+		return c, true, nil
+	case !errors.Is(err, sql.ErrNoRows):
 		return Card{}, false, fmt.Errorf("transition card %s to %s: %w", t.CardID, t.To, err)
 	}
-	if !changed && c.State != t.To {
+	// Nothing was requested: a retry after a lost answer, a card decided
+	// otherwise, or no such card.
+	c, err = s.Card(ctx, t.CardID)
+	if err != nil {
+		return Card{}, false, err
+	}
+	if c.State != t.To {
 		return c, false, &ErrAlreadyFinal{State: c.State}
 	}
-	return c, changed, nil
+	return c, false, nil
 }
 
 // Event is a row of the audit trail.
@@ -267,20 +268,4 @@ func (s *Store) ListCards(ctx context.Context, f ListFilter) ([]Card, error) {
 		return nil, fmt.Errorf("list cards: %w", err)
 	}
 	return out, nil
-}
-
-func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
-	tx, err := s.DB.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.writes.Add(1)
-	return nil
 }

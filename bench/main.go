@@ -49,6 +49,10 @@ func main() {
 	stop()
 	if report != nil {
 		printTable(os.Stdout, report.Summaries, report.Ratios)
+		fmt.Printf("\n%-24s %24s %17s %12s\n", "CPU ms per card", cpuGroups[0], cpuGroups[1], cpuGroups[2])
+		for _, c := range report.CPU {
+			fmt.Printf("%-24s %24.2f %17.2f %12.2f\n", c.System+" "+c.Scenario, c.MsPerCard[cpuGroups[0]], c.MsPerCard[cpuGroups[1]], c.MsPerCard[cpuGroups[2]])
+		}
 		fmt.Printf("\n%-12s %14s %20s %14s\n", "PostgreSQL", "state changes", "write transactions", "reads")
 		for _, c := range report.Database {
 			fmt.Printf("%-12s %14d %20.2f %14.2f   (per card)\n", c.Scenario, c.StateChangesPerCard, c.WriteTransactions, c.Reads)

@@ -25,6 +25,16 @@ type Report struct {
 	Summaries  []Summary `json:"summaries"`
 	Ratios     []Ratio   `json:"ratios"`
 	Database   []DBCost  `json:"database"`
+	// CPU is CPU milliseconds per card by process group, for each system
+	// and scenario: where the time goes.
+	CPU []CPUCost `json:"cpu"`
+}
+
+// CPUCost is the CPU time per card of one system in one scenario.
+type CPUCost struct {
+	System    string             `json:"system"`
+	Scenario  string             `json:"scenario"`
+	MsPerCard map[string]float64 `json:"msPerCard"`
 }
 
 // DBCost is what one card of a scenario cost PostgreSQL, counted by the worker.
@@ -75,6 +85,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return samples[name]
 	}
 	dbWrites, dbReads := map[string]float64{}, map[string]float64{}
+	cpu := map[string]map[string]float64{}
+	for _, s := range cfg.Scenarios {
+		cpu["cardflow "+s], cpu["baseline "+s] = map[string]float64{}, map[string]float64{}
+	}
 	report := &Report{Config: cfg, GOMAXPROCS: runtime.GOMAXPROCS(0), Started: time.Now()}
 	for round := range cfg.Rounds {
 		for _, s := range cfg.Scenarios {
@@ -84,7 +98,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if err != nil {
 				return report, err
 			}
+			c0 := cpuSnapshot()
 			cf := drive(ctx, cfg, e, "cardflow", s, jobs[s][lo:hi], label)
+			c1 := cpuSnapshot()
 			w1, r1, err := dbCounts(ctx, e)
 			if err != nil {
 				return report, err
@@ -92,6 +108,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			dbWrites[s] += w1 - w0
 			dbReads[s] += r1 - r0
 			bl := drive(ctx, cfg, e, "baseline", s, baselineJobs(hi-lo), label)
+			c2 := cpuSnapshot()
+			for _, g := range cpuGroups {
+				cpu["cardflow "+s][g] += c1[g] - c0[g]
+				cpu["baseline "+s][g] += c2[g] - c1[g]
+			}
 			for _, batch := range [][]*Sample{cf, bl} {
 				for _, smp := range batch {
 					sample(smp.Name).add(smp)
@@ -100,6 +121,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			if ctx.Err() != nil {
 				return report, ctx.Err()
 			}
+		}
+	}
+	for _, s := range cfg.Scenarios {
+		for _, system := range []string{"cardflow", "baseline"} {
+			ms := map[string]float64{}
+			for g, sec := range cpu[system+" "+s] {
+				ms[g] = sec * 1000 / float64(cfg.N)
+			}
+			report.CPU = append(report.CPU, CPUCost{System: system, Scenario: s, MsPerCard: ms})
 		}
 	}
 	for _, s := range cfg.Scenarios {

@@ -32,6 +32,8 @@ type Config struct {
 	DatabaseURL     string
 	PostgresURL     string
 
+	// Compression of both workers' and the client's requests: gzip or none.
+	Compression        string
 	DBPool             int
 	WorkflowPollers    int
 	ActivityPollers    int
@@ -42,6 +44,10 @@ type Config struct {
 	// Waiting, when positive, runs the scale test instead: this many cards
 	// waiting for approval at once, then all approved.
 	Waiting int
+
+	// CPUProfile, when set, writes a pprof CPU profile of the bench process
+	// (the cardflow worker runs in it) to this file.
+	CPUProfile string
 
 	Out      string
 	Progress io.Writer
@@ -67,6 +73,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.StringVar(&cfg.TemporalCLI, "temporal-cli", "bin/temporal", "Temporal CLI to start the dev server with")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "use this (migrated or empty) database (default: a fresh one on -postgres-url, dropped at the end)")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "server on which to create the fresh database")
+	fs.StringVar(&cfg.Compression, "grpc-compression", "gzip", "compression of requests to Temporal for both workers and the client: gzip or none")
 	fs.IntVar(&cfg.DBPool, "db-pool", 20, "cardflow worker's maximum PostgreSQL connections")
 	fs.IntVar(&cfg.WorkflowPollers, "workflow-pollers", 8, "workflow task pollers per worker (the worker command's default; 0: the SDK's)")
 	fs.IntVar(&cfg.ActivityPollers, "activity-pollers", 8, "activity task pollers per worker (the worker command's default; 0: the SDK's)")
@@ -74,6 +81,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&cfg.ActivitySlots, "activity-slots", 0, "concurrent activity executions (0: SDK default)")
 	fs.IntVar(&cfg.LocalActivitySlots, "local-activity-slots", 0, "concurrent local activity executions (0: SDK default)")
 	fs.IntVar(&cfg.Waiting, "waiting", 0, "scale test: this many cards waiting for approval at once (worker memory), then approve them all")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the worker runs in it) to this file")
 	fs.StringVar(&cfg.Out, "out", "", "write the JSON report to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err

@@ -82,7 +82,13 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		e.closers = append(e.closers, func() { _ = srv.Stop() })
 		addr = srv.FrontendHostPort()
 	}
-	c, err := client.Dial(client.Options{HostPort: addr, Logger: quiet{}})
+	copts, err := temporalconn.Options(temporalconn.Settings{Address: addr, Namespace: "default", Logger: quiet{}, Compression: cfg.Compression,
+		EnvLookup: noEnv{}})
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	c, err := client.Dial(copts)
 	if err != nil {
 		e.close()
 		return nil, err
@@ -121,7 +127,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 	go func() {
 		done <- workerapp.Run(workerCtx, workerapp.Config{
 			DatabaseURL: e.databaseURL, TaskQueue: cardflowQueue, PolicyPath: policyPath,
-			Temporal: temporalconn.Settings{Address: addr, Namespace: "default"},
+			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}},
 			Logger:   zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: wopts,
 			MetricsAddress: "127.0.0.1:0",
 			OnReady: func(r workerapp.Ready) {
@@ -145,7 +151,9 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 	bc := c
 	if cfg.BaselineMetrics {
 		m := metrics.New()
-		if bc, err = client.NewClientFromExisting(c, client.Options{HostPort: addr, Logger: quiet{}, MetricsHandler: m.TemporalHandler()}); err != nil {
+		bopts := copts
+		bopts.MetricsHandler = m.TemporalHandler()
+		if bc, err = client.NewClientFromExisting(c, bopts); err != nil {
 			e.close()
 			return nil, err
 		}
@@ -196,3 +204,15 @@ func (quiet) Debug(string, ...any) {}
 func (quiet) Info(string, ...any)  {}
 func (quiet) Warn(string, ...any)  {}
 func (quiet) Error(string, ...any) {}
+
+// noEnv keeps the caller's TEMPORAL_* variables out of a benchmark that runs
+// its own server.
+type noEnv struct{}
+
+func (noEnv) Environ() []string { return []string{"TEMPORAL_CONFIG_FILE=/nonexistent"} }
+func (noEnv) LookupEnv(k string) (string, bool) {
+	if k == "TEMPORAL_CONFIG_FILE" {
+		return "/nonexistent", true
+	}
+	return "", false
+}

@@ -141,3 +141,16 @@ func writeSelfSigned(t *testing.T, dir string) (certPath, keyPath string) {
 	}
 	return certPath, keyPath
 }
+
+func TestCompressionSetting(t *testing.T) {
+	opts, err := Options(Settings{EnvLookup: base(t), Compression: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.ConnectionOptions.GrpcCompression == nil {
+		t.Fatal("compression none was not applied")
+	}
+	if _, err := Options(Settings{EnvLookup: base(t), Compression: "zstd"}); err == nil || !strings.Contains(err.Error(), "zstd") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -15,16 +15,17 @@ DATABASE_URL="$URL" bin/worker migrate >/dev/null 2>&1
 
 say "generating 100,000 users and 1,000,000 cards"
 start=$(date +%s.%N)
-psql -h 127.0.0.1 -U postgres -d "$DB" -q <<'SQL'
+psql -h 127.0.0.1 -U postgres -d "$DB" -q -v ON_ERROR_STOP=1 <<'SQL'
 INSERT INTO users (id, given_name, surname, upn, email, state)
 SELECT 'user-' || i, 'Given' || i, 'Surname' || i, 'user' || i || '@example.com', '', 'active'
 FROM generate_series(0, 99999) i;
--- Card i belongs to user i % 100000; every 20th card is requested (one open
--- request per user and type, as the partial unique index demands).
+-- Card i belongs to user i % 100000, except every 20th card: a requested
+-- standard card of user i / 20 (one open request per user and type, as the
+-- partial unique index demands).
 INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at)
-SELECT md5(i::text)::uuid, 'user-' || (i % 100000),
-       CASE WHEN i % 20 = 0 THEN (ARRAY['standard','privileged','visitor'])[1 + (i / 20 / 100000) % 3]
-            ELSE (ARRAY['standard','privileged','visitor'])[1 + i % 3] END,
+SELECT md5(i::text)::uuid,
+       CASE WHEN i % 20 = 0 THEN 'user-' || (i / 20) ELSE 'user-' || (i % 100000) END,
+       CASE WHEN i % 20 = 0 THEN 'standard' ELSE (ARRAY['standard','privileged','visitor'])[1 + i % 3] END,
        'Given Surname', 'u@example.com',
        CASE WHEN i % 20 = 0 THEN 'requested'
             WHEN i % 20 IN (1, 2) THEN 'rejected'

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
 
+	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -72,7 +73,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 			ExistingPath:  cli,
 			LogLevel:      "error",
-			ClientOptions: &client.Options{Logger: quiet{}},
+			ClientOptions: &client.Options{Logger: logging.Discard},
 			ExtraArgs: []string{"--search-attribute", "CardRequestState=Keyword", "--search-attribute", "CardUserId=Keyword",
 				"--search-attribute", "CardType=Keyword"},
 		})
@@ -82,7 +83,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		e.closers = append(e.closers, func() { _ = srv.Stop() })
 		addr = srv.FrontendHostPort()
 	}
-	copts, err := temporalconn.Options(temporalconn.Settings{Address: addr, Namespace: "default", Logger: quiet{}, Compression: cfg.Compression,
+	copts, err := temporalconn.Options(temporalconn.Settings{Address: addr, Namespace: "default", Logger: logging.Discard, Compression: cfg.Compression,
 		EnvLookup: noEnv{}})
 	if err != nil {
 		e.close()
@@ -196,14 +197,6 @@ func createDatabase(ctx context.Context, serverURL string, e *env) (string, erro
 	u.Path = "/" + name
 	return u.String(), nil
 }
-
-// quiet drops the SDK's client logs.
-type quiet struct{}
-
-func (quiet) Debug(string, ...any) {}
-func (quiet) Info(string, ...any)  {}
-func (quiet) Warn(string, ...any)  {}
-func (quiet) Error(string, ...any) {}
 
 // noEnv keeps the caller's TEMPORAL_* variables out of a benchmark that runs
 // its own server.

@@ -24,6 +24,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -62,7 +63,7 @@ func runMain(m *testing.M) int {
 		ExistingPath: temporalCLI,
 		LogLevel:     "error",
 		ClientOptions: &client.Options{
-			Logger: quiet{},
+			Logger: logging.Discard,
 		},
 		ExtraArgs: []string{
 			"--search-attribute", "CardRequestState=Keyword",
@@ -87,14 +88,6 @@ func runMain(m *testing.M) int {
 	}
 	return m.Run()
 }
-
-// quiet drops the SDK's client logs in tests.
-type quiet struct{}
-
-func (quiet) Debug(string, ...any) {}
-func (quiet) Info(string, ...any)  {}
-func (quiet) Warn(string, ...any)  {}
-func (quiet) Error(string, ...any) {}
 
 // defaultPolicy has one card type per approval shape the tests need.
 const defaultPolicy = `
@@ -150,7 +143,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	h.store = st
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: quiet{}})
+	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: logging.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

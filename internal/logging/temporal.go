@@ -1,6 +1,8 @@
 package logging
 
 import (
+	"log/slog"
+
 	"go.temporal.io/sdk/log"
 	"go.uber.org/zap"
 )
@@ -39,3 +41,7 @@ func (l *TemporalLogger) Error(msg string, keyvals ...any) { l.z.Errorw(msg, key
 func (l *TemporalLogger) With(keyvals ...any) log.Logger {
 	return &TemporalLogger{z: l.z.With(keyvals...)}
 }
+
+// Discard is an SDK logger that drops every line: for command-line clients,
+// whose output is for people, and for tests.
+var Discard log.Logger = log.NewStructuredLogger(slog.New(slog.DiscardHandler))

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
+	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workercmd"
@@ -92,7 +93,7 @@ func (e *env) temporal() (client.Client, error) {
 	if e.client != nil {
 		return e.client, nil
 	}
-	opts, err := temporalconn.Options(temporalconn.Settings{Address: e.g.TemporalAddress, Namespace: e.g.TemporalNamespace, Logger: quietLogger{}})
+	opts, err := temporalconn.Options(temporalconn.Settings{Address: e.g.TemporalAddress, Namespace: e.g.TemporalNamespace, Logger: logging.Discard})
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +115,3 @@ func (e *env) close() {
 		e.client.Close()
 	}
 }
-
-// quietLogger keeps the SDK's informational lines out of a CLI's output.
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...any) {}
-func (quietLogger) Info(string, ...any)  {}
-func (quietLogger) Warn(string, ...any)  {}
-func (quietLogger) Error(string, ...any) {}

@@ -115,6 +115,10 @@ func isAlreadyStarted(err error) bool {
 
 // timeoutHint turns a deadline into advice: the usual cause is that no worker polls.
 func (e *env) timeoutHint(ctx context.Context, err error) error {
+	var classified *failure
+	if errors.As(err, &classified) {
+		return err
+	}
 	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
 	var deadline *serviceerror.DeadlineExceeded
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||

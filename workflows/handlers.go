@@ -52,12 +52,19 @@ func (r *request) setup(ctx workflow.Context) error {
 			r.onSignal(ctx, kind, raw)
 		})
 	}
+	// finish closes stopSignals so that this coroutine handles the signal its
+	// blocked Select already took (one that arrived in the last workflow task,
+	// which drainSignals cannot see) and stops before the workflow returns.
+	r.stopSignals = workflow.NewChannel(ctx)
+	stopped := false
+	selector.AddReceive(r.stopSignals, func(workflow.ReceiveChannel, bool) { stopped = true })
 	// One coroutine serves all three signal channels: fewer coroutines for
 	// the dispatcher to run on every workflow task.
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
+		for !stopped {
 			selector.Select(ctx)
 		}
+		r.signalsStopped = true
 	})
 	return nil
 }
@@ -74,6 +81,10 @@ func (r *request) decisionUpdate(kind string) func(workflow.Context, cards.Decis
 		if r.outcome != nil {
 			if err := workflow.Await(ctx, func() bool { return r.final }); err != nil {
 				return r.snapshot(), err
+			}
+			if r.transitionErr != nil {
+				// The decision was not written: do not answer as if it were.
+				return r.snapshot(), r.transitionErr
 			}
 		}
 		return r.snapshot(), nil

@@ -34,6 +34,10 @@ type request struct {
 	final   bool
 	// transitionErr is a failure to write the outcome.
 	transitionErr error
+	// stopSignals, closed by finish, ends the signal coroutine, which then
+	// sets signalsStopped.
+	stopSignals    workflow.Channel
+	signalsStopped bool
 }
 
 // RequestCard runs the Request card use case for one card.
@@ -126,8 +130,11 @@ func (r *request) prepare(ctx workflow.Context) error {
 	if resolved.ApprovalRequired {
 		state = cards.StateRequested
 	}
+	// A cancelled insert may still commit: wait for the attempt to end, so
+	// that the abort written after a cancellation finds the card.
+	persistCtx := workflow.WithWaitForCancellation(writeOptions(ctx, "Persist card"), true)
 	var persisted activities.PersistCardResult
-	err := workflow.ExecuteActivity(writeOptions(ctx, "Persist card"), a.PersistCard, activities.PersistCardInput{
+	err := workflow.ExecuteActivity(persistCtx, a.PersistCard, activities.PersistCardInput{
 		CardID: r.in.CardID, WorkflowID: r.status.WorkflowID, UserID: r.in.UserID, CardType: resolved.CardType,
 		CommonName: data.CommonName, UPN: data.UPN, State: state, RequestedBy: r.in.RequestedBy,
 		ApprovalsRequired: resolved.ApproversRequired, At: workflow.Now(ctx),
@@ -208,7 +215,8 @@ func (r *request) approvalsFor(to cards.State) []cards.Approval {
 // meantime (recording them as ignored), then returns.
 func (r *request) finish(ctx workflow.Context, err error) (cards.Status, error) {
 	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = workflow.Await(waitCtx, func() bool { return workflow.AllHandlersFinished(waitCtx) })
+	r.stopSignals.Close()
+	_ = workflow.Await(waitCtx, func() bool { return r.signalsStopped && workflow.AllHandlersFinished(waitCtx) })
 	r.drainSignals(waitCtx)
 	return r.status, err
 }

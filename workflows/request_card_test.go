@@ -28,7 +28,12 @@ type fixture struct {
 	policy      policy.Resolved
 	transitions []activities.TransitionCardInput
 	// Refusals the mocked activities return when set.
-	resolveErr, userErr, persistErr error
+	resolveErr, userErr, persistErr, transitionErr error
+	// The PersistCard and TransitionCard mocks, to add a delay with After.
+	persistCall, transitionCall *testsuite.MockCallWrapper
+	persisted                   []activities.PersistCardInput
+	// onTransition runs inside the TransitionCard mock, before it returns.
+	onTransition func()
 }
 
 func newFixture(t *testing.T, approvers int) *fixture {
@@ -48,16 +53,23 @@ func newFixture(t *testing.T, approvers int) *fixture {
 			return cards.User{ID: "u1", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"}, f.userErr
 		}).Maybe()
 	f.env.OnActivity(acts.MapUserToCard, mock.Anything, mock.Anything).Return(cards.CardData{CommonName: "Ada Lovelace", UPN: "ada@example.com"}, nil).Maybe()
-	f.env.OnActivity(acts.PersistCard, mock.Anything, mock.Anything).Return(
+	f.persistCall = f.env.OnActivity(acts.PersistCard, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PersistCardInput) (activities.PersistCardResult, error) {
+			f.persisted = append(f.persisted, in)
 			if f.persistErr != nil {
 				return activities.PersistCardResult{}, f.persistErr
 			}
 			return activities.PersistCardResult{State: in.State, Created: true}, nil
 		}).Maybe()
-	f.env.OnActivity(acts.TransitionCard, mock.Anything, mock.Anything).Return(
+	f.transitionCall = f.env.OnActivity(acts.TransitionCard, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.TransitionCardInput) (cards.State, error) {
 			f.transitions = append(f.transitions, in)
+			if f.onTransition != nil {
+				f.onTransition()
+			}
+			if f.transitionErr != nil {
+				return "", f.transitionErr
+			}
 			return in.To, nil
 		}).Maybe()
 	return f

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the PostgreSQL driver
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
@@ -45,7 +46,7 @@ const (
 // env is everything a run talks to, and how to take it down.
 type env struct {
 	client      client.Client
-	db          *sql.DB
+	db          *sqlx.DB
 	databaseURL string
 	metricsURL  string
 	closers     []func()
@@ -104,12 +105,12 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 			return nil, err
 		}
 	}
-	if e.db, err = sql.Open("postgres", e.databaseURL); err != nil {
+	if e.db, err = sqlx.Open("postgres", e.databaseURL); err != nil {
 		e.close()
 		return nil, err
 	}
 	e.closers = append(e.closers, func() { _ = e.db.Close() })
-	if _, err := schema.Migrate(ctx, e.db); err != nil {
+	if _, err := schema.Migrate(ctx, e.db.DB); err != nil {
 		e.close()
 		return nil, err
 	}

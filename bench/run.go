@@ -181,44 +181,25 @@ func drive(ctx context.Context, cfg Config, e *env, system, scenario string, bat
 	card := &Sample{Name: opName(system, scenario, "card")}
 	var mu sync.Mutex
 	var done atomic.Int64
-	work := make(chan job)
 	stopProgress := progress(cfg, fmt.Sprintf("%s %s", label, system), len(batch), &done)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range cfg.C {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range work {
-				t0 := time.Now()
-				reqErr := requestCard(ctx, cfg, e.client, system, scenario, j)
-				t1 := time.Now()
-				var apprErr error
-				if scenario == Approval && reqErr == nil {
-					apprErr = approveCard(ctx, e.client, system, j)
-				}
-				t2 := time.Now()
-				mu.Lock()
-				record(request, t1.Sub(t0), reqErr)
-				if scenario == Approval {
-					record(approve, t2.Sub(t1), errors.Join(reqErr, apprErr))
-				}
-				record(card, t2.Sub(t0), errors.Join(reqErr, apprErr))
-				mu.Unlock()
-				done.Add(1)
-			}
-		}()
-	}
-	for _, j := range batch {
-		if ctx.Err() != nil {
-			break
+	wall := forEach(ctx, cfg.C, batch, &done, func(j job) {
+		t0 := time.Now()
+		reqErr := requestCard(ctx, cfg, e.client, system, scenario, j)
+		t1 := time.Now()
+		var apprErr error
+		if scenario == Approval && reqErr == nil {
+			apprErr = approveCard(ctx, e.client, system, j)
 		}
-		work <- j
-	}
-	close(work)
-	wg.Wait()
+		t2 := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		record(request, t1.Sub(t0), reqErr)
+		if scenario == Approval {
+			record(approve, t2.Sub(t1), errors.Join(reqErr, apprErr))
+		}
+		record(card, t2.Sub(t0), errors.Join(reqErr, apprErr))
+	})
 	stopProgress()
-	wall := time.Since(start)
 	request.Wall, approve.Wall, card.Wall = wall, wall, wall
 	out := []*Sample{request, card}
 	if scenario == Approval {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/lib/pq"
+
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -31,10 +33,10 @@ func verify(ctx context.Context, e *env, jobs map[string][]job, samples map[stri
 			Cards  int    `db:"cards"`
 			Events int    `db:"events"`
 		}
-		err := selectRows(ctx, e, &rows, `
+		err := e.db.SelectContext(ctx, &rows, `
 			SELECT c.state, count(DISTINCT c.id) AS cards, count(ev.id) AS events
 			FROM cards c LEFT JOIN card_events ev ON ev.card_id = c.id
-			WHERE c.id = ANY($1::uuid[]) GROUP BY c.state`, ids)
+			WHERE c.id = ANY($1::uuid[]) GROUP BY c.state`, pq.Array(ids))
 		if err != nil {
 			return err
 		}
@@ -64,9 +66,4 @@ func verify(ctx context.Context, e *env, jobs map[string][]job, samples map[stri
 		return fmt.Errorf("verification failed: %v", problems)
 	}
 	return nil
-}
-
-func selectRows(ctx context.Context, e *env, dest any, query string, ids []string) error {
-	db := sqlxDB(e)
-	return db.SelectContext(ctx, dest, query, pqArray(ids))
 }

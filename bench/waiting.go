@@ -8,7 +8,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -56,28 +55,12 @@ func runWaiting(ctx context.Context, cfg Config, n int) (*WaitingReport, error) 
 	each := func(label string, fn func(job) error) time.Duration {
 		var done atomic.Int64
 		stop := progress(cfg, label, n, &done)
-		start := time.Now()
-		work := make(chan job)
-		var wg sync.WaitGroup
-		for range cfg.C {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for j := range work {
-					if err := fn(j); err != nil {
-						errs.Add(1)
-					}
-					done.Add(1)
-				}
-			}()
-		}
-		for _, j := range jobs {
-			work <- j
-		}
-		close(work)
-		wg.Wait()
-		stop()
-		return time.Since(start)
+		defer stop()
+		return forEach(ctx, cfg.C, jobs, &done, func(j job) {
+			if err := fn(j); err != nil {
+				errs.Add(1)
+			}
+		})
 	}
 	r.RequestSeconds = each("waiting: request", func(j job) error {
 		return requestCard(ctx, cfg, e.client, "cardflow", Approval, j)

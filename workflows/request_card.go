@@ -24,7 +24,6 @@ type request struct {
 	in        RequestCardInput
 	status    cards.Status
 	policy    policy.Resolved
-	resolved  bool
 	persisted bool
 	// refusal ends the request before the card exists (a business rule said
 	// no, or the request could not be persisted).
@@ -111,7 +110,7 @@ func (r *request) prepare(ctx workflow.Context) error {
 	if err := workflow.ExecuteLocalActivity(local, a.ResolvePolicy, r.in.CardType).Get(ctx, &resolved); err != nil {
 		return err
 	}
-	r.policy, r.resolved = resolved, true
+	r.policy = resolved
 	r.status.CardType = resolved.CardType
 	r.status.ApprovalsRequired = resolved.ApproversRequired
 	r.upsertSearchAttributes(ctx)

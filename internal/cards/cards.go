@@ -3,6 +3,8 @@
 // document, decisions, and the error types of business refusals.
 package cards
 
+import "slices"
+
 // State is a card's state, written in lower case as the contract names it.
 type State string
 
@@ -49,12 +51,7 @@ var BusinessErrorTypes = []string{
 
 // IsBusinessError reports whether errType is one of BusinessErrorTypes.
 func IsBusinessError(errType string) bool {
-	for _, t := range BusinessErrorTypes {
-		if t == errType {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(BusinessErrorTypes, errType)
 }
 
 // ActiveUserState is the only user state in which a card may be requested.

@@ -171,10 +171,15 @@ func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
 // startWorker runs the worker until stopWorker; it returns once it polls.
 func (h *harness) startWorker() {
 	h.t.Helper()
+	h.startWorkerWith(h.workerConfig(zaptest.NewLogger(h.t, zaptest.Level(zap.WarnLevel))))
+}
+
+// startWorkerWith runs the worker with cfg until stopWorker.
+func (h *harness) startWorkerWith(cfg workerapp.Config) {
+	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
-	cfg := h.workerConfig(zaptest.NewLogger(h.t, zaptest.Level(zap.WarnLevel)))
 	cfg.OnReady = func(r workerapp.Ready) {
 		h.metricsURL = "http://" + r.MetricsAddress
 		close(ready)

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/workerapp"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -108,24 +106,16 @@ func TestLogsCarryIdsWithoutSecrets(t *testing.T) {
 	h := newHarness(t)
 	h.stopWorker()
 	core, logs := observer.New(zap.InfoLevel)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	ready := make(chan struct{})
 	cfg := h.workerConfig(zap.New(core))
 	cfg.DatabaseURL = strings.Replace(h.databaseURL, "postgres@", "postgres:s3cret-password@", 1)
-	cfg.OnReady = func(workerapp.Ready) { close(ready) }
-	go func() { done <- workerapp.Run(ctx, cfg) }()
-	<-ready
+	h.startWorkerWith(cfg)
 	user := h.user("active")
 	s := h.request(user, "")
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
 	if err := h.wait(s.ID); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	h.stopWorker()
 
 	for _, msg := range []string{"Card requested", "Waiting for approval", "Card persisted", "Card decided", "Card request finished"} {
 		entries := logs.FilterMessage(msg).All()

@@ -20,6 +20,8 @@ type Activities struct {
 	Policy *policy.Policy
 	// Metrics counts cards as they are written; nil records nothing.
 	Metrics Recorder
+	// Notifier sends e-mail notifications; nil turns them off.
+	Notifier Notifier
 
 	// templates caches parsed mapping templates by source: parse once,
 	// execute many. text/template is safe for concurrent execution.

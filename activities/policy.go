@@ -19,6 +19,7 @@ func (a *Activities) ResolvePolicy(_ context.Context, cardType string) (policy.R
 			"the Request card use case is disabled: set useCases.requestCard: true in the policy file", cards.ErrUseCaseDisabled, nil)
 	}
 	r, err := a.Policy.Resolve(cardType)
+	r.Notify = a.Notifier != nil
 	var unknown *policy.ErrUnknownCardType
 	if errors.As(err, &unknown) {
 		return r, temporal.NewNonRetryableApplicationError(err.Error(), cards.ErrUnknownCardType, nil, unknown.Known)

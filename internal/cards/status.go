@@ -21,6 +21,21 @@ type Status struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	// Decision is the transition that made the card final, if it is.
 	Decision *Decision `json:"decision,omitempty"`
+	// Waiting says what the request waits for when an infrastructure
+	// failure (PostgreSQL unreachable, ...) is being retried.
+	Waiting string `json:"waiting,omitempty"`
+	// Notifications are the e-mails sent (or not) for this card.
+	Notifications []Notification `json:"notifications,omitempty"`
+}
+
+// Notification is one e-mail for one card event and recipient.
+type Notification struct {
+	Event     string    `json:"event"`
+	Recipient string    `json:"recipient"`
+	At        time.Time `json:"at"`
+	// Outcome is "sent", "failed: <reason>" (permanent, not retried) or
+	// "skipped: <reason>" (for example a recipient without an address).
+	Outcome string `json:"outcome"`
 }
 
 // Approval is one approver's consent.

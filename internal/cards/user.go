@@ -9,7 +9,24 @@ type User struct {
 	UPN       string `json:"upn" db:"upn"`
 	Email     string `json:"email" db:"email"`
 	State     string `json:"state" db:"state"`
+	// Roles are the directory roles the user holds (table user_roles),
+	// sorted; they decide who may request and who may approve.
+	Roles []string `json:"roles,omitempty" db:"-"`
 }
+
+// HasRole reports whether the user holds role.
+func (u User) HasRole(role string) bool {
+	for _, r := range u.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Active reports whether the user is in the only state that may act or
+// receive a card.
+func (u User) Active() bool { return u.State == ActiveUserState }
 
 // CardData is what CardsMapUserToCard derives from a user.
 type CardData struct {

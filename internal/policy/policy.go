@@ -28,6 +28,13 @@ const (
 	DefaultCommonNameTemplate = "{{.GivenName}} {{.Surname}}"
 	DefaultUPNTemplate        = "{{.UPN}}"
 	DefaultCardType           = "standard"
+	// DefaultRequesterRole is the directory role that may request cards for others.
+	DefaultRequesterRole = "operator"
+	// DefaultApproverRole is the directory role whose holders may decide.
+	DefaultApproverRole = "approver"
+	// DefaultRemindBefore is how long before the approval timeout approvers
+	// who have not acted are reminded.
+	DefaultRemindBefore = 24 * time.Hour
 )
 
 // Policy is the validated content of a policy file.
@@ -35,6 +42,11 @@ type Policy struct {
 	UseCases        UseCases            `yaml:"useCases"`
 	DefaultCardType string              `yaml:"defaultCardType"`
 	CardTypes       map[string]CardType `yaml:"cardTypes"`
+	// RequesterRole is the directory role a requester must hold.
+	RequesterRole string `yaml:"requesterRole"`
+	// SelfService lets an active user request a card for themselves
+	// without RequesterRole.
+	SelfService bool `yaml:"selfService"`
 }
 
 // UseCases switches use cases on; every one is off by default, as in the original.
@@ -53,26 +65,36 @@ type Approval struct {
 	Required  bool
 	Approvers int
 	Timeout   Duration
+	// ApproverRole is the directory role whose holders may approve or reject.
+	ApproverRole string
+	// RemindBefore is how long before the timeout undecided approvers are
+	// reminded by e-mail; no reminder when the timeout is not longer.
+	RemindBefore Duration
 
-	// approversSet and timeoutSet tell "approvers: 0" (an error) from an absent
-	// key (the default), which a plain int cannot.
-	approversSet, timeoutSet bool
+	// approversSet, timeoutSet and remindSet tell "approvers: 0" (an error)
+	// from an absent key (the default), which a plain int cannot.
+	approversSet, timeoutSet, remindSet bool
 }
 
 // UnmarshalYAML decodes an approval block, remembering which keys were present.
 func (a *Approval) UnmarshalYAML(node *yaml.Node) error {
-	if err := knownKeys(node, "required", "approvers", "timeout"); err != nil {
+	if err := knownKeys(node, "required", "approvers", "timeout", "approverRole", "remindBefore"); err != nil {
 		return err
 	}
 	var raw struct {
-		Required  bool      `yaml:"required"`
-		Approvers *int      `yaml:"approvers"`
-		Timeout   *Duration `yaml:"timeout"`
+		Required     bool      `yaml:"required"`
+		Approvers    *int      `yaml:"approvers"`
+		Timeout      *Duration `yaml:"timeout"`
+		ApproverRole string    `yaml:"approverRole"`
+		RemindBefore *Duration `yaml:"remindBefore"`
 	}
 	if err := node.Decode(&raw); err != nil {
 		return err
 	}
-	*a = Approval{Required: raw.Required}
+	*a = Approval{Required: raw.Required, ApproverRole: raw.ApproverRole}
+	if raw.RemindBefore != nil {
+		a.RemindBefore, a.remindSet = *raw.RemindBefore, true
+	}
 	if raw.Approvers != nil {
 		a.Approvers, a.approversSet = *raw.Approvers, true
 	}
@@ -138,13 +160,19 @@ func (p *Policy) normalize() error {
 	if p.DefaultCardType == "" {
 		p.DefaultCardType = DefaultCardType
 	}
+	if p.RequesterRole == "" {
+		p.RequesterRole = DefaultRequesterRole
+	}
+	var problems []string
+	if strings.TrimSpace(p.RequesterRole) != p.RequesterRole {
+		problems = append(problems, fmt.Sprintf("requesterRole %q has surrounding spaces", p.RequesterRole))
+	}
 	if p.CardTypes == nil {
 		p.CardTypes = map[string]CardType{}
 	}
 	if len(p.CardTypes) == 0 {
 		p.CardTypes[p.DefaultCardType] = CardType{}
 	}
-	var problems []string
 	for _, name := range p.CardTypeNames() {
 		ct := p.CardTypes[name]
 		if strings.TrimSpace(name) == "" {
@@ -161,6 +189,18 @@ func (p *Policy) normalize() error {
 		}
 		if ct.Approval.Timeout == 0 {
 			ct.Approval.Timeout = Duration(DefaultApprovalTimeout)
+		}
+		if ct.Approval.ApproverRole == "" {
+			ct.Approval.ApproverRole = DefaultApproverRole
+		}
+		if strings.TrimSpace(ct.Approval.ApproverRole) != ct.Approval.ApproverRole {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approverRole %q has surrounding spaces", name, ct.Approval.ApproverRole))
+		}
+		if ct.Approval.RemindBefore < 0 || (ct.Approval.remindSet && ct.Approval.RemindBefore == 0) {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.remindBefore must be positive, got %s", name, time.Duration(ct.Approval.RemindBefore)))
+		}
+		if !ct.Approval.remindSet {
+			ct.Approval.RemindBefore = Duration(DefaultRemindBefore)
 		}
 		if ct.Mapping.CommonName == "" {
 			ct.Mapping.CommonName = DefaultCommonNameTemplate

@@ -43,7 +43,8 @@ func TestContractExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := policy.Resolved{CardType: "standard", ApprovalRequired: true, ApproversRequired: 1, ApprovalTimeout: 168 * time.Hour,
-		CommonNameTemplate: "{{.GivenName}} {{.Surname}}", UPNTemplate: "{{.UPN}}"}
+		CommonNameTemplate: "{{.GivenName}} {{.Surname}}", UPNTemplate: "{{.UPN}}",
+		RequesterRole: "operator", ApproverRole: "approver", RemindBefore: 24 * time.Hour}
 	if std != want {
 		t.Fatalf("standard = %+v, want %+v", std, want)
 	}
@@ -64,6 +65,32 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
+// The roles section of the contract: who may request and who may decide.
+func TestRoles(t *testing.T) {
+	p, err := policy.Parse([]byte(`
+useCases: {requestCard: true}
+requesterRole: desk
+selfService: true
+cardTypes:
+  standard:
+    approval: {required: true, approvers: 2, approverRole: badge-office, timeout: 168h, remindBefore: 48h}
+  short:
+    approval: {required: true, timeout: 12h}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	std, _ := p.Resolve("standard")
+	if std.RequesterRole != "desk" || !std.SelfService || std.ApproverRole != "badge-office" || std.RemindBefore != 48*time.Hour {
+		t.Fatalf("standard = %+v", std)
+	}
+	// A timeout shorter than the default reminder lead means no reminder.
+	short, _ := p.Resolve("short")
+	if short.ApproverRole != policy.DefaultApproverRole || short.RemindBefore != 0 {
+		t.Fatalf("short = %+v, want the default approver role and no reminder", short)
+	}
+}
+
 func TestEmptyFileEnablesNothing(t *testing.T) {
 	p, err := policy.Parse(nil)
 	if err != nil {
@@ -77,6 +104,10 @@ func TestEmptyFileEnablesNothing(t *testing.T) {
 func TestInvalidPoliciesNameTheProblem(t *testing.T) {
 	cases := map[string]struct{ yaml, want string }{
 		"unknown top-level key": {"useCases: {requestCard: true}\nfoo: 1\n", "foo"},
+		"zero remindBefore":     {"cardTypes: {standard: {approval: {required: true, remindBefore: 0s}}}\n", "remindBefore must be positive"},
+		"spaced approver role":  {"cardTypes: {standard: {approval: {approverRole: ' x'}}}\n", "approverRole"},
+		"misspelt role key":     {"cardTypes: {standard: {approval: {approverrole: x}}}\n", "approverrole"},
+		"requester role type":   {"requesterRole: [a, b]\n", "cannot unmarshal"},
 		"unknown use case":      {"useCases: {requestCards: true}\n", "requestCards"},
 		"unknown approval key":  {"cardTypes:\n  standard:\n    approval: {required: true, aprovers: 2}\n", "aprovers"},
 		"unknown mapping key":   {"cardTypes:\n  standard:\n    mapping: {cn: x}\n", "cn"},

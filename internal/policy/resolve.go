@@ -16,6 +16,17 @@ type Resolved struct {
 	ApprovalTimeout    time.Duration `json:"approvalTimeout"`
 	CommonNameTemplate string        `json:"commonNameTemplate"`
 	UPNTemplate        string        `json:"upnTemplate"`
+	// RequesterRole and SelfService say who may request (checked once, at
+	// request time); ApproverRole says who may decide (checked per decision).
+	RequesterRole string `json:"requesterRole,omitempty"`
+	SelfService   bool   `json:"selfService,omitempty"`
+	ApproverRole  string `json:"approverRole,omitempty"`
+	// RemindBefore is how long before ApprovalTimeout undecided approvers are
+	// reminded; zero means no reminder.
+	RemindBefore time.Duration `json:"remindBefore,omitempty"`
+	// Notify is set by the worker when e-mail notifications are configured,
+	// so that the workflow schedules no notification work when they are off.
+	Notify bool `json:"notify,omitempty"`
 }
 
 // ErrUnknownCardType is returned by Resolve for a card type the policy lacks.
@@ -43,10 +54,16 @@ func (p *Policy) Resolve(cardType string) (Resolved, error) {
 		ApprovalRequired:   ct.Approval.Required,
 		CommonNameTemplate: ct.Mapping.CommonName,
 		UPNTemplate:        ct.Mapping.UPN,
+		RequesterRole:      p.RequesterRole,
+		SelfService:        p.SelfService,
+		ApproverRole:       ct.Approval.ApproverRole,
 	}
 	if r.ApprovalRequired {
 		r.ApproversRequired = ct.Approval.Approvers
 		r.ApprovalTimeout = time.Duration(ct.Approval.Timeout)
+		if remind := time.Duration(ct.Approval.RemindBefore); remind < r.ApprovalTimeout {
+			r.RemindBefore = remind
+		}
 	}
 	return r, nil
 }

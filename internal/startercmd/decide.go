@@ -2,14 +2,9 @@ package startercmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
 )
 
 // ApproveCmd approves a card.
@@ -58,37 +53,16 @@ func (e *env) decide(request, kind string, in cards.DecisionInput) error {
 	if kind == cards.Reject && in.Comment == "" {
 		return &usageError{"reject needs a reason: --comment REASON"}
 	}
-	cl, err := e.temporal()
+	ops, err := e.ops()
 	if err != nil {
-		return &failure{Type: "TemporalUnreachable", Err: err}
+		return err
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.g.Timeout)
 	defer cancel()
-	stopProgress := e.out.progress(ctx, fmt.Sprintf("waiting for a worker on task queue %q to take the %s", e.g.TaskQueue, kind))
-	defer stopProgress()
-	var status cards.Status
-	handle, err := cl.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(cardID),
-		UpdateName:   kind,
-		Args:         []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = handle.Get(ctx, &status)
-	}
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		// Either no such request, or it already ended: say which.
-		final, statusErr := e.currentStatus(ctx, cardID)
-		if statusErr != nil {
-			return statusErr
-		}
-		return &refusal{Type: cards.ErrAlreadyDecided, Message: fmt.Sprintf("card %s is already %s", cardID, final.State)}
-	}
+	status, err := ops.Decide(ctx, cardID, kind, in)
 	if err != nil {
 		return e.timeoutHint(ctx, err)
 	}
-	stopProgress()
 	e.out.status(status, decisionHeadline(kind, in, status))
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -23,12 +24,7 @@ type output struct {
 
 // refusal is a business refusal found by the starter itself (no such request,
 // already decided), reported like the workflow's own refusals.
-type refusal struct {
-	Type    string
-	Message string
-}
-
-func (r *refusal) Error() string { return r.Message }
+type refusal = cardops.Refusal
 
 // failure is a technical failure with a name for --json output.
 type failure struct {

@@ -7,6 +7,7 @@ package startercmd
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os/user"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/alecthomas/kong"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
@@ -104,6 +106,18 @@ func (e *env) temporal() (client.Client, error) {
 	}
 	e.client = c
 	return c, nil
+}
+
+// ops returns the card operations over the Temporal client, printing their
+// progress lines on stderr.
+func (e *env) ops() (*cardops.Client, error) {
+	cl, err := e.temporal()
+	if err != nil {
+		return nil, &failure{Type: "TemporalUnreachable", Err: err}
+	}
+	return &cardops.Client{Temporal: cl, TaskQueue: e.g.TaskQueue, Progress: func(line string) {
+		fmt.Fprintln(e.out.stderr, "starter:", line)
+	}}, nil
 }
 
 func (e *env) store() (*store.Store, error) {

@@ -7,13 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/temporal"
 
+	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/workflows"
 )
 
 // StatusCmd shows a request's status document.
@@ -46,66 +43,24 @@ func parseCardID(s string) (string, error) {
 }
 
 // currentStatus returns the live status of a running request or the final
-// status of a closed one.
+// status of a closed one; without a worker to answer the query, or for a
+// request cancelled from Temporal, the card as stored in PostgreSQL.
 func (e *env) currentStatus(ctx context.Context, cardID string) (cards.Status, error) {
-	cl, err := e.temporal()
-	if err != nil {
-		return cards.Status{}, &failure{Type: "TemporalUnreachable", Err: err}
-	}
-	wid := workflows.WorkflowID(cardID)
-	desc, err := cl.DescribeWorkflowExecution(ctx, wid, "")
-	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) {
-		return cards.Status{}, &refusal{Type: cards.ErrNotFound, Message: fmt.Sprintf("no card request %s (workflow %s does not exist)", cardID, wid)}
-	}
+	ops, err := e.ops()
 	if err != nil {
 		return cards.Status{}, err
-	}
-	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return e.finishedStatus(ctx, cardID)
 	}
 	queryCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	resp, err := cl.QueryWorkflow(queryCtx, wid, "", workflows.StatusQuery)
-	if err != nil {
-		if errors.Is(queryCtx.Err(), context.DeadlineExceeded) {
-			fmt.Fprintf(e.out.stderr, "starter: no worker answered the status query within 10s; showing the card as stored in PostgreSQL (start `go run ./worker` for the live view)\n")
-			return e.storedStatus(ctx, cardID)
-		}
-		return cards.Status{}, err
-	}
-	var status cards.Status
-	if err := resp.Get(&status); err != nil {
-		return cards.Status{}, err
-	}
-	return status, nil
-}
-
-// finishedStatus reads a closed request's result: its final status, or the
-// business refusal it ended with. A cancelled or terminated workflow has no
-// result, so its card is read from PostgreSQL.
-func (e *env) finishedStatus(ctx context.Context, cardID string) (cards.Status, error) {
-	cl, err := e.temporal()
-	if err != nil {
-		return cards.Status{}, err
-	}
-	var status cards.Status
-	err = cl.GetWorkflow(ctx, workflows.WorkflowID(cardID), "").Get(ctx, &status)
-	var appErr *temporal.ApplicationError
+	status, err := ops.Status(queryCtx, cardID)
 	switch {
-	case err == nil:
-		return status, nil
-	case errors.As(err, &appErr):
-		return cards.Status{}, err
-	case temporal.IsCanceledError(err), isTerminated(err):
+	case errors.Is(err, cardops.ErrNoResult):
+		return e.storedStatus(ctx, cardID)
+	case err != nil && errors.Is(queryCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil:
+		fmt.Fprintf(e.out.stderr, "starter: no worker answered the status query within 10s; showing the card as stored in PostgreSQL (start `go run ./worker` for the live view)\n")
 		return e.storedStatus(ctx, cardID)
 	}
-	return cards.Status{}, err
-}
-
-func isTerminated(err error) bool {
-	var terminated *temporal.TerminatedError
-	return errors.As(err, &terminated)
+	return status, err
 }
 
 // storedStatus builds the status document from PostgreSQL.

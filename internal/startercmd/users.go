@@ -2,6 +2,7 @@ package startercmd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -14,12 +15,13 @@ type UsersCmd struct {
 
 // UsersUpsertCmd creates or replaces a user.
 type UsersUpsertCmd struct {
-	ID        string `name:"id" required:"" help:"User id."`
-	GivenName string `name:"given-name" required:"" help:"Given name."`
-	Surname   string `name:"surname" required:"" help:"Surname."`
-	UPN       string `name:"upn" required:"" help:"User principal name."`
-	Email     string `name:"email" help:"E-mail address."`
-	State     string `name:"state" required:"" help:"User state; cards can be requested only for active users."`
+	ID        string   `name:"id" required:"" help:"User id."`
+	GivenName string   `name:"given-name" required:"" help:"Given name."`
+	Surname   string   `name:"surname" required:"" help:"Surname."`
+	UPN       string   `name:"upn" required:"" help:"User principal name."`
+	Email     string   `name:"email" help:"E-mail address."`
+	State     string   `name:"state" required:"" help:"User state; cards can be requested only for active users."`
+	Roles     []string `name:"role" sep:"none" help:"A directory role (repeat the flag for several); the given set replaces the user's roles. Policy roles: requesterRole (default operator) may request, approval.approverRole (default approver) may decide."`
 }
 
 // Run writes the user.
@@ -28,18 +30,30 @@ func (c *UsersUpsertCmd) Run(e *env) error {
 	if u.ID == "" || u.State == "" {
 		return &usageError{"--id and --state must not be empty"}
 	}
+	for _, r := range c.Roles {
+		if strings.TrimSpace(r) == "" {
+			return &usageError{"--role must not be empty"}
+		}
+		u.Roles = append(u.Roles, strings.TrimSpace(r))
+	}
+	slices.Sort(u.Roles)
+	u.Roles = slices.Compact(u.Roles)
 	st, err := e.store()
 	if err != nil {
 		return &failure{Type: "DatabaseUnreachable", Err: err}
 	}
 	defer st.Close()
-	if err := st.UpsertUser(e.ctx, u); err != nil {
+	if err := st.UpsertUserWithRoles(e.ctx, u); err != nil {
 		return err
 	}
 	if e.out.json {
 		e.out.writeJSON(map[string]any{"user": u})
 		return nil
 	}
-	fmt.Fprintf(e.out.stdout, "User %s (%s %s, %s) is %s.\n", u.ID, u.GivenName, u.Surname, u.UPN, u.State)
+	roles := "no roles"
+	if len(u.Roles) > 0 {
+		roles = "roles: " + strings.Join(u.Roles, ", ")
+	}
+	fmt.Fprintf(e.out.stdout, "User %s (%s %s, %s) is %s; %s.\n", u.ID, u.GivenName, u.Surname, u.UPN, u.State, roles)
 	return nil
 }

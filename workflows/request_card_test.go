@@ -35,8 +35,14 @@ type fixture struct {
 	authorized []string
 	// notified lists the Notify events, in order.
 	notified []activities.NotifyInput
-	// The PersistCard and TransitionCard mocks, to add a delay with After.
-	persistCall, transitionCall *testsuite.MockCallWrapper
+	// checkFailures and persistFailures make the first calls of CheckRequest
+	// and PersistCard fail with an infrastructure error (retryable).
+	checkFailures, persistFailures int
+	checkCalls, persistCalls       int
+	// The PersistCard, TransitionCard and Notify mocks, to add a delay with After.
+	persistCall, transitionCall, notifyCall *testsuite.MockCallWrapper
+	// notifyErr fails every Notify.
+	notifyErr error
 	persisted                   []activities.PersistCardInput
 	// onTransition runs inside the TransitionCard mock, before it returns.
 	onTransition func()
@@ -60,6 +66,10 @@ func newFixture(t *testing.T, approvers int) *fixture {
 		}).Maybe()
 	f.env.OnActivity(acts.CheckRequest, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CheckRequestInput) (cards.User, error) {
+			f.checkCalls++
+			if f.checkCalls <= f.checkFailures {
+				return cards.User{}, errors.New("read users: dial tcp 127.0.0.1:5432: connect: connection refused")
+			}
 			return cards.User{ID: in.UserID, GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"}, f.userErr
 		}).Maybe()
 	f.env.OnActivity(acts.AuthorizeDecision, mock.Anything, mock.Anything).Return(
@@ -67,14 +77,21 @@ func newFixture(t *testing.T, approvers int) *fixture {
 			f.authorized = append(f.authorized, in.Actor)
 			return f.authorizeErr[in.Actor]
 		}).Maybe()
-	f.env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(
+	f.notifyCall = f.env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
 			f.notified = append(f.notified, in)
+			if f.notifyErr != nil {
+				return activities.NotifyResult{}, f.notifyErr
+			}
 			return activities.NotifyResult{Notifications: []cards.Notification{{Event: in.Event, Recipient: "someone", Outcome: "sent"}}}, nil
 		}).Maybe()
 	f.env.OnActivity(acts.MapUserToCard, mock.Anything, mock.Anything).Return(cards.CardData{CommonName: "Ada Lovelace", UPN: "ada@example.com"}, nil).Maybe()
 	f.persistCall = f.env.OnActivity(acts.PersistCard, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PersistCardInput) (activities.PersistCardResult, error) {
+			f.persistCalls++
+			if f.persistCalls <= f.persistFailures {
+				return activities.PersistCardResult{}, errors.New("persist card: pq: the database system is starting up")
+			}
 			f.persisted = append(f.persisted, in)
 			if f.persistErr != nil {
 				return activities.PersistCardResult{}, f.persistErr

@@ -43,7 +43,7 @@ type fixture struct {
 	persistCall, transitionCall, notifyCall *testsuite.MockCallWrapper
 	// notifyErr fails every Notify.
 	notifyErr error
-	persisted                   []activities.PersistCardInput
+	persisted []activities.PersistCardInput
 	// onTransition runs inside the TransitionCard mock, before it returns.
 	onTransition func()
 }

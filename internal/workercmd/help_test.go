@@ -15,7 +15,8 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
 			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20",
 			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS"},
-		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format"},
+		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format", "--grant-to", "$CARDS_DB_GRANT_TO"},
+		"grants":  {"<role>", "DATABASE_URL"},
 	}
 	for cmd, wants := range cases {
 		var out, errOut bytes.Buffer

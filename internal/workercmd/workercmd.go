@@ -40,7 +40,8 @@ type Logging struct {
 // Command is the worker's command line.
 type Command struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run the worker until SIGINT or SIGTERM, then drain in-flight tasks (the default command)."`
-	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations from schema/ (idempotent)."`
+	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations from schema/ (idempotent); --grant-to then gives the worker's and the starter's role its privileges."`
+	Grants  GrantsCmd  `cmd:"" help:"Print the SQL that grants a role the privileges the worker and the starter need (what migrate --grant-to runs)."`
 	Probe   ProbeCmd   `cmd:"" help:"Exit 0 if a running worker's probe answers 200 (for container health checks in images without curl)."`
 }
 
@@ -85,10 +86,26 @@ type RunCmd struct {
 	MetricsAddress    string `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
 }
 
-// MigrateCmd applies migrations.
+// MigrateCmd applies migrations, as the role that owns the tables.
 type MigrateCmd struct {
 	Database
 	Logging
+	GrantTo string `name:"grant-to" env:"CARDS_DB_GRANT_TO" placeholder:"ROLE" help:"After migrating, grant this existing login role the privileges the worker and the starter need, and no more (schema/grants.sql); run migrate as the tables' owner, and the worker and the starter as ROLE."`
+}
+
+// GrantsCmd prints the grants for operators who review or apply SQL by hand.
+type GrantsCmd struct {
+	Role string `arg:"" name:"role" help:"The login role in the worker's and the starter's DATABASE_URL."`
+}
+
+// Run prints the grant statements for the role.
+func (c *GrantsCmd) Run(rc *runContext) error {
+	statements, err := schema.GrantsFor(c.Role)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(rc.stdout, statements)
+	return err
 }
 
 type runContext struct {
@@ -162,5 +179,12 @@ func (c *MigrateCmd) Run(rc *runContext) error {
 	} else {
 		fmt.Fprintf(rc.stdout, "Applied %d migration(s); database %s is at schema version %d.\n", len(applied), store.Redact(c.DatabaseURL), current)
 	}
+	if c.GrantTo == "" {
+		return nil
+	}
+	if err := schema.Grant(rc.ctx, st.DB.DB, c.GrantTo); err != nil {
+		return err
+	}
+	fmt.Fprintf(rc.stdout, "Granted role %s what the worker and the starter need (`worker grants %s` shows the SQL).\n", c.GrantTo, c.GrantTo)
 	return nil
 }

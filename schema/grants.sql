@@ -1,0 +1,29 @@
+-- The privileges cardflow's worker and starter need, and no more. Grant them
+-- to the login role in their DATABASE_URL; the tables' owner (the role that
+-- runs `worker migrate`) keeps everything else: DDL, migrations, TRUNCATE.
+--
+--   worker migrate --grant-to cardflow_app            (after the migrations)
+--   worker grants cardflow_app                        (prints this SQL)
+--   psql -v role=cardflow_app -f schema/grants.sql    (the same, by hand)
+--
+-- Every table and sequence the migrations create is named below, in a GRANT
+-- or in a "not granted:" line; schema/grants_test.go fails until a new one is.
+
+-- The worker refuses to start on an old schema, so it reads the version.
+GRANT SELECT ON TABLE goose_db_version TO :"role";
+-- not granted: goose_db_version_id_seq (only migrations write versions)
+
+-- The directory: the worker reads users and roles, `starter users upsert`
+-- writes them (an id is never renamed; users are never deleted).
+GRANT SELECT, INSERT ON TABLE users TO :"role";
+GRANT UPDATE (given_name, surname, upn, email, state) ON TABLE users TO :"role";
+GRANT SELECT, INSERT, DELETE ON TABLE user_roles TO :"role";
+
+-- Cards: a request inserts one, a decision changes only its state.
+GRANT SELECT, INSERT ON TABLE cards TO :"role";
+GRANT UPDATE (state, updated_at) ON TABLE cards TO :"role";
+GRANT SELECT, INSERT ON TABLE card_approvals TO :"role";
+
+-- The audit trail is append-only: no UPDATE, DELETE or TRUNCATE.
+GRANT SELECT, INSERT ON TABLE card_events TO :"role";
+GRANT USAGE ON SEQUENCE card_events_id_seq TO :"role";

@@ -1,0 +1,170 @@
+package schema_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lib/pq"
+
+	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/schema"
+)
+
+// A migration that adds a table or a sequence must say what the
+// application role may do with it, or that it gets nothing.
+func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
+	db := open(t, testdb.New(t))
+	text, err := os.ReadFile("grants.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)(?:\bON (?:TABLE|SEQUENCE) |^-- not granted: )(\w+)`).FindAllStringSubmatch(string(text), -1) {
+		named[m[1]] = true
+	}
+	rows, err := db.Query(`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'S', 'v', 'm')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	exists := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		exists[name] = true
+		if !named[name] {
+			t.Errorf("%s (created by a migration) is not in schema/grants.sql: add a GRANT with what the worker and the starter need, or a line `-- not granted: %s (why)`", name, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for name := range named {
+		if !exists[name] {
+			t.Errorf("schema/grants.sql names %s, which no migration creates", name)
+		}
+	}
+	if len(exists) < 7 {
+		t.Fatalf("found only %d relations; is the schema migrated?", len(exists))
+	}
+}
+
+func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *testing.T) {
+	ctx := context.Background()
+	ownerURL := testdb.New(t)
+	owner := open(t, ownerURL)
+	role, roleURL := testdb.NewRole(t, ownerURL)
+	if err := schema.Grant(ctx, owner, role); err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Grant(ctx, owner, role); err != nil {
+		t.Fatalf("second grant: %v", err)
+	}
+	app := open(t, roleURL)
+	allowed := []string{
+		`INSERT INTO users (id, state) VALUES ('u1', 'active')`,
+		`UPDATE users SET state = 'inactive' WHERE id = 'u1'`,
+		`INSERT INTO user_roles (user_id, role) VALUES ('u1', 'operator')`,
+		`DELETE FROM user_roles WHERE user_id = 'u1'`,
+		`INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id)
+			VALUES ('00000000-0000-0000-0000-000000000001', 'u1', 'standard', 'cn', 'upn', 'requested', 'olivia', 'wf')`,
+		`UPDATE cards SET state = 'approved', updated_at = now() WHERE id = '00000000-0000-0000-0000-000000000001'`,
+		`INSERT INTO card_events (card_id, at, actor, to_state) VALUES ('00000000-0000-0000-0000-000000000001', now(), 'olivia', 'approved')`,
+		`INSERT INTO card_approvals (card_id, actor, at) VALUES ('00000000-0000-0000-0000-000000000001', 'alice', now())`,
+		`SELECT max(version_id) FROM goose_db_version`,
+	}
+	for _, stmt := range allowed {
+		if _, err := app.Exec(stmt); err != nil {
+			t.Errorf("as %s: %s: %v", role, stmt, err)
+		}
+	}
+	refused := []string{
+		`UPDATE card_events SET actor = 'mallory'`,
+		`DELETE FROM card_events`,
+		`TRUNCATE card_events`,
+		`UPDATE cards SET requested_by = 'mallory'`,
+		`DELETE FROM cards`,
+		`UPDATE users SET id = 'u2' WHERE id = 'u1'`,
+		`DELETE FROM users`,
+		`DELETE FROM card_approvals`,
+		`INSERT INTO goose_db_version (version_id, is_applied) VALUES (99, true)`,
+		`CREATE TABLE intruder (id int)`,
+		`DROP TABLE card_events`,
+		`ALTER TABLE cards DROP CONSTRAINT cards_state_check`,
+		`DROP TRIGGER card_events_append_only ON card_events`,
+	}
+	for _, stmt := range refused {
+		_, err := app.Exec(stmt)
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "42501" {
+			t.Errorf("as %s: %s: err = %v, want permission denied (42501)", role, stmt, err)
+		}
+	}
+}
+
+func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
+	ctx := context.Background()
+	ownerURL := testdb.New(t)
+	owner := open(t, ownerURL)
+	super, _ := testdb.NewRole(t, ownerURL)
+	if _, err := owner.Exec(`ALTER ROLE ` + super + ` SUPERUSER`); err != nil {
+		t.Fatal(err)
+	}
+	var current string
+	if err := owner.QueryRow(`SELECT current_user`).Scan(&current); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ role, want string }{
+		{"", "the role name is empty"},
+		{"cardflow_nobody_here", `role cardflow_nobody_here does not exist: create it first`},
+		{current, "the role running the migrations"},
+		{super, "is a superuser"},
+	} {
+		err := schema.Grant(ctx, owner, tc.role)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("grant to %q: err = %v, want it to say %q", tc.role, err, tc.want)
+		}
+	}
+}
+
+// PostgreSQL answers a GRANT by someone who may not grant with a warning,
+// not an error; Grant must not report that as a success.
+func TestGrantByANonOwnerFailsInsteadOfGrantingNothing(t *testing.T) {
+	ctx := context.Background()
+	ownerURL := testdb.New(t)
+	owner := open(t, ownerURL)
+	app, appURL := testdb.NewRole(t, ownerURL)
+	other, _ := testdb.NewRole(t, ownerURL)
+	if err := schema.Grant(ctx, owner, app); err != nil {
+		t.Fatal(err)
+	}
+	err := schema.Grant(ctx, open(t, appURL), other)
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL granted nothing: no privileges were granted for") ||
+		!strings.Contains(err.Error(), "run the grants as the role that ran the migrations") {
+		t.Fatalf("grant by the application role: err = %v, want a refusal naming who must grant", err)
+	}
+	var n int
+	if err := owner.QueryRow(`SELECT count(*) FROM information_schema.role_table_grants WHERE grantee = $1`, other).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%s got %d privileges from a failed grant, want none", other, n)
+	}
+}
+
+func TestGrantsForQuotesTheRole(t *testing.T) {
+	sql, err := schema.GrantsFor(`odd"name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sql, `GRANT SELECT, INSERT ON TABLE card_events TO "odd""name";`) || strings.Contains(sql, `:"role"`) {
+		t.Fatalf("grants for odd\"name:\n%s", sql)
+	}
+}

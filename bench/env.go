@@ -114,6 +114,10 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		e.close()
 		return nil, err
 	}
+	if err := seedStaff(ctx, e.db); err != nil {
+		e.close()
+		return nil, err
+	}
 
 	policyPath := filepath.Join(os.TempDir(), fmt.Sprintf("cardflow-bench-policy-%d.yaml", os.Getpid()))
 	if err := os.WriteFile(policyPath, []byte(benchPolicy), 0o600); err != nil {

@@ -227,7 +227,7 @@ func requestCard(ctx context.Context, cfg Config, c client.Client, system, scena
 	if scenario == Approval {
 		cardType = "standard"
 	}
-	in := workflows.RequestCardInput{CardID: j.cardID, UserID: j.userID, CardType: cardType, RequestedBy: "bench"}
+	in := workflows.RequestCardInput{CardID: j.cardID, UserID: j.userID, CardType: cardType, RequestedBy: benchOperator}
 	opts := client.StartWorkflowOptions{
 		ID: workflows.WorkflowID(j.cardID), TaskQueue: cardflowQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
@@ -280,9 +280,9 @@ func startThenQuery(ctx context.Context, c client.Client, opts client.StartWorkf
 
 func approveCard(ctx context.Context, c client.Client, system string, j job) error {
 	id, update := workflows.WorkflowID(j.cardID), cards.Approve
-	var arg any = cards.DecisionInput{Actor: "bench-approver", Comment: "ok"}
+	var arg any = cards.DecisionInput{Actor: benchApprover, Comment: "ok"}
 	if system == "baseline" {
-		id, arg = "bench-baseline-"+j.cardID, map[string]string{"actor": "bench-approver"}
+		id, arg = "bench-baseline-"+j.cardID, map[string]string{"actor": benchApprover}
 	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 )
 
 // verify checks in PostgreSQL that every card of every scenario exists once,
-// in its expected final state, with the expected number of audit events, and
-// that no request failed.
+// in its expected final state, with the expected number of audit events,
+// requested by the bench's operator and decided by its approver, and that no
+// request failed.
 func verify(ctx context.Context, e *env, jobs map[string][]job, samples map[string]*Sample) error {
 	var problems []string
 	for name, s := range samples {
@@ -50,6 +51,18 @@ func verify(ctx context.Context, e *env, jobs map[string][]job, samples map[stri
 			if r.Events != r.Cards*expect.events {
 				problems = append(problems, fmt.Sprintf("%s: %d audit events for %d cards, want %d each", scenario, r.Events, r.Cards, expect.events))
 			}
+		}
+		// The checks ran against the bench's staff, not names the
+		// workflow took on trust.
+		var strangers int
+		if err := e.db.GetContext(ctx, &strangers, `
+			SELECT (SELECT count(*) FROM cards WHERE id = ANY($1::uuid[]) AND requested_by <> $2)
+			     + (SELECT count(*) FROM card_events WHERE card_id = ANY($1::uuid[]) AND from_state = 'requested' AND actor <> $3)`,
+			pq.Array(ids), benchOperator, benchApprover); err != nil {
+			return err
+		}
+		if strangers > 0 {
+			problems = append(problems, fmt.Sprintf("%s: %d cards requested or decided by someone other than %s and %s", scenario, strangers, benchOperator, benchApprover))
 		}
 		if total != len(js) {
 			problems = append(problems, fmt.Sprintf("%s: %d cards stored, want %d", scenario, total, len(js)))

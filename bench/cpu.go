@@ -28,7 +28,9 @@ func cpuSnapshot() map[string]float64 {
 		switch {
 		case pid == self:
 			group = cpuGroups[0]
-		case strings.Contains(cmd, "server start-dev"):
+		case strings.Contains(cmd, "server start-dev") && parentPID(dir) == self:
+			// Only the dev server this run started: other runs on a shared
+			// machine may have their own.
 			group = cpuGroups[1]
 		case strings.HasPrefix(cmd, "postgres"):
 			group = cpuGroups[2]
@@ -50,4 +52,21 @@ func cpuSnapshot() map[string]float64 {
 		out[group] += (utime + stime) / ticks
 	}
 	return out
+}
+
+// parentPID reads the parent process id from /proc/PID/stat (-1 if unknown).
+func parentPID(dir string) int {
+	stat, err := os.ReadFile(filepath.Join(dir, "stat"))
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(stat)[strings.LastIndexByte(string(stat), ')')+2:])
+	if len(f) < 2 {
+		return -1
+	}
+	ppid, err := strconv.Atoi(f[1])
+	if err != nil {
+		return -1
+	}
+	return ppid
 }

@@ -130,9 +130,36 @@ func TestSearchAttributesAndMigrationsAreSetUp(t *testing.T) {
 			t.Errorf("temporal-setup does not register %s", attr)
 		}
 	}
-	if m := c.Services["cardflow-migrate"]; flatten(m.Command) != "migrate" || m.Environment["DATABASE_URL"] != c.Services["cardflow-worker"].Environment["DATABASE_URL"] {
-		t.Errorf("cardflow-migrate must run `migrate` on the worker's database: %+v", m)
+	m := c.Services["cardflow-migrate"]
+	if flatten(m.Command) != "migrate" {
+		t.Errorf("cardflow-migrate must run `migrate`: %+v", m)
 	}
+	owner, app := databaseURL(t, m), databaseURL(t, c.Services["cardflow-worker"])
+	if owner.Host != app.Host || owner.Path != app.Path {
+		t.Errorf("cardflow-migrate migrates %s%s, the worker uses %s%s", owner.Host, owner.Path, app.Host, app.Path)
+	}
+	// The worker runs least-privileged: as the role migrate grants to, not
+	// as the tables' owner.
+	if grantee := m.Environment["CARDS_DB_GRANT_TO"]; grantee == "" || grantee != app.User.Username() || grantee == owner.User.Username() {
+		t.Errorf("the worker connects as %q, cardflow-migrate runs as %q and grants to %q: want the worker on the granted role, not the owner",
+			app.User.Username(), owner.User.Username(), grantee)
+	}
+	initSQL, err := os.ReadFile(filepath.Join("postgres", "init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(initSQL), "CREATE ROLE "+app.User.Username()+" LOGIN") {
+		t.Errorf("deploy/postgres/init.sql does not create the worker's role %s", app.User.Username())
+	}
+}
+
+func databaseURL(t *testing.T, s service) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s.Environment["DATABASE_URL"])
+	if err != nil || u.User == nil {
+		t.Fatalf("DATABASE_URL %q: want a URL with a user (%v)", s.Environment["DATABASE_URL"], err)
+	}
+	return u
 }
 
 func TestHostPortsDoNotClash(t *testing.T) {

@@ -1,6 +1,9 @@
--- Runs once, when the compose stack's PostgreSQL volume is new: one role and
--- database for cardflow, one role for Temporal (its schema job creates the
--- temporal and temporal_visibility databases).
+-- Runs once, when the compose stack's PostgreSQL volume is new: for cardflow
+-- an owner role and its database (`worker migrate` runs as it) and the
+-- application role the worker and the starter use (migrate grants it only
+-- what they need: schema/grants.sql); one role for Temporal (its schema job
+-- creates the temporal and temporal_visibility databases).
 CREATE ROLE cardflow LOGIN PASSWORD 'cardflow';
 CREATE DATABASE cards OWNER cardflow;
+CREATE ROLE cardflow_app LOGIN PASSWORD 'cardflow_app';
 CREATE ROLE temporal LOGIN CREATEDB PASSWORD 'temporal';

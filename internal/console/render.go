@@ -153,7 +153,7 @@ var funcs = template.FuncMap{
 		}
 		return strings.ToUpper(s[:1]) + s[1:]
 	},
-	"fullName": func(u cards.User) string { return strings.TrimSpace(u.GivenName + " " + u.Surname) },
+	"fullName":    func(u cards.User) string { return strings.TrimSpace(u.GivenName + " " + u.Surname) },
 	"join":        strings.Join,
 	"requestLink": requestLink,
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Stops the dev server that scripts/up.sh started.
+# Stops the web console, Dex and the dev server that scripts/up.sh started.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+"$ROOT/scripts/console.sh" stop
 if [[ -f .run/temporal.pid ]]; then
   kill "$(cat .run/temporal.pid)" 2>/dev/null || true
   rm -f .run/temporal.pid

@@ -35,6 +35,10 @@ func (s *Server) decide(kind string) http.HandlerFunc {
 		_, err := s.Cards.Decide(ctx, v.Card.ID, kind, cards.DecisionInput{Actor: currentUser(r).ID, Comment: comment})
 		if err != nil {
 			ref := explain(err)
+			if kind == cards.Reject && comment == "" && ref.Status == http.StatusUnprocessableEntity {
+				// The workflow says "comment"; on this page the field is Reason.
+				ref.Message = "A rejection needs a reason: write it in Reason, then press Reject again."
+			}
 			s.Log.Info("decision refused", "card", v.Card.ID, "kind", kind, "actor", currentUser(r).ID, "refusal", ref.Message, "error", err)
 			if fresh, ok := s.reload(r, v.Card.ID); ok {
 				v = fresh

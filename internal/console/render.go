@@ -174,5 +174,5 @@ func humanDuration(d time.Duration) string {
 	case d < 48*time.Hour:
 		return plural(int(d/time.Hour), "hour")
 	}
-	return plural(int(d/(24*time.Hour)), "day")
+	return plural(int((d+12*time.Hour)/(24*time.Hour)), "day")
 }

@@ -94,7 +94,7 @@ func TestWorkflowRefusalsAreShownInlineInPlainWords(t *testing.T) {
 		status int
 		words  string
 	}{
-		{temporal.NewApplicationError("a rejection needs a reason in the comment", cards.ErrInvalidDecision), "reject", url.Values{"reason": {""}}, http.StatusUnprocessableEntity, "Not sent:</strong> A rejection needs a reason in the comment."},
+		{temporal.NewApplicationError("a rejection needs a reason in the comment", cards.ErrInvalidDecision), "reject", url.Values{"reason": {""}}, http.StatusUnprocessableEntity, "Not sent:</strong> A rejection needs a reason: write it in Reason"},
 		{temporal.NewApplicationError(`carol does not hold role "approver", which is required to approve standard cards`, cards.ErrNotAllowed), "approve", url.Values{"comment": {"please"}}, http.StatusForbidden, "Not allowed:</strong> Carol does not hold role"},
 		{temporal.NewApplicationError("the card is already approved", cards.ErrAlreadyDecided), "approve", nil, http.StatusConflict, "Already decided:</strong> The card is already approved. Nothing was changed."},
 		{errors.New("connection refused"), "approve", url.Values{"comment": {"kept"}}, http.StatusServiceUnavailable, "Temporal did not answer"},

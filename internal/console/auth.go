@@ -123,14 +123,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.failure(w, r, http.StatusServiceUnavailable, "The user directory (PostgreSQL) did not answer", err)
 		return
 	}
-	// A new session token on privilege change: a token planted before
-	// sign-in is worth nothing after it.
-	if err := s.Sessions.RenewToken(ctx); err != nil {
+	if err := s.SignIn(ctx, u.ID, identity); err != nil {
 		s.failure(w, r, http.StatusServiceUnavailable, "The session store (PostgreSQL) did not answer", err)
 		return
 	}
-	s.Sessions.Put(ctx, sessionIdentity, identity)
-	s.Sessions.Put(ctx, sessionUserID, u.ID) // "" when unknown: requireUser says so
 	s.Log.Info("signed in", "identity", identity, "user", u.ID)
 	if next == "" {
 		next = "/inbox"
@@ -155,6 +151,21 @@ func (a *Auth) identity(idToken *oidc.IDToken) (string, error) {
 		}
 	}
 	return value, nil
+}
+
+// SignIn makes the session of ctx (loaded by the session middleware) that of
+// directory user userID ("" for someone the directory does not know), whom
+// the identity provider vouched for as identity. The callback calls it once
+// the ID token is verified; tests call it to act as someone.
+func (s *Server) SignIn(ctx context.Context, userID, identity string) error {
+	// A new session token on privilege change: a token planted before
+	// sign-in is worth nothing after it.
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.Sessions.Put(ctx, sessionIdentity, identity)
+	s.Sessions.Put(ctx, sessionUserID, userID) // "" when unknown: requireUser says so
+	return nil
 }
 
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, msg string, err error) {

@@ -12,7 +12,9 @@ import (
 
 // inboxScan bounds how many waiting cards the Inbox looks at; inboxSize is
 // how many it shows. Approvals in progress live in the workflow, so each
-// candidate costs one status query.
+// candidate checked costs one status query (statusQueues at a time); the
+// candidates are checked a page at a time, newest first, until the page is
+// full.
 const (
 	inboxScan    = 500
 	inboxSize    = 50
@@ -59,17 +61,27 @@ func (s *Server) inboxItems(ctx context.Context, u cards.User) ([]inboxItem, boo
 			candidates = append(candidates, c)
 		}
 	}
-	items := statuses(ctx, s.Cards, candidates)
-	items = slices.DeleteFunc(items, func(it inboxItem) bool {
-		if it.StatusErr != "" {
-			return false
-		}
-		return it.Status.State != cards.StateRequested || decisionBar(s.Policy, u, it.Card, it.Status.Approvals) != ""
-	})
-	if len(items) > inboxSize {
-		return items[:inboxSize], true, nil
+	// Statuses a page at a time, newest first, until the page is full: an
+	// approver with thousands of waiting cards costs about inboxSize
+	// queries, not thousands.
+	var items []inboxItem
+	next := 0
+	for next < len(candidates) && len(items) < inboxSize {
+		end := min(next+inboxSize, len(candidates))
+		batch := statuses(ctx, s.Cards, candidates[next:end])
+		next = end
+		items = append(items, slices.DeleteFunc(batch, func(it inboxItem) bool {
+			if it.StatusErr != "" {
+				return false
+			}
+			return it.Status.State != cards.StateRequested || decisionBar(s.Policy, u, it.Card, it.Status.Approvals) != ""
+		})...)
 	}
-	return items, false, nil
+	more := len(items) > inboxSize || next < len(candidates)
+	if len(items) > inboxSize {
+		items = items[:inboxSize]
+	}
+	return items, more, nil
 }
 
 // statuses queries the live status of each card, a few at a time, keeping

@@ -39,6 +39,20 @@ func TestInboxShowsOnlyWhatTheUserMayDecide(t *testing.T) {
 	}
 }
 
+func TestInboxShowsTheNewestPageFirst(t *testing.T) {
+	w := newWorld(t)
+	var ids []string
+	for _, person := range w.people(inboxSize + 5) {
+		ids = append(ids, w.card(person, "olivia", "standard"))
+	}
+	p := w.as("alice").get("/inbox")
+	p.has(t, "/cards/"+ids[len(ids)-1], "/cards/"+ids[5], "Showing the newest 50")
+	p.lacks(t, "/cards/"+ids[4], "/cards/"+ids[0])
+	if n := strings.Count(p.body, `<a href="/cards/`); n != inboxSize {
+		t.Errorf("inbox shows %d cards, want %d", n, inboxSize)
+	}
+}
+
 func TestCardPageOffersOnlyTheUsersActions(t *testing.T) {
 	w := newWorld(t)
 	id := w.card("carol", "olivia", "standard")

@@ -138,8 +138,9 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, store: st, cards: fc, srv: srv}
 	mux := http.NewServeMux()
 	mux.Handle("/test/sign-in", srv.Sessions.LoadAndSave(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		srv.Sessions.Put(r.Context(), sessionUserID, r.URL.Query().Get("user"))
-		srv.Sessions.Put(r.Context(), sessionIdentity, r.URL.Query().Get("identity"))
+		if err := srv.SignIn(r.Context(), r.URL.Query().Get("user"), r.URL.Query().Get("identity")); err != nil {
+			t.Error(err)
+		}
 	})))
 	mux.Handle("/", srv.Handler())
 	w.web = httptest.NewServer(mux)

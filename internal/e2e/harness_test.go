@@ -113,7 +113,7 @@ cardTypes:
 
 // harness is one test's world: its own database, policy, task queue and worker.
 type harness struct {
-	t           *testing.T
+	t           testing.TB
 	databaseURL string
 	policyPath  string
 	taskQueue   string
@@ -126,7 +126,7 @@ type harness struct {
 	workflowIDs []string
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	h := &harness{
 		t:           t,

@@ -40,10 +40,20 @@ const browser = await chromium.launch({
 });
 
 // A fresh browser per person: their own cookies at the console and at Dex.
+// Every page's browser errors, checked at the end: a Content-Security-Policy
+// violation (an inline script or style) or a script error fails the run.
+const browserErrors = [];
+
 async function person() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && msg.location().url.startsWith(base) && !/status of 4\d\d/.test(msg.text())) {
+      browserErrors.push(`${msg.location().url}: ${msg.text()}`);
+    }
+  });
+  page.on("pageerror", (err) => browserErrors.push(`script error: ${err.message}`));
   return page;
 }
 
@@ -214,6 +224,12 @@ try {
       failed = true;
       break;
     }
+  }
+  if (!failed && browserErrors.length > 0) {
+    console.error(`FAIL the console's pages had browser errors:\n  ${browserErrors.join("\n  ")}`);
+    failed = true;
+  } else if (!failed) {
+    console.log("ok   no browser errors (Content-Security-Policy, scripts)");
   }
 } finally {
   await browser.close();

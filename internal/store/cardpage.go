@@ -37,6 +37,27 @@ func (s *Store) ListCardsPage(ctx context.Context, f PageFilter) (CardPage, erro
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 25
 	}
+	query, args, err := cardPageQuery(f)
+	if err != nil {
+		return CardPage{}, err
+	}
+	var rows []Card
+	if err := s.DB.SelectContext(ctx, &rows, query, args...); err != nil {
+		return CardPage{}, fmt.Errorf("list cards: %w", err)
+	}
+	page := CardPage{Cards: rows}
+	if len(rows) > f.Limit {
+		page.Cards = rows[:f.Limit]
+		last := page.Cards[f.Limit-1]
+		page.Next = encodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// cardPageQuery is the statement of one page: only the filters given become
+// predicates, so the planner sees plain equalities and picks the matching
+// index; one row more than the page tells whether another page follows.
+func cardPageQuery(f PageFilter) (string, []any, error) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -55,7 +76,7 @@ func (s *Store) ListCardsPage(ctx context.Context, f PageFilter) (CardPage, erro
 	if f.After != "" {
 		at, id, err := decodeCursor(f.After)
 		if err != nil {
-			return CardPage{}, err
+			return "", nil, err
 		}
 		args = append(args, at, id)
 		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", len(args)-1, len(args)))
@@ -66,17 +87,7 @@ func (s *Store) ListCardsPage(ctx context.Context, f PageFilter) (CardPage, erro
 	}
 	args = append(args, f.Limit+1)
 	query += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
-	var rows []Card
-	if err := s.DB.SelectContext(ctx, &rows, query, args...); err != nil {
-		return CardPage{}, fmt.Errorf("list cards: %w", err)
-	}
-	page := CardPage{Cards: rows}
-	if len(rows) > f.Limit {
-		page.Cards = rows[:f.Limit]
-		last := page.Cards[f.Limit-1]
-		page.Next = encodeCursor(last.CreatedAt, last.ID)
-	}
-	return page, nil
+	return query, args, nil
 }
 
 func encodeCursor(at time.Time, id string) string {

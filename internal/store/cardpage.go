@@ -30,7 +30,7 @@ type CardPage struct {
 
 // ListCardsPage returns a page of cards newest first, by keyset (created_at,
 // id) rather than OFFSET, so page 500 costs what page 1 costs; the indexes on
-// (state, user_id, created_at), (user_id, created_at), (card_type, state,
+// (state, user_id, created_at), (user_id, created_at), (card_type,
 // created_at) and (created_at, id) serve each filter.
 func (s *Store) ListCardsPage(ctx context.Context, f PageFilter) (CardPage, error) {
 	s.reads.Add(1)

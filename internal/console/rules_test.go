@@ -201,3 +201,21 @@ func TestCardsListFiltersAndPages(t *testing.T) {
 		t.Errorf("bad cursor: %d", p.status)
 	}
 }
+
+func TestSelfServiceOffersOnlyOnesOwnCard(t *testing.T) {
+	w := newWorldWith(t, testPolicy+"selfService: true\n")
+	carol := w.as("carol")
+	p := carol.get("/request?q=olivia&user=olivia")
+	if p.status != http.StatusOK {
+		t.Fatalf("self-service Request card: %d", p.status)
+	}
+	p.has(t, "Self-service", "<dt>Common name</dt><dd>Carol Cole</dd>", ">Next</button>")
+	p.lacks(t, "Olivia", `<label for="q">User</label>`)
+	p = carol.post("/request", url.Values{"user": {"olivia"}, "card_type": {"standard"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("self-service Next: %d", p.status)
+	}
+	if got := w.cards.requests; len(got) != 1 || got[0].UserID != "carol" || got[0].RequestedBy != "carol" {
+		t.Fatalf("self-service requested %+v, want carol's own card", got)
+	}
+}

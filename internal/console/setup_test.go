@@ -111,6 +111,12 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldWith(t, testPolicy)
+}
+
+// newWorldWith is newWorld under another policy.
+func newWorldWith(t *testing.T, policyYAML string) *world {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, testdb.New(t), store.PoolOptions{MaxOpen: 4})
 	if err != nil {
@@ -122,7 +128,7 @@ func newWorld(t *testing.T) *world {
 			t.Fatal(err)
 		}
 	}
-	pol, err := policy.Parse([]byte(testPolicy))
+	pol, err := policy.Parse([]byte(policyYAML))
 	if err != nil {
 		t.Fatal(err)
 	}

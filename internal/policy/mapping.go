@@ -27,8 +27,10 @@ type MappingError struct {
 	Err   error
 }
 
+// Error says which template failed and why.
 func (e *MappingError) Error() string { return "mapping " + e.Field + ": " + e.Err.Error() }
 
+// Unwrap returns the template error.
 func (e *MappingError) Unwrap() error { return e.Err }
 
 // Map executes r's commonName and UPN templates over u.

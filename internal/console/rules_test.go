@@ -131,7 +131,7 @@ func TestRequestCardSearchPreviewAndNext(t *testing.T) {
 
 	p := olivia.get("/request?q=cole")
 	p.has(t, `<label for="q">User</label>`, "Carol Cole", "carol@example.com", `<label for="card_type">Card type</label>`, ">Next</button>", ">Cancel</a>")
-	p.has(t, "<dt>Common name</dt><dd>Carol Cole</dd>")
+	p.has(t, "<dt>Common name</dt><dd>Carol Cole</dd>", `href="/request?user=carol&amp;q=cole">Choose carol</a>`)
 
 	p = olivia.get("/request/preview?user=carol&card_type=visitor")
 	p.has(t, "<dt>Common name</dt><dd>Visitor Cole</dd>", "visitor.carol@example.com", "no approval step")

@@ -85,7 +85,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		addr = srv.FrontendHostPort()
 	}
 	copts, err := temporalconn.Options(temporalconn.Settings{Address: addr, Namespace: "default", Logger: logging.Discard, Compression: cfg.Compression,
-		EnvLookup: noEnv{}})
+		EnvLookup: noEnv{}, CodecKeys: cfg.CodecKeys})
 	if err != nil {
 		e.close()
 		return nil, err
@@ -129,7 +129,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 	go func() {
 		done <- workerapp.Run(workerCtx, workerapp.Config{
 			DatabaseURL: e.databaseURL, TaskQueue: cardflowQueue, PolicyPath: policyPath,
-			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}},
+			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}, CodecKeys: cfg.CodecKeys},
 			Logger:   zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: wopts,
 			MetricsAddress: "127.0.0.1:0",
 			OnReady: func(r workerapp.Ready) {

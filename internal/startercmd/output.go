@@ -13,6 +13,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/codec"
 )
 
 // output prints answers for people or, with --json, for programs.
@@ -55,8 +56,13 @@ func classify(err error) (code int, errType, message string) {
 		appErr *temporal.ApplicationError
 		fail   *failure
 		nf     *serviceerror.NotFound
+		sealed *codec.DecodeError
 	)
 	switch {
+	case errors.As(err, &sealed):
+		// Before the application error: a result the starter cannot read is
+		// a configuration problem whatever the workflow answered.
+		return ExitFailure, "CannotDecrypt", "cannot read Temporal's answer: " + sealed.Message
 	case errors.As(err, &usage):
 		return ExitUsage, "BadUsage", usage.Message
 	case errors.As(err, &ref):

@@ -22,11 +22,19 @@ type Activities struct {
 	Metrics Recorder
 	// Notifier sends e-mail notifications; nil turns them off.
 	Notifier Notifier
+	// RetryFor is how long a request retries infrastructure errors before
+	// it gives up (zero means DefaultRetryFor); the workflow gets it with
+	// the policy, so the history records it.
+	RetryFor time.Duration
 
 	// templates caches parsed mapping templates by source: parse once,
 	// execute many. text/template is safe for concurrent execution.
 	templates sync.Map
 }
+
+// DefaultRetryFor is the contract's "at least an hour": long enough for a
+// database failover, a restart for an upgrade or a network blip.
+const DefaultRetryFor = time.Hour
 
 // New returns the activities over a store and a validated policy.
 func New(s *store.Store, p *policy.Policy) *Activities {

@@ -20,6 +20,10 @@ func (a *Activities) ResolvePolicy(_ context.Context, cardType string) (policy.R
 	}
 	r, err := a.Policy.Resolve(cardType)
 	r.Notify = a.Notifier != nil
+	r.RetryFor = a.RetryFor
+	if r.RetryFor <= 0 {
+		r.RetryFor = DefaultRetryFor
+	}
 	var unknown *policy.ErrUnknownCardType
 	if errors.As(err, &unknown) {
 		return r, temporal.NewNonRetryableApplicationError(err.Error(), cards.ErrUnknownCardType, nil, unknown.Known)

@@ -71,3 +71,38 @@ ensure_chromium() {
     (cd "$ROOT/tools/uicheck" && npm ci --no-audit --no-fund --silent)
   fi
 }
+
+# ensure_debian_packages installs the Debian packages given that are missing,
+# in one apt run (two apt runs at once would fight over the dpkg lock).
+ensure_debian_packages() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# run_parallel runs the named functions at once, each with its own log, and
+# fails (showing the failed logs) if any fails. On a fresh machine the tool
+# builds are most of the time; side by side they take as long as the longest.
+run_parallel() {
+  local dir pids=() names=() failed=0 started=$SECONDS
+  dir="$(mktemp -d)"
+  for fn in "$@"; do
+    ( "$fn" ) >"$dir/$fn.log" 2>&1 &
+    pids+=($!)
+    names+=("$fn")
+  done
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      say "${names[$i]} failed:"
+      cat "$dir/${names[$i]}.log" >&2
+      failed=1
+    fi
+  done
+  rm -rf "$dir"
+  say "tools ready in $((SECONDS - started))s: $*"
+  return $failed
+}

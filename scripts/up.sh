@@ -38,12 +38,13 @@ go build -o bin/starter ./starter
 say "migrating the database"
 bin/worker migrate
 
-say "adding demo users: alice, bob (approvers), carol (active), dave (inactive)"
-bin/starter users upsert --id alice --given-name Alice --surname Archer --upn alice@example.com --email alice@example.com --state active >/dev/null
-bin/starter users upsert --id bob --given-name Bob --surname Baker --upn bob@example.com --email bob@example.com --state active >/dev/null
+say "adding demo users: olivia (operator), alice and bob (approver), carol (active, no role), dave (inactive)"
+bin/starter users upsert --id olivia --given-name Olivia --surname Oakes --upn olivia@example.com --email olivia@example.com --state active --role operator >/dev/null
+bin/starter users upsert --id alice --given-name Alice --surname Archer --upn alice@example.com --email alice@example.com --state active --role approver >/dev/null
+bin/starter users upsert --id bob --given-name Bob --surname Baker --upn bob@example.com --email bob@example.com --state active --role approver >/dev/null
 bin/starter users upsert --id carol --given-name Carol --surname Cole --upn carol@example.com --email carol@example.com --state active >/dev/null
 bin/starter users upsert --id dave --given-name Dave --surname Dunn --upn dave@example.com --email dave@example.com --state inactive >/dev/null
 
-say "cardflow is up. Temporal UI: http://localhost:8233 . In another terminal: bin/starter request --user carol"
+say "cardflow is up. Temporal UI: http://localhost:8233 . In another terminal: bin/starter request --user carol --operator olivia"
 say "starting the worker (Ctrl-C to stop)"
 exec bin/worker

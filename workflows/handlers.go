@@ -36,6 +36,9 @@ func (r *request) setup(ctx workflow.Context) error {
 		return err
 	}
 	selector := workflow.NewSelector(ctx)
+	// signalCtx is the signal coroutine's own context: onSignal may block on
+	// the directory check, which must happen on the coroutine that runs it.
+	var signalCtx workflow.Context
 	for _, kind := range cards.DecisionKinds {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
 			Validator: func(_ workflow.Context, d cards.DecisionInput) error {
@@ -48,8 +51,8 @@ func (r *request) setup(ctx workflow.Context) error {
 		ch := workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
 		selector.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
 			var raw converter.RawValue
-			c.Receive(ctx, &raw)
-			r.onSignal(ctx, kind, raw)
+			c.Receive(signalCtx, &raw)
+			r.onSignal(signalCtx, kind, raw)
 		})
 	}
 	// finish closes stopSignals so that this coroutine handles the signal its
@@ -61,6 +64,7 @@ func (r *request) setup(ctx workflow.Context) error {
 	// One coroutine serves all three signal channels: fewer coroutines for
 	// the dispatcher to run on every workflow task.
 	workflow.Go(ctx, func(ctx workflow.Context) {
+		signalCtx = ctx
 		for !stopped {
 			selector.Select(ctx)
 		}
@@ -75,6 +79,9 @@ func (r *request) setup(ctx workflow.Context) error {
 func (r *request) decisionUpdate(kind string) func(workflow.Context, cards.DecisionInput) (cards.Status, error) {
 	return func(ctx workflow.Context, d cards.DecisionInput) (cards.Status, error) {
 		if err := r.check(kind, d); err != nil {
+			return r.snapshot(), err
+		}
+		if err := r.authorize(ctx, kind, d); err != nil {
 			return r.snapshot(), err
 		}
 		r.apply(ctx, kind, d)
@@ -100,7 +107,11 @@ func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawV
 		r.ignore(ctx, kind, "", `payload is not {"actor": "...", "comment": "..."}: `+err.Error())
 		return
 	}
-	if err := r.check(kind, d); err != nil {
+	err := r.check(kind, d)
+	if err == nil {
+		err = r.authorize(ctx, kind, d)
+	}
+	if err != nil {
 		reason := err.Error()
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) {

@@ -21,6 +21,8 @@ var a *activities.Activities
 // request is the state of one RequestCard execution. Handlers and the main
 // routine share it; the workflow runs one coroutine at a time, so no locking.
 type request struct {
+	// version is the behaviour this execution runs (see version.go).
+	version   workflow.Version
 	in        RequestCardInput
 	status    cards.Status
 	policy    policy.Resolved
@@ -37,11 +39,16 @@ type request struct {
 	// sets signalsStopped.
 	stopSignals    workflow.Channel
 	signalsStopped bool
+	// pendingNotifications counts Notify activities not yet finished; the
+	// workflow waits for them before it returns.
+	pendingNotifications int
 }
 
 // RequestCard runs the Request card use case for one card.
 func RequestCard(ctx workflow.Context, in RequestCardInput) (cards.Status, error) {
 	r := newRequest(ctx, in)
+	// First, before any handler can run: every handler depends on it.
+	r.version = workflow.GetVersion(ctx, versionChangeID, workflow.DefaultVersion, latestVersion)
 	if err := r.setup(ctx); err != nil {
 		return r.status, err
 	}
@@ -69,7 +76,11 @@ func newRequest(ctx workflow.Context, in RequestCardInput) *request {
 func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 	logger := r.logger(ctx)
 	logger.Info("Card requested", "cardType", r.in.CardType, "requestedBy", r.in.RequestedBy)
-	if err := r.prepare(ctx); err != nil {
+	prepare := r.prepare
+	if r.directory() {
+		prepare = r.prepareDirectory
+	}
+	if err := prepare(ctx); err != nil {
 		if temporal.IsCanceledError(err) {
 			// Cancelled before the card was known to exist: the insert may
 			// still have committed, so abort whatever is there.
@@ -80,6 +91,9 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 		logger.Info("Card request refused", "reason", err.Error())
 		r.refusal = err
 		r.status.State = cards.StateRefused
+		if isInfrastructureFailure(err) {
+			r.status.State = cards.StateFailed
+		}
 		r.upsertSearchAttributes(ctx)
 		r.setDetails(ctx)
 		return r.finish(ctx, err)
@@ -87,8 +101,14 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 
 	if r.status.State == cards.StateRequested {
 		logger.Info("Waiting for approval", "approvalsRequired", r.policy.ApproversRequired, "timeout", r.policy.ApprovalTimeout.String())
+		if r.directory() {
+			r.notify(ctx, activities.NotifyRequested)
+		}
 		r.awaitDecision(ctx)
 		r.writeOutcome(ctx)
+		if r.directory() && r.transitionErr == nil && r.status.State.Final() {
+			r.notify(ctx, activities.NotifyDecided)
+		}
 	}
 	logger.Info("Card request finished", "state", string(r.status.State))
 	if ctx.Err() != nil {
@@ -100,7 +120,9 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 	return r.finish(ctx, nil)
 }
 
-// prepare runs the steps before the card exists; any error refuses the request.
+// prepare runs the steps before the card exists; any error refuses the
+// request. It is the behaviour before versionDirectory, kept so that
+// executions that started with it replay.
 func (r *request) prepare(ctx workflow.Context) error {
 	local := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
@@ -141,17 +163,7 @@ func (r *request) prepare(ctx workflow.Context) error {
 	if err != nil {
 		return err
 	}
-	r.persisted = true
-	r.status.State = persisted.State
-	if persisted.State == cards.StateApproved && !resolved.ApprovalRequired {
-		r.final = true
-	}
-	if resolved.ApprovalRequired {
-		expires := workflow.Now(ctx).Add(resolved.ApprovalTimeout)
-		r.status.ExpiresAt = &expires
-	}
-	r.upsertSearchAttributes(ctx)
-	r.setDetails(ctx)
+	r.markPersisted(ctx, persisted.State)
 	return nil
 }
 
@@ -159,6 +171,10 @@ func (r *request) prepare(ctx workflow.Context) error {
 // approval timeout, or cancellation of the workflow.
 func (r *request) awaitDecision(ctx workflow.Context) {
 	timeout := r.status.ExpiresAt.Sub(workflow.Now(ctx))
+	if r.directory() && r.policy.Notify && r.policy.RemindBefore > 0 {
+		stopReminder := r.remindBefore(ctx, timeout-r.policy.RemindBefore)
+		defer stopReminder()
+	}
 	decided, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{
 		Timeout:      timeout,
 		TimerOptions: workflow.TimerOptions{Summary: fmt.Sprintf("Approval timeout (%s): abort if undecided", r.policy.ApprovalTimeout)},
@@ -179,10 +195,18 @@ func (r *request) writeOutcome(ctx workflow.Context) {
 	}
 	writeCtx, _ := workflow.NewDisconnectedContext(ctx)
 	var state cards.State
-	err := workflow.ExecuteActivity(writeOptions(writeCtx, "Card "+string(r.outcome.To)), a.TransitionCard, activities.TransitionCardInput{
+	input := activities.TransitionCardInput{
 		CardID: r.in.CardID, To: r.outcome.To, Actor: r.outcome.Actor, Comment: r.outcome.Comment, At: r.outcome.At,
 		Approvals: r.approvalsFor(r.outcome.To),
-	}).Get(writeCtx, &state)
+	}
+	var err error
+	if r.directory() {
+		// The card exists: giving up would leave it requested with nobody
+		// to decide it, so the decision is retried until it is written.
+		err = r.execute(writeCtx, step{summary: "Card " + string(r.outcome.To)}, a.TransitionCard, &state, input)
+	} else {
+		err = workflow.ExecuteActivity(writeOptions(writeCtx, "Card "+string(r.outcome.To)), a.TransitionCard, input).Get(writeCtx, &state)
+	}
 	var appErr *temporal.ApplicationError
 	switch {
 	case err == nil:
@@ -215,7 +239,9 @@ func (r *request) approvalsFor(to cards.State) []cards.Approval {
 func (r *request) finish(ctx workflow.Context, err error) (cards.Status, error) {
 	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
 	r.stopSignals.Close()
-	_ = workflow.Await(waitCtx, func() bool { return r.signalsStopped && workflow.AllHandlersFinished(waitCtx) })
+	_ = workflow.Await(waitCtx, func() bool {
+		return r.signalsStopped && r.pendingNotifications == 0 && workflow.AllHandlersFinished(waitCtx)
+	})
 	r.drainSignals(waitCtx)
 	return r.status, err
 }

@@ -52,6 +52,19 @@ func (f *fixture) decide(kind, actor, comment string) *sent {
 	return f.send(kind, cards.DecisionInput{Actor: actor, Comment: comment})
 }
 
+// requireRefusedOrFailed asserts the update was refused with errType, by
+// its validator or by its handler's re-check after the directory read (a
+// decision taken while that read ran).
+func requireRefusedOrFailed(t *testing.T, u *sent, wantType string) {
+	t.Helper()
+	if u.rejected {
+		requireRefused(t, u, wantType)
+		return
+	}
+	require.True(t, u.completed, "update should be refused or complete with an error")
+	require.Equal(t, wantType, errType(u.err), "update error %v", u.err)
+}
+
 // requireRefused asserts the validator refused the update with errType.
 func requireRefused(t *testing.T, u *sent, wantType string) {
 	t.Helper()
@@ -374,29 +387,33 @@ func TestCancelByRequesterUpdate(t *testing.T) {
 
 // TestDecisionsOnceFinalAreRefused sends decisions in the same instant as
 // the one that decides, after it: updates are refused with AlreadyDecided,
-// signals are ignored with that reason, and nothing else is written.
+// signals are ignored with that reason, and nothing else is written. The
+// deciding message is the requester's cancel, which needs no directory read
+// and so takes effect at once (an approval or rejection waits for its
+// directory check, and a cancel arriving meanwhile overtakes it).
 func TestDecisionsOnceFinalAreRefused(t *testing.T) {
 	f := newFixture(t, 1)
-	var approve, cancel *sent
+	var approve, reject *sent
 	f.at(time.Minute, func() {
-		f.signal(cards.Reject, "alice", "no budget")
-		approve = f.decide(cards.Approve, "bob", "")
-		cancel = f.decide(cards.Cancel, "olivia", "")
 		f.signal(cards.Cancel, "olivia", "")
+		approve = f.decide(cards.Approve, "bob", "")
+		reject = f.decide(cards.Reject, "alice", "no budget")
+		f.signal(cards.Reject, "alice", "no budget")
 		f.signal(cards.Approve, "bob", "")
 	})
 	s, err := f.run()
 	require.NoError(t, err)
 
-	requireRefused(t, approve, cards.ErrAlreadyDecided)
-	require.Contains(t, approve.err.Error(), "already rejected")
-	requireRefused(t, cancel, cards.ErrAlreadyDecided)
-	require.Equal(t, cards.StateRejected, s.State)
+	requireRefusedOrFailed(t, approve, cards.ErrAlreadyDecided)
+	require.Contains(t, approve.err.Error(), "already aborted")
+	requireRefusedOrFailed(t, reject, cards.ErrAlreadyDecided)
+	require.Equal(t, cards.StateAborted, s.State)
 	require.Len(t, f.transitions, 1)
 	require.Len(t, s.Ignored, 2)
 	for _, ig := range s.Ignored {
-		require.True(t, strings.HasPrefix(ig.Reason, "AlreadyDecided: the card is already rejected"), ig.Reason)
+		require.True(t, strings.HasPrefix(ig.Reason, "AlreadyDecided: the card is already aborted"), ig.Reason)
 	}
+	require.Empty(t, f.authorized, "no directory read for decisions after the end")
 }
 
 func TestApprovalJustBeforeTheTimeoutCounts(t *testing.T) {

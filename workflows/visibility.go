@@ -27,6 +27,10 @@ func (r *request) upsertSearchAttributes(ctx workflow.Context) {
 func (r *request) setDetails(ctx workflow.Context) {
 	var details string
 	switch {
+	case r.status.Waiting != "":
+		details = "**Waiting**: " + r.status.Waiting
+	case r.refusal != nil && isInfrastructureFailure(r.refusal):
+		details = "Failed (nothing written; request again): " + r.refusal.Error()
 	case r.refusal != nil:
 		details = "Refused: " + r.refusal.Error()
 	case r.status.State == cards.StateRequested && r.outcome == nil:

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/workflows"
 )
 
 // watch reports progress while a call waits: after a moment without an
@@ -43,16 +47,30 @@ func (c *Client) watch(ctx context.Context, workflowID string) (stop func()) {
 	return func() { cancel(); <-done }
 }
 
-// waitingLine says what the request waits for, from its pending activities.
+// waitingLine says what the request waits for: a retrying activity (from
+// the pending activities), else the workflow's own waiting line (a step it
+// retries locally), else whether any worker has taken the request at all.
 func (c *Client) waitingLine(ctx context.Context, workflowID string) string {
+	noWorker := fmt.Sprintf("waiting: no worker has taken the request yet; is a worker polling task queue %q?", c.TaskQueue)
 	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil || desc.GetWorkflowExecutionInfo() == nil {
-		return fmt.Sprintf("waiting: no answer yet; is a worker polling task queue %q?", c.TaskQueue)
+		return noWorker
 	}
 	if line := describeWaiting(desc, ""); line != "" {
 		return line
 	}
-	return fmt.Sprintf("waiting: no answer yet; is a worker polling task queue %q?", c.TaskQueue)
+	queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if resp, err := c.Temporal.QueryWorkflow(queryCtx, workflowID, "", workflows.StatusQuery); err == nil {
+		var status cards.Status
+		if resp.Get(&status) == nil && status.Waiting != "" {
+			return "waiting: " + status.Waiting
+		}
+	}
+	if wt := desc.GetPendingWorkflowTask(); wt != nil && wt.GetState() == enumspb.PENDING_WORKFLOW_TASK_STATE_SCHEDULED {
+		return noWorker
+	}
+	return "waiting: the request is in progress"
 }
 
 // describeWaiting turns the first retrying pending activity into a line such

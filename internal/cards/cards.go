@@ -12,8 +12,12 @@ type State string
 // states: the status reports pending before the card is persisted, and
 // refused when a business rule ended the request before a card existed.
 const (
-	StatePending   State = "pending"
-	StateRefused   State = "refused"
+	StatePending State = "pending"
+	StateRefused State = "refused"
+	// StateFailed is a request that ended before its card existed because
+	// infrastructure (PostgreSQL, ...) stayed unreachable for the whole retry
+	// window; nothing was written and requesting again is safe.
+	StateFailed    State = "failed"
 	StateRequested State = "requested"
 	StateApproved  State = "approved"
 	StateRejected  State = "rejected"
@@ -40,6 +44,9 @@ const (
 	ErrInvalidDecision      = "InvalidDecision"
 	ErrCardNotFound         = "CardNotFound"
 	ErrConcurrentTransition = "ConcurrentTransition"
+	// ErrInfrastructureUnavailable ends a request or refuses a decision whose
+	// retries ran out: not a business refusal (exit code 1, not 3).
+	ErrInfrastructureUnavailable = "InfrastructureUnavailable"
 )
 
 // BusinessErrorTypes are the refusal types that mean "the rules said no" rather

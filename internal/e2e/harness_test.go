@@ -143,6 +143,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	h.store = st
+	h.seedDirectory()
 	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: logging.Discard})
 	if err != nil {
 		t.Fatal(err)
@@ -153,6 +154,25 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { h.stopWorker() })
 	t.Cleanup(h.recordHistories)
 	return h
+}
+
+// The directory's people that the tests act as: olivia requests (operator),
+// alice, bernard and carl decide (approver), mallory is active without a role.
+var directory = []cards.User{
+	{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", Email: "olivia@example.com", State: "active", Roles: []string{"operator"}},
+	{ID: "alice", GivenName: "Alice", Surname: "Archer", UPN: "alice@example.com", Email: "alice@example.com", State: "active", Roles: []string{"approver"}},
+	{ID: "bernard", GivenName: "Bernard", Surname: "Brook", UPN: "bernard@example.com", Email: "bernard@example.com", State: "active", Roles: []string{"approver"}},
+	{ID: "carl", GivenName: "Carl", Surname: "Clay", UPN: "carl@example.com", Email: "carl@example.com", State: "active", Roles: []string{"approver"}},
+	{ID: "mallory", GivenName: "Mallory", Surname: "Mole", UPN: "mallory@example.com", Email: "mallory@example.com", State: "active"},
+}
+
+func (h *harness) seedDirectory() {
+	h.t.Helper()
+	for _, u := range directory {
+		if err := h.store.UpsertUserWithRoles(context.Background(), u); err != nil {
+			h.t.Fatal(err)
+		}
+	}
 }
 
 // workerConfig is the configuration the real worker main would build.

@@ -188,7 +188,7 @@ func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
 	h := newHarness(t)
 	user := h.user("active")
 	first := h.request(user, "")
-	msg := h.refusal(3, cards.ErrDuplicateOpenRequest, "request", "--user", user)
+	msg := h.refusal(3, cards.ErrDuplicateOpenRequest, "request", "--user", user, "--operator", "olivia")
 	if !strings.Contains(msg, first.ID) {
 		t.Fatalf("message %q does not name the open card %s", msg, first.ID)
 	}

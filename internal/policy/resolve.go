@@ -27,6 +27,9 @@ type Resolved struct {
 	// Notify is set by the worker when e-mail notifications are configured,
 	// so that the workflow schedules no notification work when they are off.
 	Notify bool `json:"notify,omitempty"`
+	// RetryFor is how long infrastructure errors (PostgreSQL unreachable,
+	// ...) are retried before a request gives up; set by the worker.
+	RetryFor time.Duration `json:"retryFor,omitempty"`
 }
 
 // ErrUnknownCardType is returned by Resolve for a card type the policy lacks.

@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/startercmd"
+	"github.com/cardflow/cardflow/workflows"
+)
+
+// A database error is retried, not a refusal: while the directory cannot be
+// read, the request waits (the starter and the status say on what), and it
+// completes, written once, when the database answers again. The fault is a
+// renamed table, which makes every directory read fail like an outage would,
+// without touching the connection (internal/faults cuts the network).
+func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
+	h := newHarness(t)
+	user := h.user("active")
+	h.exec(`ALTER TABLE user_roles RENAME TO user_roles_away`)
+	restored := false
+	defer func() {
+		if !restored {
+			h.exec(`ALTER TABLE user_roles_away RENAME TO user_roles`)
+		}
+	}()
+
+	id := "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"
+	progress, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "90s", "--json")
+	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(id))
+
+	// The first try (a local activity) gives up after 10s; then the check
+	// is a regular activity that Temporal shows as pending with its failure,
+	// and the starter says so.
+	waiting := h.waitForStatus(id, 30*time.Second, func(s cards.Status) bool { return s.Waiting != "" })
+	progress.waitFor(t, "waiting: Check user and requester, attempt", 30*time.Second)
+	if !strings.Contains(waiting.Waiting, "Check user and requester") || !strings.Contains(waiting.Waiting, "user_roles") {
+		t.Fatalf("waiting line %q does not say which step waits on what", waiting.Waiting)
+	}
+	if waiting.State != cards.StatePending {
+		t.Fatalf("state while waiting = %s, want pending", waiting.State)
+	}
+	h.exec(`ALTER TABLE user_roles_away RENAME TO user_roles`)
+	restored = true
+
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the request did not complete within 60s of the database coming back")
+	}
+	if r.code != 0 || !strings.Contains(r.stdout, `"state": "requested"`) {
+		t.Fatalf("request after the outage: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if n := h.countCards(user); n != 1 {
+		t.Fatalf("%d cards, want exactly 1", n)
+	}
+	if ev := h.events(id); len(ev) != 1 {
+		t.Fatalf("audit events %q, want exactly one", ev)
+	}
+	s := h.statusOf("approve", "--request", id, "--approver", "alice")
+	if s.State != cards.StateApproved || s.Waiting != "" {
+		t.Fatalf("after approval: %+v", s)
+	}
+}
+
+// syncBuffer is a writer that a test can read while a command writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitFor waits until the output contains want.
+func (b *syncBuffer) waitFor(t *testing.T, want string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(b.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("output does not contain %q after %s:\n%s", want, within, b.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// starterAsync runs a starter command in the background; its stderr can be
+// read while it runs, its result arrives on the channel.
+func (h *harness) starterAsync(args ...string) (*syncBuffer, <-chan result) {
+	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue}, args...)
+	stderr := &syncBuffer{}
+	done := make(chan result, 1)
+	go func() {
+		var stdout bytes.Buffer
+		code := startercmd.Run(context.Background(), full, &stdout, stderr)
+		done <- result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	}()
+	return stderr, done
+}
+
+// A decision whose write fails is accepted and written exactly once when
+// the database answers again; the update answers only then.
+func TestDecisionDuringADatabaseErrorIsWrittenOnce(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	h.exec(`ALTER TABLE card_events RENAME TO card_events_away`)
+	restored := false
+	defer func() {
+		if !restored {
+			h.exec(`ALTER TABLE card_events_away RENAME TO card_events`)
+		}
+	}()
+	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "during the outage", "--timeout", "90s", "--json")
+	progress.waitFor(t, "waiting: Write decision, attempt", 40*time.Second)
+	if c := h.card(s.ID); c.State != cards.StateRequested {
+		t.Fatalf("state changed without its audit event: %s", c.State)
+	}
+	h.exec(`ALTER TABLE card_events_away RENAME TO card_events`)
+	restored = true
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the approval did not complete within 60s of the database coming back")
+	}
+	if r.code != 0 || !strings.Contains(r.stdout, `"state": "approved"`) {
+		t.Fatalf("approve: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if ev := h.events(s.ID); len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->approved by alice: during the outage") {
+		t.Fatalf("audit events %q, want the request and one approval", ev)
+	}
+	if c := h.card(s.ID); c.State != cards.StateApproved {
+		t.Fatalf("stored state %s", c.State)
+	}
+}
+
+// exec runs SQL on the test's database.
+func (h *harness) exec(sql string) {
+	h.t.Helper()
+	if _, err := h.store.DB.ExecContext(context.Background(), sql); err != nil {
+		h.t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// waitForStatus polls the status until ok says so.
+func (h *harness) waitForStatus(cardID string, within time.Duration, ok func(cards.Status) bool) cards.Status {
+	h.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		r := h.starter("status", "--request", cardID, "--json")
+		if r.code == 0 {
+			var s cards.Status
+			if err := json.Unmarshal([]byte(r.stdout), &s); err == nil && ok(s) {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("status of %s did not reach the expected condition within %s; last: exit %d %s %s", cardID, within, r.code, r.stdout, r.stderr)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}

@@ -1,0 +1,73 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// notifyWindow is how long a notification is retried (an SMTP server down
+// for maintenance, a 4xx); the workflow stays open until it is sent or given up.
+const notifyWindow = 24 * time.Hour
+
+// notify sends the e-mails of event without holding up the card: the
+// activity runs in the background on a disconnected context (an aborted
+// card is still announced), its outcome lands in the status, and finish
+// waits for it. A failure is recorded, never returned.
+func (r *request) notify(ctx workflow.Context, event string) {
+	if !r.policy.Notify {
+		return
+	}
+	in := activities.NotifyInput{
+		Event: event, CardID: r.in.CardID, UserID: r.in.UserID, CardType: r.status.CardType,
+		CommonName: r.status.CommonName, UPN: r.status.UPN, RequestedBy: r.in.RequestedBy,
+		ApproverRole: r.policy.ApproverRole, ApprovalsRequired: r.status.ApprovalsRequired,
+		ExpiresAt: r.status.ExpiresAt, Decision: r.status.Decision,
+	}
+	for _, approval := range r.status.Approvals {
+		in.Acted = append(in.Acted, approval.Actor)
+	}
+	notifyCtx, _ := workflow.NewDisconnectedContext(ctx)
+	notifyCtx = workflow.WithActivityOptions(notifyCtx, workflow.ActivityOptions{
+		ScheduleToCloseTimeout: notifyWindow,
+		StartToCloseTimeout:    time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+		Summary:                "E-mail: " + event,
+	})
+	r.pendingNotifications++
+	future := workflow.ExecuteActivity(notifyCtx, a.Notify, in)
+	workflow.Go(notifyCtx, func(ctx workflow.Context) {
+		defer func() { r.pendingNotifications-- }()
+		var result activities.NotifyResult
+		if err := future.Get(ctx, &result); err != nil {
+			r.logger(ctx).Warn("Notification not sent", "event", event, "error", failureMessage(err))
+			r.status.Notifications = append(r.status.Notifications, cards.Notification{
+				Event: event, At: workflow.Now(ctx), Outcome: "failed: " + failureMessage(err),
+			})
+			return
+		}
+		r.status.Notifications = append(r.status.Notifications, result.Notifications...)
+	})
+}
+
+// remindBefore starts the reminder timer: after wait, approvers who have
+// not acted are reminded once. The returned function cancels it, which the
+// workflow does as soon as the card is decided.
+func (r *request) remindBefore(ctx workflow.Context, wait time.Duration) (cancel func()) {
+	reminderCtx, cancel := workflow.WithCancel(ctx)
+	workflow.Go(reminderCtx, func(ctx workflow.Context) {
+		timer := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
+			Summary: fmt.Sprintf("Reminder to approvers (%s before the approval timeout)", r.policy.RemindBefore),
+		})
+		if err := timer.Get(ctx, nil); err != nil || r.outcome != nil {
+			return
+		}
+		r.notify(ctx, activities.NotifyReminder)
+	})
+	return cancel
+}

@@ -114,6 +114,10 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		e.close()
 		return nil, err
 	}
+	if err := seedActors(ctx, e.db); err != nil {
+		e.close()
+		return nil, err
+	}
 
 	policyPath := filepath.Join(os.TempDir(), fmt.Sprintf("cardflow-bench-policy-%d.yaml", os.Getpid()))
 	if err := os.WriteFile(policyPath, []byte(benchPolicy), 0o600); err != nil {
@@ -209,4 +213,21 @@ func (noEnv) LookupEnv(k string) (string, bool) {
 		return "/nonexistent", true
 	}
 	return "", false
+}
+
+// seedActors puts the bench's requester and approver in the directory with
+// the roles the policy's defaults require, since every request and decision
+// is checked against it.
+func seedActors(ctx context.Context, db *sqlx.DB) error {
+	_, err := db.ExecContext(ctx, `
+		INSERT INTO users (id, given_name, surname, upn, email, state) VALUES
+			('bench', 'Bench', 'Operator', 'bench@example.com', 'bench@example.com', 'active'),
+			('bench-approver', 'Bench', 'Approver', 'bench-approver@example.com', 'bench-approver@example.com', 'active')
+		ON CONFLICT (id) DO NOTHING;
+		INSERT INTO user_roles (user_id, role) VALUES ('bench', 'operator'), ('bench-approver', 'approver')
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("seed the bench's operator and approver: %w", err)
+	}
+	return nil
 }

@@ -261,8 +261,17 @@ func TestStarterWithoutTheKeySaysWhatToSet(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stdout, `"type": "CannotDecrypt"`) || !strings.Contains(r.stderr, "set CARDS_CODEC_KEYS") {
 		t.Fatalf("status without the key: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
 	}
-	r = h.starter("approve", "--request", s.ID, "--approver", "alice", "--comment", "ok", "--json")
-	if r.code == 0 || !strings.Contains(r.stderr, "CARDS_CODEC_KEYS") {
+	// A refusal keeps its type (exit 3); its encrypted reason says what to set.
+	r = h.starter("approve", "--request", s.ID, "--approver", "alice", "--comment", "my own card", "--json")
+	if r.code != 3 || !strings.Contains(r.stdout, `"type": "NotAllowed"`) || !strings.Contains(r.stderr, "set CARDS_CODEC_KEYS") {
+		t.Fatalf("refused approve without the key: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	// An accepted approval: the worker read it, only the answer is sealed.
+	r = h.starter("approve", "--request", s.ID, "--approver", "bernard", "--comment", "ok", "--json")
+	if r.code != 1 || !strings.Contains(r.stderr, "set CARDS_CODEC_KEYS") || !strings.Contains(r.stderr, "the approve may have been carried out") {
 		t.Fatalf("approve without the key: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	if got := h.card(s.ID).State; got != "approved" {
+		t.Fatalf("card %s, want approved (the worker read the plain update)", got)
 	}
 }

@@ -88,7 +88,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := kctx.Run(e); err != nil {
-		return e.out.fail(err)
+		return e.out.fail(sealedAnswer(kctx.Command(), err))
 	}
 	return ExitOK
 }

@@ -69,6 +69,18 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("policy file %s: %w", cfg.PolicyPath, ErrNoUseCase)
 	}
 
+	// The connection settings (key file, TLS files) are checked before
+	// anything is dialled, so that a broken file is named first.
+	var opts client.Options
+	if cfg.Client == nil {
+		if cfg.Temporal.Logger == nil {
+			cfg.Temporal.Logger = logging.NewTemporalLogger(log)
+		}
+		if opts, err = temporalconn.Options(cfg.Temporal); err != nil {
+			return err
+		}
+	}
+
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.Pool)
 	if err != nil {
 		return err
@@ -83,13 +95,6 @@ func Run(ctx context.Context, cfg Config) error {
 	m.ObserveStore(st.Counts)
 	c := cfg.Client
 	if c == nil {
-		if cfg.Temporal.Logger == nil {
-			cfg.Temporal.Logger = logging.NewTemporalLogger(log)
-		}
-		opts, err := temporalconn.Options(cfg.Temporal)
-		if err != nil {
-			return err
-		}
 		opts.MetricsHandler = m.TemporalHandler()
 		c, err = temporalconn.Dial(ctx, opts, 10*time.Second)
 		if err != nil {
@@ -137,6 +142,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("Worker polling", zap.String("taskQueue", taskQueue), zap.String("policy", cfg.PolicyPath),
 		zap.Strings("useCases", pol.EnabledUseCases()), zap.Strings("cardTypes", pol.CardTypeNames()))
+	if cfg.Client == nil {
+		if cfg.Temporal.CodecKeys != "" {
+			log.Info("Payloads encrypted", zap.String("keyFile", cfg.Temporal.CodecKeys))
+		} else {
+			log.Warn("Payloads are NOT encrypted: names and comments are stored in clear in Temporal; set CARDS_CODEC_KEYS to a key file")
+		}
+	}
 	if cfg.OnReady != nil {
 		cfg.OnReady(ready)
 	}

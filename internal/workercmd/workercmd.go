@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
+	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -42,6 +43,13 @@ type Command struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run the worker until SIGINT or SIGTERM, then drain in-flight tasks (the default command)."`
 	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations from schema/ (idempotent)."`
 	Probe   ProbeCmd   `cmd:"" help:"Exit 0 if a running worker's probe answers 200 (for container health checks in images without curl)."`
+
+	CodecServer CodecServerCmd `cmd:"" name:"codec-server" help:"Serve the Temporal codec endpoint (POST /encode, /decode) so that the Temporal UI and CLI show decrypted payloads."`
+}
+
+// CodecFlags is the payload key file flag, shared by the worker's commands.
+type CodecFlags struct {
+	CodecKeys string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"Key file that encrypts payloads (AES-256-GCM): lines '<key-id> <base64 of 32 bytes>', the first encrypts, all decrypt. Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are not encrypted."`
 }
 
 // ProbeCmd checks a running worker's /readyz (or /healthz).
@@ -74,6 +82,7 @@ func (c *ProbeCmd) Run(rc *runContext) error {
 type RunCmd struct {
 	Database
 	Logging
+	CodecFlags
 	TaskQueue         string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
 	Policy            string `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
 	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
@@ -101,7 +110,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("worker", &cmd, args, stdout, stderr,
 		kong.Description("cardflow worker: runs the RequestCard workflow and its activities."),
-		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL},
+		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL, "localCodecKeys": codec.LocalKeyFile},
 	)
 	if done {
 		return code
@@ -124,9 +133,10 @@ func (c *RunCmd) Run(rc *runContext) error {
 		DatabaseURL: c.DatabaseURL,
 		TaskQueue:   c.TaskQueue,
 		PolicyPath:  c.Policy,
-		Temporal:    temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, Compression: c.GRPCCompression},
-		Logger:      log,
-		Pool:        store.PoolOptions{MaxOpen: c.DBMaxConns},
+		Temporal: temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, Compression: c.GRPCCompression,
+			CodecKeys: codec.ResolveKeyFile(c.CodecKeys)},
+		Logger: log,
+		Pool:   store.PoolOptions{MaxOpen: c.DBMaxConns},
 		Worker: worker.Options{
 			MaxConcurrentWorkflowTaskPollers: c.WorkflowPollers,
 			MaxConcurrentActivityTaskPollers: c.ActivityPollers,

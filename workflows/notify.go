@@ -40,7 +40,7 @@ func (r *request) notify(ctx workflow.Context, event string) {
 		// is noticed in seconds, not at the end of StartToClose.
 		HeartbeatTimeout: 10 * time.Second,
 		RetryPolicy:      &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
-		Summary:                "E-mail: " + event,
+		Summary:          "E-mail: " + event,
 	})
 	r.pendingNotifications++
 	future := workflow.ExecuteActivity(notifyCtx, a.Notify, in)

@@ -18,6 +18,7 @@ import (
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
+	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -41,6 +42,9 @@ type Config struct {
 	// MetricsAddress is where /metrics, /healthz and /readyz are served
 	// (":0" picks a free port); empty serves nothing.
 	MetricsAddress string
+	// Mail configures e-mail notifications; without an SMTP URL and a
+	// sender they are off.
+	Mail notify.Config
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
 }
@@ -115,6 +119,16 @@ func Run(ctx context.Context, cfg Config) error {
 	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
+	if cfg.Mail.Enabled() {
+		svc, err := notify.New(cfg.Mail, st, m)
+		if err != nil {
+			return err
+		}
+		acts.Notifier = svc
+		log.Info("E-mail notifications on", zap.String("via", svc.Describe()))
+	} else {
+		log.Info("E-mail notifications are off: set CARDS_SMTP_URL and CARDS_MAIL_FROM to tell approvers and requesters by e-mail")
+	}
 	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)

@@ -14,7 +14,9 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--temporal-namespace", "$TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CLIENT_CERT_PATH",
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
 			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20",
-			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS"},
+			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS",
+			"--smtp-url", "$CARDS_SMTP_URL", "tls=none|opportunistic|mandatory", "--mail-from", "$CARDS_MAIL_FROM",
+			"--mail-templates", "$CARDS_MAIL_TEMPLATES", "--console-url", "$CARDS_CONSOLE_URL", "http://127.0.0.1:8080"},
 		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format"},
 	}
 	for cmd, wants := range cases {

@@ -38,6 +38,9 @@ const smtpURLForm = "smtp://[user:password@]host[:port][?tls=none|opportunistic|
 // port defaults to 587 (25 with tls=none, 465 for smtps). Errors name the
 // part that is wrong and show the expected form; they never echo the password.
 func ParseSMTPURL(raw string) (SMTPServer, error) {
+	if !strings.Contains(raw, "://") {
+		return SMTPServer{}, fmt.Errorf("CARDS_SMTP_URL %q has no scheme: write smtp://%s (with ?tls=none for a local relay without TLS); expected %s", Redact(raw), strings.TrimSpace(Redact(raw)), smtpURLForm)
+	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
 		return SMTPServer{}, fmt.Errorf("CARDS_SMTP_URL %q is not a URL (%v); expected %s", Redact(raw), unwrapURLError(err), smtpURLForm)

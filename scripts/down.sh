@@ -7,3 +7,4 @@ if [[ -f .run/temporal.pid ]]; then
   rm -f .run/temporal.pid
   say "Temporal dev server stopped"
 fi
+source "$ROOT/scripts/mail.sh" && stop_mailpit

@@ -11,11 +11,13 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/smtptest"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/workerapp"
 )
 
 // The notifications section of the contract, end to end: the real worker
@@ -282,4 +284,42 @@ func grepLines(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// Without SMTP settings the worker says once that e-mail is off; a wrong
+// setting stops it at start with a message naming the variable.
+func TestWorkerSaysWhetherItMails(t *testing.T) {
+	h := newHarness(t)
+	h.stopWorker()
+	core, logs := observer.New(zap.InfoLevel)
+	h.startWorkerWith(h.workerConfig(zap.New(core)))
+	if n := logs.FilterMessageSnippet("E-mail notifications are off").Len(); n != 1 {
+		t.Fatalf("%d lines say e-mail is off, want 1", n)
+	}
+	h.stopWorker()
+
+	for smtpURL, want := range map[string]string{
+		"smtp://127.0.0.1:1025?tls=sometimes": `tls="sometimes" is not none, opportunistic or mandatory`,
+		"127.0.0.1:1025":                      "CARDS_SMTP_URL",
+	} {
+		cfg := h.workerConfig(zap.NewNop())
+		cfg.Mail = mailConfig(smtpURL)
+		err := workerapp.Run(context.Background(), cfg)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CARDS_SMTP_URL=%s: worker error %v, want one containing %q", smtpURL, err, want)
+		}
+	}
+	cfg := h.workerConfig(zap.NewNop())
+	cfg.Mail = notify.Config{SMTPURL: "smtp://127.0.0.1:1025?tls=none"}
+	if err := workerapp.Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "CARDS_MAIL_FROM") {
+		t.Errorf("no sender: worker error %v, want one naming CARDS_MAIL_FROM", err)
+	}
+
+	core, logs = observer.New(zap.InfoLevel)
+	cfg = h.workerConfig(zap.New(core))
+	cfg.Mail = mailConfig("smtp://127.0.0.1:1025?tls=none")
+	h.startWorkerWith(cfg)
+	if n := logs.FilterMessage("E-mail notifications on").Len(); n != 1 {
+		t.Fatalf("%d lines say e-mail is on, want 1", n)
+	}
 }

@@ -85,6 +85,17 @@ func Run(ctx context.Context, cfg Config) error {
 	m := metrics.New()
 	defer m.Close()
 	m.ObserveStore(st.Counts)
+	// E-mail settings are checked before Temporal is dialled: a typo stops
+	// the worker at once, not after a connection.
+	var notifier *notify.Service
+	if cfg.Mail.Enabled() {
+		if notifier, err = notify.New(cfg.Mail, st, m); err != nil {
+			return err
+		}
+		log.Info("E-mail notifications on", zap.String("via", notifier.Describe()))
+	} else {
+		log.Info("E-mail notifications are off: set CARDS_SMTP_URL and CARDS_MAIL_FROM to tell approvers and requesters by e-mail")
+	}
 	c := cfg.Client
 	if c == nil {
 		if cfg.Temporal.Logger == nil {
@@ -119,15 +130,8 @@ func Run(ctx context.Context, cfg Config) error {
 	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
-	if cfg.Mail.Enabled() {
-		svc, err := notify.New(cfg.Mail, st, m)
-		if err != nil {
-			return err
-		}
-		acts.Notifier = svc
-		log.Info("E-mail notifications on", zap.String("via", svc.Describe()))
-	} else {
-		log.Info("E-mail notifications are off: set CARDS_SMTP_URL and CARDS_MAIL_FROM to tell approvers and requesters by e-mail")
+	if notifier != nil {
+		acts.Notifier = notifier
 	}
 	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {

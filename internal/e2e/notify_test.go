@@ -121,6 +121,9 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 	if fmt.Sprint(got) != "map[decided/carl:sent decided/olivia:sent requested/alice:sent requested/bernard:sent]" {
 		t.Fatalf("status notifications %v", got)
 	}
+	if r := h.starter("status", "--request", s.ID); !strings.Contains(r.stdout, "e-mail:      decided to carl at ") {
+		t.Errorf("starter status does not list the e-mails:\n%s", r.stdout)
+	}
 	if metrics := scrape(t, h.metricsURL); !strings.Contains(metrics, `cardflow_notifications_total{event="requested",outcome="sent"} 2`) ||
 		!strings.Contains(metrics, `cardflow_notifications_total{event="decided",outcome="sent"} 2`) {
 		t.Errorf("metrics lack the sent e-mails:\n%s", grepLines(metrics, "cardflow_notifications_total"))

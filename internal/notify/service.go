@@ -160,6 +160,11 @@ func (s *Service) Notify(ctx context.Context, in activities.NotifyInput) (activi
 	result := activities.NotifyResult{Notifications: []cards.Notification{}}
 	var temporary []string
 	for _, r := range recipients {
+		// A heartbeat per recipient lets Temporal notice a dead worker
+		// early when the workflow sets a heartbeat timeout.
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, r.ID)
+		}
 		n, retry, err := s.deliver(ctx, conn, in, names, r)
 		if err != nil {
 			return activities.NotifyResult{}, err
@@ -169,9 +174,6 @@ func (s *Service) Notify(ctx context.Context, in activities.NotifyInput) (activi
 			continue
 		}
 		result.Notifications = append(result.Notifications, n)
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, r.ID)
-		}
 	}
 	if len(temporary) > 0 {
 		return activities.NotifyResult{}, temporal.NewApplicationError(

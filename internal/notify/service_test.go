@@ -24,7 +24,7 @@ import (
 
 // world is one test's directory, card and SMTP server.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	store   *store.Store
 	smtp    *smtptest.Server
 	metrics *counts
@@ -45,7 +45,7 @@ var people = []cards.User{
 	{ID: "carol", GivenName: "Carol", Surname: "Cole", UPN: "carol@corp.example.com", Email: "carol@example.com", State: "active", Roles: []string{"approver"}},
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, testdb.New(t), store.PoolOptions{MaxOpen: 4})

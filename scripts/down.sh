@@ -9,3 +9,4 @@ if [[ -f .run/temporal.pid ]]; then
   rm -f .run/temporal.pid
   say "Temporal dev server stopped"
 fi
+source "$ROOT/scripts/mail.sh" && stop_mailpit

@@ -34,6 +34,8 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/7233) 2>/dev/null; then
   done
 fi
 
+source "$ROOT/scripts/mail.sh" && start_mailpit
+
 say "building worker and starter into bin/"
 go build -o bin/worker ./worker
 go build -o bin/starter ./starter

@@ -138,6 +138,9 @@ func (o *output) status(s cards.Status, headline string) {
 	for _, ig := range s.Ignored {
 		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)
 	}
+	for _, n := range s.Notifications {
+		fmt.Fprintf(w, "  e-mail:      %s to %s at %s: %s\n", n.Event, n.Recipient, n.At.UTC().Format(time.RFC3339), n.Outcome)
+	}
 	if s.State == cards.StateRequested {
 		fmt.Fprintf(w, "Next: starter approve --request %s --approver NAME   (or reject with --comment REASON)\n", s.ID)
 	}

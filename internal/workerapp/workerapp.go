@@ -18,6 +18,7 @@ import (
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
+	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -41,6 +42,9 @@ type Config struct {
 	// MetricsAddress is where /metrics, /healthz and /readyz are served
 	// (":0" picks a free port); empty serves nothing.
 	MetricsAddress string
+	// Mail configures e-mail notifications; without an SMTP URL and a
+	// sender they are off.
+	Mail notify.Config
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
 }
@@ -93,6 +97,17 @@ func Run(ctx context.Context, cfg Config) error {
 	m := metrics.New()
 	defer m.Close()
 	m.ObserveStore(st.Counts)
+	// E-mail settings are checked before Temporal is dialled: a typo stops
+	// the worker at once, not after a connection.
+	var notifier *notify.Service
+	if cfg.Mail.Enabled() {
+		if notifier, err = notify.New(cfg.Mail, st, m); err != nil {
+			return err
+		}
+		log.Info("E-mail notifications on", zap.String("via", notifier.Describe()))
+	} else {
+		log.Info("E-mail notifications are off: set CARDS_SMTP_URL and CARDS_MAIL_FROM to tell approvers and requesters by e-mail")
+	}
 	c := cfg.Client
 	if c == nil {
 		opts.MetricsHandler = m.TemporalHandler()
@@ -120,6 +135,9 @@ func Run(ctx context.Context, cfg Config) error {
 	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
+	if notifier != nil {
+		acts.Notifier = notifier
+	}
 	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)

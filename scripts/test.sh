@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_temporal_cli
 ensure_postgres
+ensure_mailpit
 ensure_dex       # the console's browser test signs in through Dex
 ensure_chromium  # and drives headless Chromium with playwright-core
 say "go vet"

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -112,17 +111,6 @@ func browserDriver(t *testing.T) (node, script string) {
 		t.Fatalf("playwright-core is not installed in %s: run `make test` (or `cd tools/uicheck && npm ci`)", tools)
 	}
 	return node, filepath.Join(tools, "console.mjs")
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // dexPasswordHash is bcrypt of "password", the demo password.

@@ -47,9 +47,9 @@ func TestConsoleAndDexAgree(t *testing.T) {
 		t.Errorf("the console service runs %v, not the console", console.Entrypoint)
 	}
 	worker := c.Services["cardflow-worker"]
-	for _, name := range []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "CARDS_TASK_QUEUE", "CARDS_POLICY"} {
+	for _, name := range []string{"DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "CARDS_TASK_QUEUE", "CARDS_POLICY", "CARDS_CODEC_KEYS", "CARDS_CONSOLE_URL"} {
 		if console.Environment[name] != worker.Environment[name] {
-			t.Errorf("%s: console %q, worker %q; they must act on the same cards", name, console.Environment[name], worker.Environment[name])
+			t.Errorf("%s: console %q, worker %q; they must act on the same cards (and e-mails link to this console)", name, console.Environment[name], worker.Environment[name])
 		}
 	}
 	if strings.Join(console.Volumes, ",") != strings.Join(worker.Volumes, ",") {

@@ -11,6 +11,7 @@ import (
 	"github.com/alecthomas/kong"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
+	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/console"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workercmd"
@@ -29,6 +30,7 @@ type Command struct {
 	Policy            string `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file: card types, roles and mappings (the same file as the worker's)."`
 	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233; TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
 	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
+	CodecKeys         string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"The worker's payload key file ('<key-id> <base64 of 32 bytes>' lines; the first encrypts). Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are sent in clear."`
 	LogFormat         string `name:"log-format" env:"CARDS_LOG_FORMAT" enum:"console,json" default:"console" help:"Log format: console (readable) or json."`
 	LogLevel          string `name:"log-level" env:"CARDS_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Minimum log level."`
 }
@@ -40,7 +42,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	_, code, done := cliparse.Parse("console", &cmd, args, stdout, stderr,
 		kong.Description("cardflow console: the web console where operators request cards and approvers decide them, after signing in with OpenID Connect."),
-		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL},
+		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "localCodecKeys": codec.LocalKeyFile},
 	)
 	if done {
 		return code
@@ -54,8 +56,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		DatabaseURL: cmd.DatabaseURL,
 		TaskQueue:   cmd.TaskQueue,
 		PolicyPath:  cmd.Policy,
-		Temporal:    temporalconn.Settings{Address: cmd.TemporalAddress, Namespace: cmd.TemporalNamespace},
-		Log:         newLogger(stderr, cmd.LogFormat, cmd.LogLevel),
+		Temporal: temporalconn.Settings{Address: cmd.TemporalAddress, Namespace: cmd.TemporalNamespace,
+			CodecKeys: codec.ResolveKeyFile(cmd.CodecKeys)},
+		Log: newLogger(stderr, cmd.LogFormat, cmd.LogLevel),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "console: %v\n", err)

@@ -20,12 +20,14 @@ import (
 )
 
 // TestConsoleInABrowser runs the web console for real: a Dex it starts,
-// the console, a worker, the dev server and PostgreSQL, driven in headless
+// the console, a worker, the dev server and PostgreSQL (payloads encrypted), driven in headless
 // Chromium by tools/uicheck/console.mjs through each scenario of issue 9.
 // Screenshots go to docs/screenshots (CARDFLOW_SCREENSHOTS overrides).
 func TestConsoleInABrowser(t *testing.T) {
 	node, script := browserDriver(t)
-	h := newHarness(t)
+	// Encrypted payloads, as make up runs it: the console reads statuses
+	// and refusals through the same codec as the worker.
+	h := newHarness(t, withCodec())
 	for _, u := range []cards.User{
 		{ID: "erin", GivenName: "Erin", Surname: "Ellis", UPN: "erin@example.com", Email: "erin@example.com", State: "active"},
 		{ID: "frank", GivenName: "Frank", Surname: "Fisher", UPN: "frank@example.com", Email: "frank@example.com", State: "active"},
@@ -184,7 +186,7 @@ func startConsole(t *testing.T, h *harness, addr, url, issuer string) {
 			DatabaseURL: h.databaseURL,
 			TaskQueue:   h.taskQueue,
 			PolicyPath:  h.policyPath,
-			Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default"},
+			Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecKeys},
 			Log:         slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 			OnReady:     func(string) { close(ready) },
 		})

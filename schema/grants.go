@@ -21,23 +21,19 @@ var grantsSQL string
 // rolePlaceholder is psql's quoted-identifier variable syntax.
 const rolePlaceholder = `:"role"`
 
-// GrantCommand is how an operator gives the worker's and the starter's role
-// its privileges; error messages name it.
-const GrantCommand = "go run ./worker migrate --grant-to ROLE"
-
 // GrantsFor returns the grant statements for role, quoted so that any role
 // name is safe, for printing (`worker grants`) or for Grant to run.
 func GrantsFor(role string) (string, error) {
 	if strings.TrimSpace(role) == "" {
-		return "", errors.New("grants: the role name is empty: name the login role the worker and the starter use in DATABASE_URL")
+		return "", errors.New("grants: the role name is empty: name the login role the worker, the starter and the console use in DATABASE_URL")
 	}
 	return strings.ReplaceAll(grantsSQL, rolePlaceholder, pq.QuoteIdentifier(role)), nil
 }
 
-// Grant gives role the privileges the worker and the starter need, in one
-// transaction; running it again changes nothing. It must run as the tables'
-// owner: PostgreSQL answers a GRANT from anyone else with a mere warning and
-// grants nothing, so Grant turns such warnings into an error instead of
+// Grant gives role the privileges the worker, the starter and the console
+// need, in one transaction; running it again changes nothing. It must run as
+// the tables' owner: PostgreSQL answers a GRANT from anyone else with a mere
+// warning and grants nothing, so Grant turns such warnings into an error instead of
 // reporting a success that did not happen.
 func Grant(ctx context.Context, db *sql.DB, role string) error {
 	statements, err := GrantsFor(role)
@@ -112,9 +108,9 @@ func checkGrantee(ctx context.Context, conn *sql.Conn, role string) error {
 	case !exists:
 		return fmt.Errorf("grant to %s: role %s does not exist: create it first (CREATE ROLE %s LOGIN PASSWORD '...'), then grant", role, role, pq.QuoteIdentifier(role))
 	case isCurrent:
-		return fmt.Errorf("grant to %s: that is the role running the migrations, which owns the tables and may do anything with them: give the worker and the starter a separate login role", role)
+		return fmt.Errorf("grant to %s: that is the role running the migrations, which owns the tables and may do anything with them: give the worker, the starter and the console a separate login role", role)
 	case superuser:
-		return fmt.Errorf("grant to %s: it is a superuser and bypasses every privilege: give the worker and the starter an ordinary login role", role)
+		return fmt.Errorf("grant to %s: it is a superuser and bypasses every privilege: give the worker, the starter and the console an ordinary login role", role)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
--- The privileges cardflow's worker and starter need, and no more. Grant them
--- to the login role in their DATABASE_URL; the tables' owner (the role that
--- runs `worker migrate`) keeps everything else: DDL, migrations, TRUNCATE.
+-- The privileges cardflow's worker, starter and console need, and no more.
+-- Grant them to the login role in their DATABASE_URL; the tables' owner (the
+-- role that runs `worker migrate`) keeps everything else: DDL, migrations,
+-- TRUNCATE.
 --
 --   worker migrate --grant-to cardflow_app            (after the migrations)
 --   worker grants cardflow_app                        (prints this SQL)
@@ -27,3 +28,13 @@ GRANT SELECT, INSERT ON TABLE card_approvals TO :"role";
 -- The audit trail is append-only: no UPDATE, DELETE or TRUNCATE.
 GRANT SELECT, INSERT ON TABLE card_events TO :"role";
 GRANT USAGE ON SEQUENCE card_events_id_seq TO :"role";
+
+-- The console's sign-in sessions (scs postgresstore): it writes, renews,
+-- ends and purges them.
+GRANT SELECT, INSERT, DELETE ON TABLE sessions TO :"role";
+GRANT UPDATE (data, expiry) ON TABLE sessions TO :"role";
+
+-- E-mails, at most once each: a send claims its row, then records how it
+-- ended; rows are never deleted.
+GRANT SELECT, INSERT ON TABLE notifications TO :"role";
+GRANT UPDATE (status, email, error, attempts, at) ON TABLE notifications TO :"role";

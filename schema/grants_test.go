@@ -7,9 +7,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/alexedwards/scs/postgresstore"
 	"github.com/lib/pq"
 
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testdb"
 	"github.com/cardflow/cardflow/schema"
 )
@@ -166,5 +170,65 @@ func TestGrantsForQuotesTheRole(t *testing.T) {
 	}
 	if !strings.Contains(sql, `GRANT SELECT, INSERT ON TABLE card_events TO "odd""name";`) || strings.Contains(sql, `:"role"`) {
 		t.Fatalf("grants for odd\"name:\n%s", sql)
+	}
+}
+
+// The console's session store and the worker's notification bookkeeping
+// run their real statements as the granted role.
+func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
+	ctx := context.Background()
+	ownerURL := testdb.New(t)
+	role, roleURL := testdb.NewRole(t, ownerURL)
+	if err := schema.Grant(ctx, open(t, ownerURL), role); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, roleURL, store.PoolOptions{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+
+	sessions := postgresstore.New(st.DB.DB)
+	defer sessions.StopCleanup()
+	if err := sessions.Commit("token-1", []byte("signed in"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("session commit as %s: %v", role, err)
+	}
+	if err := sessions.Commit("token-1", []byte("renewed"), time.Now().Add(2*time.Hour)); err != nil {
+		t.Fatalf("session renewal as %s: %v", role, err)
+	}
+	if data, found, err := sessions.Find("token-1"); err != nil || !found || string(data) != "renewed" {
+		t.Fatalf("session find as %s: %q, %v, %v", role, data, found, err)
+	}
+	if err := sessions.Delete("token-1"); err != nil {
+		t.Fatalf("session delete as %s: %v", role, err)
+	}
+
+	if err := st.UpsertUserWithRoles(ctx, cards.User{ID: "u1", State: "active", Roles: []string{"operator"}}); err != nil {
+		t.Fatalf("users upsert as %s: %v", role, err)
+	}
+	const cardID = "00000000-0000-0000-0000-000000000001"
+	if _, _, err := st.InsertCard(ctx, store.Card{ID: cardID, UserID: "u1", CardType: "standard", CommonName: "cn", UPN: "upn",
+		State: cards.StateRequested, RequestedBy: "olivia", WorkflowID: "wf", ApprovalsRequired: 1}, time.Now()); err != nil {
+		t.Fatalf("insert card as %s: %v", role, err)
+	}
+	key := store.NotificationKey{CardID: cardID, Event: "requested", Recipient: "alice"}
+	if _, claimed, err := st.ClaimNotification(ctx, key, "alice@example.com", "<m1@example.com>"); err != nil || !claimed {
+		t.Fatalf("claim notification as %s: %v, %v", role, claimed, err)
+	}
+	if _, err := st.RecordNotification(ctx, key, "retry", "421 try later"); err != nil {
+		t.Fatalf("record notification as %s: %v", role, err)
+	}
+	if _, claimed, err := st.ClaimNotification(ctx, key, "alice@example.com", "<m1@example.com>"); err != nil || !claimed {
+		t.Fatalf("claim a notification to retry as %s: %v, %v", role, claimed, err)
+	}
+	if _, _, err := st.SkipNotification(ctx, store.NotificationKey{CardID: cardID, Event: "requested", Recipient: "bob"}, "<m2@example.com>", "no address"); err != nil {
+		t.Fatalf("skip notification as %s: %v", role, err)
+	}
+	for _, stmt := range []string{`DELETE FROM notifications`, `UPDATE notifications SET recipient = 'mallory'`, `UPDATE sessions SET token = 'stolen'`} {
+		_, err := st.DB.Exec(stmt)
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "42501" {
+			t.Errorf("as %s: %s: err = %v, want permission denied (42501)", role, stmt, err)
+		}
 	}
 }

@@ -25,6 +25,7 @@ type Metrics struct {
 	decisionSeconds  *prometheus.HistogramVec
 	activitySeconds  *prometheus.HistogramVec
 	activityFailures *prometheus.CounterVec
+	notifications    *prometheus.CounterVec
 
 	sdkScope  tally.Scope
 	sdkCloser io.Closer
@@ -53,8 +54,12 @@ func New() *Metrics {
 			Name: "cardflow_activity_failures_total",
 			Help: "Failed activity attempts, by activity and error type (business refusals included).",
 		}, []string{"activity", "type"}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardflow_notifications_total",
+			Help: "E-mails by event (requested, reminder, decided) and outcome: sent, retried (a temporary failure; the activity retries), failed (permanent, not retried), skipped (no address, or in doubt after an interrupted send).",
+		}, []string{"event", "outcome"}),
 	}
-	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures,
+	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -118,4 +123,10 @@ func (m *Metrics) ActivityDone(activity string, took time.Duration, errType stri
 		m.activityFailures.WithLabelValues(activity, errType).Inc()
 	}
 	m.activitySeconds.WithLabelValues(activity, outcome).Observe(took.Seconds())
+}
+
+// Notification counts what one attempt did for one e-mail recipient; an
+// e-mail found already handled by an earlier attempt is not counted again.
+func (m *Metrics) Notification(event, outcome string) {
+	m.notifications.WithLabelValues(event, outcome).Inc()
 }

@@ -41,6 +41,9 @@ type Config struct {
 	// MetricsAddress is where /metrics, /healthz and /readyz are served
 	// (":0" picks a free port); empty serves nothing.
 	MetricsAddress string
+	// RetryFor is how long requests started by this worker retry
+	// infrastructure errors; zero keeps activities.DefaultRetryFor.
+	RetryFor time.Duration
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
 }
@@ -115,6 +118,7 @@ func Run(ctx context.Context, cfg Config) error {
 	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
+	acts.RetryFor = cfg.RetryFor
 	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)

@@ -14,7 +14,8 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--temporal-namespace", "$TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CLIENT_CERT_PATH",
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
 			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20",
-			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS"},
+			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS",
+			"--retry-for", "$CARDS_RETRY_FOR", "=1h"},
 		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format"},
 	}
 	for cmd, wants := range cases {
@@ -34,5 +35,13 @@ func TestBadFlagsExitTwo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Run(context.Background(), []string{"--log-format", "xml"}, &out, &errOut); code != 2 {
 		t.Fatalf("exit %d, want 2", code)
+	}
+}
+
+func TestRetryForMustBePositive(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), []string{"--retry-for", "0s", "--metrics-address", ""}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "--retry-for (CARDS_RETRY_FOR) must be positive") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 }

@@ -84,10 +84,12 @@ func Run(ctx context.Context, cfg Config) error {
 	m := metrics.New()
 	defer m.Close()
 	m.ObserveStore(st.Counts)
+	db := newDatabaseTracker(st, log, m)
+	defer db.Close()
 	c := cfg.Client
 	if c == nil {
 		if cfg.Temporal.Logger == nil {
-			cfg.Temporal.Logger = logging.NewTemporalLogger(log)
+			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db))
 		}
 		opts, err := temporalconn.Options(cfg.Temporal)
 		if err != nil {
@@ -125,12 +127,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	var ready Ready
 	if cfg.MetricsAddress != "" {
-		srv, err := metrics.Listen(cfg.MetricsAddress, m, func(ctx context.Context) error {
-			if err := st.DB.PingContext(ctx); err != nil {
-				return fmt.Errorf("PostgreSQL: %w", err)
-			}
-			return nil
-		})
+		srv, err := metrics.Listen(cfg.MetricsAddress, m, readiness(st, db))
 		if err != nil {
 			w.Stop()
 			return fmt.Errorf("metrics server on %s: %w (set CARDS_METRICS_ADDRESS)", cfg.MetricsAddress, err)

@@ -8,6 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/google/uuid"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -23,8 +26,59 @@ type Client struct {
 	Temporal  client.Client
 	TaskQueue string
 	// Progress, when set, receives one line each time the wait for an
-	// answer has something new to say (a retrying activity, a missing worker).
+	// answer has something new to say (a retrying activity, a missing
+	// worker, Temporal unreachable).
 	Progress func(line string)
+	// Namespace is the Temporal namespace of the client (default "default").
+	Namespace string
+	// Address is Temporal's host:port, for messages and the reachability probe.
+	Address string
+	// TemporalWait is how long an operation keeps trying while Temporal is
+	// unreachable (a server restart) before it gives up with an
+	// *UnreachableError; zero means DefaultTemporalWait.
+	TemporalWait time.Duration
+	// UpdateID, when set, is the id of the update the next operation sends,
+	// so that the same command sent again (after a lost answer, a restart)
+	// is the same update and applies once; a program sets a new one per
+	// action. Empty: each operation picks a new id and reuses it for its
+	// own retries.
+	UpdateID string
+}
+
+// DefaultTemporalWait is how long an operation waits for an unreachable
+// Temporal by default: longer than a server restart, short enough for a
+// person at a terminal.
+const DefaultTemporalWait = time.Minute
+
+func (c *Client) temporalWait() time.Duration {
+	if c.TemporalWait > 0 {
+		return c.TemporalWait
+	}
+	return DefaultTemporalWait
+}
+
+func (c *Client) updateID() string {
+	if c.UpdateID != "" {
+		return c.UpdateID
+	}
+	return uuid.NewString()
+}
+
+// retrying calls call again while it fails because Temporal is briefly
+// unavailable, until ctx ends; the update id in the call keeps a repeated
+// update from applying twice.
+func retrying(ctx context.Context, call func() error) error {
+	for {
+		err := call()
+		if err == nil || !IsTransient(err) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // Refusal is a business refusal the client found itself (no such request,
@@ -74,19 +128,24 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 		StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
 	}, workflows.WorkflowType, workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy})
 
-	stop := c.watch(ctx, wid)
-	defer stop()
+	opCtx, sup := c.supervise(ctx, wid)
+	updateID := c.updateID()
 	var status cards.Status
-	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName:   workflows.PersistedUpdate,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
+	err := retrying(opCtx, func() error {
+		handle, err := c.Temporal.UpdateWithStartWorkflow(opCtx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: start,
+			UpdateOptions: client.UpdateWorkflowOptions{
+				UpdateID:     updateID,
+				UpdateName:   workflows.PersistedUpdate,
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+			},
+		})
+		if err == nil {
+			err = handle.Get(opCtx, &status)
+		}
+		return err
 	})
-	if err == nil {
-		err = handle.Get(ctx, &status)
-	}
+	err = sup.stop(opCtx, err)
 	if IsAlreadyStarted(err) {
 		// The request with this id already ran to its end: report its outcome.
 		return c.Finished(ctx, in.CardID)
@@ -99,17 +158,27 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 // check says why when it is refused.
 func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.DecisionInput) (cards.Status, error) {
 	wid := workflows.WorkflowID(cardID)
-	stop := c.watch(ctx, wid)
-	defer stop()
+	opCtx, sup := c.supervise(ctx, wid)
+	updateID := c.updateID()
 	var status cards.Status
-	handle, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   wid,
-		UpdateName:   kind,
-		Args:         []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+	err := retrying(opCtx, func() error {
+		handle, err := c.Temporal.UpdateWorkflow(opCtx, client.UpdateWorkflowOptions{
+			WorkflowID:   wid,
+			UpdateID:     updateID,
+			UpdateName:   kind,
+			Args:         []any{in},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = handle.Get(opCtx, &status)
+		}
+		return err
 	})
-	if err == nil {
-		err = handle.Get(ctx, &status)
+	err = sup.stop(opCtx, err)
+	if err != nil && opCtx.Err() != nil {
+		if pending := c.acceptedNotDurable(wid, updateID, kind, cardID); pending != nil {
+			return cards.Status{}, pending
+		}
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
@@ -133,6 +202,9 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 		return cards.Status{}, &Refusal{Type: cards.ErrNotFound, Message: fmt.Sprintf("no card request %s (workflow %s does not exist)", cardID, wid)}
 	}
 	if err != nil {
+		if cause := c.probe(ctx); cause != "" {
+			return cards.Status{}, &UnreachableError{Address: c.Address, Cause: cause}
+		}
 		return cards.Status{}, err
 	}
 	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {

@@ -55,8 +55,14 @@ func classify(err error) (code int, errType, message string) {
 		appErr *temporal.ApplicationError
 		fail   *failure
 		nf     *serviceerror.NotFound
+		down   *cardops.UnreachableError
+		notYet *cardops.NotYetDurableError
 	)
 	switch {
+	case errors.As(err, &down):
+		return ExitFailure, "TemporalUnreachable", down.Error()
+	case errors.As(err, &notYet):
+		return ExitFailure, "NotYetDurable", notYet.Error()
 	case errors.As(err, &usage):
 		return ExitUsage, "BadUsage", usage.Message
 	case errors.As(err, &ref):
@@ -128,6 +134,9 @@ func (o *output) status(s cards.Status, headline string) {
 	}
 	if s.Decision != nil {
 		fmt.Fprintf(w, "  decision:    %s by %s at %s: %s\n", s.Decision.To, s.Decision.Actor, s.Decision.At.UTC().Format(time.RFC3339), s.Decision.Comment)
+	}
+	if s.Waiting != "" {
+		fmt.Fprintf(w, "  waiting:     %s\n", strings.TrimPrefix(s.Waiting, "waiting: "))
 	}
 	for _, ig := range s.Ignored {
 		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)

@@ -65,12 +65,23 @@ func (c *Client) updateID() string {
 }
 
 // retrying calls call again while it fails because Temporal is briefly
-// unavailable, until ctx ends; the update id in the call keeps a repeated
-// update from applying twice.
-func retrying(ctx context.Context, call func() error) error {
+// unavailable, until ctx ends, and at once when the supervisor sees Temporal
+// answer again after an outage (a long poll begun before a server restart
+// would otherwise wait out its own timeout); the update id in the call keeps
+// a repeated update from applying twice.
+func retrying(ctx context.Context, sup *supervisor, call func(context.Context) error) error {
 	for {
-		err := call()
-		if err == nil || !IsTransient(err) || ctx.Err() != nil {
+		attempt, cancel := context.WithCancelCause(ctx)
+		sup.setKick(cancel)
+		err := call(attempt)
+		kicked := errors.Is(context.Cause(attempt), errReconnected)
+		cancel(nil)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return err
+		case kicked:
+			continue
+		case !IsTransient(err):
 			return err
 		}
 		select {
@@ -118,20 +129,20 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 	if cardType == "" {
 		cardType = "default type"
 	}
-	start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       wid,
-		TaskQueue:                c.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
-		StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
-	}, workflows.WorkflowType, workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy})
-
 	opCtx, sup := c.supervise(ctx, wid)
 	updateID := c.updateID()
 	var status cards.Status
-	err := retrying(opCtx, func() error {
+	err := retrying(opCtx, sup, func(opCtx context.Context) error {
+		// A start operation runs once; each attempt needs its own.
+		start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+			ID:                       wid,
+			TaskQueue:                c.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+			StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
+			StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
+		}, workflows.WorkflowType, workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy})
 		handle, err := c.Temporal.UpdateWithStartWorkflow(opCtx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
@@ -161,7 +172,7 @@ func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.Decis
 	opCtx, sup := c.supervise(ctx, wid)
 	updateID := c.updateID()
 	var status cards.Status
-	err := retrying(opCtx, func() error {
+	err := retrying(opCtx, sup, func(opCtx context.Context) error {
 		handle, err := c.Temporal.UpdateWorkflow(opCtx, client.UpdateWorkflowOptions{
 			WorkflowID:   wid,
 			UpdateID:     updateID,

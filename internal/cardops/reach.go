@@ -42,10 +42,22 @@ type supervisor struct {
 	done   chan struct{}
 
 	mu sync.Mutex
+	// kick cancels the current attempt (see retrying).
+	kick context.CancelCauseFunc
 	// down is when Temporal stopped answering (zero while it answers);
 	// cause is why.
 	down  time.Time
 	cause string
+}
+
+// errReconnected cancels an attempt that was under way while Temporal was
+// unreachable, so that it is sent again now that Temporal answers.
+var errReconnected = errors.New("Temporal answers again; sending the call again")
+
+func (s *supervisor) setKick(cancel context.CancelCauseFunc) {
+	s.mu.Lock()
+	s.kick = cancel
+	s.mu.Unlock()
 }
 
 // supervise starts a supervisor for the operation on workflowID; the
@@ -85,11 +97,15 @@ func (s *supervisor) run(ctx context.Context) {
 	defer close(s.done)
 	started := time.Now()
 	lastLine, lastSaid := "", time.Time{}
+	// say prints a line when it is new; the unreachable line, whose
+	// countdown changes every second, every 5 seconds.
 	say := func(line string) {
-		if s.c.Progress != nil && (line != lastLine || time.Since(lastSaid) >= 5*time.Second && strings.Contains(line, "unreachable")) {
-			s.c.Progress(line)
-			lastLine, lastSaid = line, time.Now()
+		unreachable := strings.Contains(line, "is unreachable")
+		if s.c.Progress == nil || line == lastLine || unreachable && strings.Contains(lastLine, "is unreachable") && time.Since(lastSaid) < 5*time.Second {
+			return
 		}
+		s.c.Progress(line)
+		lastLine, lastSaid = line, time.Now()
 	}
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
@@ -123,6 +139,11 @@ func (s *supervisor) run(ctx context.Context) {
 		s.down, s.cause = time.Time{}, ""
 		s.mu.Unlock()
 		if !wasDown.IsZero() {
+			s.mu.Lock()
+			if s.kick != nil {
+				s.kick(errReconnected)
+			}
+			s.mu.Unlock()
 			say(fmt.Sprintf("Temporal at %s answers again (after %s)", s.c.Address, time.Since(wasDown).Round(time.Second)))
 		}
 		if s.wid != "" && time.Now().After(nextWatch) {
@@ -162,8 +183,11 @@ func UnreachableCause(address string, err error) string {
 		}
 		_ = conn.Close()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		return "no answer within 1s"
+	case strings.Contains(err.Error(), "connection refused"):
+		return "connect: connection refused"
 	}
 	return err.Error()
 }

@@ -22,11 +22,7 @@ func TestWorkerKilledMidBurst(t *testing.T) {
 	w.startWorker("second", w.databaseURL, shared.Address())
 	runs := w.wait(90*time.Second, burst...)
 	refused := checkRuns(t, runs)
-	for _, r := range runs {
-		if r.took > 20*time.Second {
-			t.Logf("slow: %v took %s: %s", r.args, r.took, r.stderr.String())
-		}
-	}
+	logSlow(t, runs, 20*time.Second)
 	c := w.counts()
 	t.Logf("worker SIGKILLed %s into a burst of 20 (%d cards stored by then); all answered after %s: requested 20, persisted %d, refused %d, doubled %d, audit rows %d",
 		killedAt.Round(time.Millisecond), killedWith, time.Since(start).Round(time.Millisecond), c.Persisted, refused, c.Doubled, c.Events)
@@ -50,6 +46,7 @@ func TestOneOfTwoWorkersKilledMidBurst(t *testing.T) {
 	killedAt, killedWith := time.Since(start), w.counts().Persisted
 	runs := w.wait(90*time.Second, burst...)
 	refused := checkRuns(t, runs)
+	logSlow(t, runs, 20*time.Second)
 	c := w.counts()
 	t.Logf("one of two workers SIGKILLed %s into a burst of 20 (%d cards stored by then); the survivor finished after %s: requested 20, persisted %d, refused %d, doubled %d, audit rows %d",
 		killedAt.Round(time.Millisecond), killedWith, time.Since(start).Round(time.Millisecond), c.Persisted, refused, c.Doubled, c.Events)

@@ -211,3 +211,14 @@ func (w *world) burst(temporal, cardType string, users []string) []*pending {
 	}
 	return all
 }
+
+// logSlow logs the commands that took longer than limit, with what they
+// printed while they waited: the figures the closing note needs.
+func logSlow(t *testing.T, runs []run, limit time.Duration) {
+	t.Helper()
+	for _, r := range runs {
+		if r.took > limit {
+			t.Logf("slow: starter %v took %s:\n%s", r.args, r.took.Round(time.Millisecond), r.stderr.String())
+		}
+	}
+}

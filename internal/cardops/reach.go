@@ -153,20 +153,27 @@ func (s *supervisor) run(ctx context.Context) {
 	}
 }
 
-// probe returns why Temporal does not answer a health check within a
-// second, or "" when it does.
+// probe returns why Temporal does not answer, or "" when it does. Down
+// means no TCP connection or a health check that fails outright; a slow
+// answer (a busy server) is not an outage.
 func (c *Client) probe(parent context.Context) string {
 	if parent.Err() != nil {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(parent, time.Second)
+	ctx, cancel := context.WithTimeout(parent, 2*time.Second)
 	defer cancel()
 	_, err := c.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
 	if err == nil || parent.Err() != nil {
 		return ""
 	}
-	return UnreachableCause(c.Address, err)
+	cause := UnreachableCause(c.Address, err)
+	if cause == slowAnswer {
+		return ""
+	}
+	return cause
 }
+
+const slowAnswer = "no answer in time"
 
 // UnreachableCause names why Temporal did not answer: the TCP error when the
 // address does not accept connections ("connection refused"), else the
@@ -185,7 +192,7 @@ func UnreachableCause(address string, err error) string {
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return "no answer within 1s"
+		return slowAnswer
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connect: connection refused"
 	}

@@ -26,21 +26,28 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	// Five cards that wait for an approval, before the outage.
 	waitingIDs := make([]string, 0, 5)
 	var before []*pending
-	for _, u := range w.cardholders("approve", 5) {
+	for _, u := range w.cardholders("approve", 6) {
 		p, id := w.request(shared.Address(), u, "standard")
 		before = append(before, p)
 		waitingIDs = append(waitingIDs, id)
 	}
 	checkRuns(t, w.wait(30*time.Second, before...))
 
+	impatientID := waitingIDs[5]
+	waitingIDs = waitingIDs[:5]
+
 	// Twenty requests sent, and the database cut while they run.
 	inFlight := w.burst(shared.Address(), "visitor", w.cardholders("visitor", 20))
 	proxy.cut()
 	cutAt := time.Now()
-	storedAtCut := w.counts().Persisted - 5
+	storedAtCut := w.counts().Persisted - 6
 	for _, id := range waitingIDs {
 		inFlight = append(inFlight, w.starter(shared.Address(), "approve", "--request", id, "--approver", "alice", "--comment", "approved during the outage"))
 	}
+
+	// An approver who waits only 12 s is told that the decision is
+	// accepted and will be written, not that it failed.
+	impatient := w.starter(shared.Address(), "--timeout", "12s", "approve", "--request", impatientID, "--approver", "alice")
 
 	body := worker.waitProbe("/readyz", http.StatusServiceUnavailable, 10*time.Second)
 	if !strings.Contains(body, "PostgreSQL unreachable since") {
@@ -64,6 +71,11 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	if statusRun.code != 0 || !strings.Contains(statusRun.stdout, `"waiting": "`) {
 		t.Errorf("starter status during the outage: exit %d, no waiting line:\n%s\n%s", statusRun.code, statusRun.stdout, statusRun.stderr.String())
 	}
+	impatientRun := w.wait(30*time.Second, impatient)[0]
+	if impatientRun.code != 1 || !strings.Contains(impatientRun.stdout, `"type": "NotYetDurable"`) ||
+		!strings.Contains(impatientRun.stdout, "accepted but is not written yet") || !strings.Contains(impatientRun.stdout, "starter status --request "+impatientID) {
+		t.Errorf("approve with a 12s timeout during the outage: exit %d\nstdout: %s\nstderr: %s", impatientRun.code, impatientRun.stdout, impatientRun.stderr.String())
+	}
 	time.Sleep(time.Until(cutAt.Add(outage))) // the fault's length, not a wait for a result
 	proxy.restore(t)
 	restoredAt := time.Now()
@@ -75,13 +87,18 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	refused := checkRuns(t, runs)
 	c := w.counts()
 	retries := worker.metric("cardflow_activity_retries_total", `cause="database_unreachable"`)
-	t.Logf("PostgreSQL cut for %s (%d of 20 requests stored before the cut), 20 requests and 5 approvals in flight; all answered %s after the restore (readyz 200 within %s): requested 20+5, persisted %d, approved %d, refused %d, doubled %d, audit rows %d; %.0f attempts retried for database_unreachable",
+	t.Logf("PostgreSQL cut for %s (%d of 20 requests stored before the cut), 20 requests and 5 approvals in flight; all answered %s after the restore (readyz 200 within %s): requested 20+6 and 5+1 approvals, persisted %d, approved %d, refused %d, doubled %d, audit rows %d; %.0f attempts retried for database_unreachable",
 		restoredAt.Sub(cutAt).Round(time.Millisecond), storedAtCut, answeredAfter.Round(time.Millisecond), readyAfter.Round(time.Millisecond),
 		c.Persisted, c.Approved, refused, c.Doubled, c.Events, retries)
+	t.Logf("an approval with --timeout 12s during the outage: %s", strings.TrimSpace(impatientRun.stdout))
 	t.Logf("/readyz during the outage: %s", strings.TrimSpace(body))
 	t.Logf("a starter's progress during the outage:\n%s", firstLines(progress, 4))
-	if c.Persisted != 25 || c.Approved != 25 || c.Doubled != 0 || c.Events != 30 || refused != 0 {
-		t.Fatalf("after the outage: %+v, refused %d; want 25 approved cards, 30 audit rows (20 + 5 x 2), none doubled or refused", c, refused)
+	// 20 visitor cards (one audit row each), 5 + 1 approved after a wait
+	// (two rows each: the impatient approver's decision was written too).
+	w.waitApproved(impatientID, 15*time.Second)
+	c = w.counts()
+	if c.Persisted != 26 || c.Approved != 26 || c.Doubled != 0 || c.Events != 32 || refused != 0 {
+		t.Fatalf("after the outage: %+v, refused %d; want 26 approved cards, 32 audit rows (20 + 6 x 2), none doubled or refused", c, refused)
 	}
 	if retries == 0 {
 		t.Errorf("cardflow_activity_retries_total{cause=\"database_unreachable\"} is 0 after the outage")

@@ -222,3 +222,22 @@ func logSlow(t *testing.T, runs []run, limit time.Duration) {
 		}
 	}
 }
+
+// waitApproved waits until the card is stored as approved.
+func (w *world) waitApproved(cardID string, within time.Duration) {
+	w.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		var state string
+		if err := w.store.DB.GetContext(context.Background(), &state, `SELECT state FROM cards WHERE id = $1`, cardID); err != nil {
+			w.t.Fatal(err)
+		}
+		if state == string(cards.StateApproved) {
+			return
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("card %s is %s, not approved, after %s", cardID, state, within)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -11,6 +11,8 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // UnreachableError says that Temporal did not answer for longer than the
@@ -52,7 +54,7 @@ type supervisor struct {
 
 // errReconnected cancels an attempt that was under way while Temporal was
 // unreachable, so that it is sent again now that Temporal answers.
-var errReconnected = errors.New("Temporal answers again; sending the call again")
+var errReconnected = errors.New("reconnected: Temporal answers again, the call is sent again")
 
 func (s *supervisor) setKick(cancel context.CancelCauseFunc) {
 	s.mu.Lock()
@@ -166,6 +168,9 @@ func (c *Client) probe(parent context.Context) string {
 	if err == nil || parent.Err() != nil {
 		return ""
 	}
+	if deadline, ok := parent.Deadline(); ok && !time.Now().Before(deadline) {
+		return "" // the caller's deadline, seen by gRPC a moment before the context
+	}
 	cause := UnreachableCause(c.Address, err)
 	if cause == slowAnswer {
 		return ""
@@ -191,7 +196,7 @@ func UnreachableCause(address string, err error) string {
 		_ = conn.Close()
 	}
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded), status.Code(errors.Unwrap(err)) == codes.DeadlineExceeded, status.Code(err) == codes.DeadlineExceeded:
 		return slowAnswer
 	case strings.Contains(err.Error(), "connection refused"):
 		return "connect: connection refused"

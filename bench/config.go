@@ -33,7 +33,10 @@ type Config struct {
 	PostgresURL     string
 
 	// Compression of both workers' and the client's requests: gzip or none.
-	Compression        string
+	Compression string
+	// CodecKeys, when set, encrypts every payload of both workers and the
+	// client with this key file (what a deployment with private payloads pays).
+	CodecKeys          string
 	DBPool             int
 	WorkflowPollers    int
 	ActivityPollers    int
@@ -74,6 +77,7 @@ func parseFlags(args []string) (Config, error) {
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "use this (migrated or empty) database (default: a fresh one on -postgres-url, dropped at the end)")
 	fs.StringVar(&cfg.PostgresURL, "postgres-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "server on which to create the fresh database")
 	fs.StringVar(&cfg.Compression, "grpc-compression", "gzip", "compression of requests to Temporal for both workers and the client: gzip or none")
+	fs.StringVar(&cfg.CodecKeys, "codec-keys", os.Getenv("CARDS_CODEC_KEYS"), "payload key file (CARDS_CODEC_KEYS) for both workers and the client; empty: payloads in clear")
 	fs.IntVar(&cfg.DBPool, "db-pool", 20, "cardflow worker's maximum PostgreSQL connections")
 	fs.IntVar(&cfg.WorkflowPollers, "workflow-pollers", 8, "workflow task pollers per worker (the worker command's default; 0: the SDK's)")
 	fs.IntVar(&cfg.ActivityPollers, "activity-pollers", 8, "activity task pollers per worker (the worker command's default; 0: the SDK's)")

@@ -85,7 +85,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		addr = srv.FrontendHostPort()
 	}
 	copts, err := temporalconn.Options(temporalconn.Settings{Address: addr, Namespace: "default", Logger: logging.Discard, Compression: cfg.Compression,
-		EnvLookup: noEnv{}})
+		EnvLookup: noEnv{}, CodecKeys: cfg.CodecKeys})
 	if err != nil {
 		e.close()
 		return nil, err
@@ -114,6 +114,10 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 		e.close()
 		return nil, err
 	}
+	if err := seedActors(ctx, e.db); err != nil {
+		e.close()
+		return nil, err
+	}
 
 	policyPath := filepath.Join(os.TempDir(), fmt.Sprintf("cardflow-bench-policy-%d.yaml", os.Getpid()))
 	if err := os.WriteFile(policyPath, []byte(benchPolicy), 0o600); err != nil {
@@ -129,7 +133,7 @@ func setUp(ctx context.Context, cfg Config) (*env, error) {
 	go func() {
 		done <- workerapp.Run(workerCtx, workerapp.Config{
 			DatabaseURL: e.databaseURL, TaskQueue: cardflowQueue, PolicyPath: policyPath,
-			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}},
+			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}, CodecKeys: cfg.CodecKeys},
 			Logger:   zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: wopts,
 			MetricsAddress: "127.0.0.1:0",
 			OnReady: func(r workerapp.Ready) {
@@ -209,4 +213,21 @@ func (noEnv) LookupEnv(k string) (string, bool) {
 		return "/nonexistent", true
 	}
 	return "", false
+}
+
+// seedActors puts the bench's requester and approver in the directory with
+// the roles the policy's defaults require, since every request and decision
+// is checked against it.
+func seedActors(ctx context.Context, db *sqlx.DB) error {
+	_, err := db.ExecContext(ctx, `
+		INSERT INTO users (id, given_name, surname, upn, email, state) VALUES
+			('bench', 'Bench', 'Operator', 'bench@example.com', 'bench@example.com', 'active'),
+			('bench-approver', 'Bench', 'Approver', 'bench-approver@example.com', 'bench-approver@example.com', 'active')
+		ON CONFLICT (id) DO NOTHING;
+		INSERT INTO user_roles (user_id, role) VALUES ('bench', 'operator'), ('bench-approver', 'approver')
+		ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("seed the bench's operator and approver: %w", err)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cardflow/cardflow/internal/notify"
 )
 
 type compose struct {
@@ -57,7 +60,7 @@ func TestWorkerGetsWhatItNeeds(t *testing.T) {
 		}
 		return u.Hostname()
 	}
-	for name, wantService := range map[string]string{"TEMPORAL_ADDRESS": "temporal", "DATABASE_URL": "postgresql"} {
+	for name, wantService := range map[string]string{"TEMPORAL_ADDRESS": "temporal", "DATABASE_URL": "postgresql", "CARDS_SMTP_URL": "mailpit"} {
 		v := w.Environment[name]
 		if v == "" {
 			t.Errorf("the worker lacks %s", name)
@@ -97,6 +100,7 @@ func TestStartOrder(t *testing.T) {
 		"cardflow-worker": {
 			"temporal-setup":   "service_completed_successfully",
 			"cardflow-migrate": "service_completed_successfully",
+			"mailpit":          "service_started",
 		},
 		"cardflow-migrate": {"postgresql": "service_healthy"},
 		"temporal-schema":  {"postgresql": "service_healthy"},
@@ -189,4 +193,24 @@ func flatten(v any) string {
 		return strings.Join(parts, " ")
 	}
 	return ""
+}
+
+// The worker's e-mail settings are ones the worker accepts, and Mailpit is
+// the version the tests run.
+func TestWorkerMailsThroughMailpit(t *testing.T) {
+	c := load(t)
+	w := c.Services["cardflow-worker"]
+	server, err := notify.ParseSMTPURL(w.Environment["CARDS_SMTP_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if server.Host != "mailpit" || server.Port != 1025 || server.TLS != notify.TLSNone {
+		t.Errorf("CARDS_SMTP_URL = %+v, want Mailpit's SMTP port without TLS", server)
+	}
+	if _, err := mail.ParseAddress(w.Environment["CARDS_MAIL_FROM"]); err != nil {
+		t.Errorf("CARDS_MAIL_FROM: %v", err)
+	}
+	if img := c.Services["mailpit"].Image; img != "axllent/mailpit:v1.30.5" {
+		t.Errorf("mailpit image %q, want axllent/mailpit:v1.30.5 (the version scripts/lib.sh builds)", img)
+	}
 }

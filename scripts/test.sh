@@ -5,6 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_temporal_cli
 ensure_postgres
+ensure_mailpit
 say "go vet"
 go vet ./...
 say "go test ./... (unit, replay, integration)"

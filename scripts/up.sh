@@ -3,6 +3,7 @@
 # the search attributes, PostgreSQL, migrations, demo users, and the worker in
 # the foreground (Ctrl-C stops the worker; `make down` stops the server).
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/codec.sh"
 cd "$ROOT"
 ensure_temporal_cli
 ensure_postgres
@@ -17,10 +18,12 @@ if [[ "$DATABASE_URL" == postgres://postgres@localhost:5432/cards* ]] \
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE cards"
 fi
 
+codec_up
+
 if ! (exec 3<>/dev/tcp/127.0.0.1/7233) 2>/dev/null; then
   say "starting Temporal dev server (gRPC :7233, UI http://localhost:8233), log in .run/temporal.log"
   nohup "$TEMPORAL_CLI" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
-    --db-filename .run/temporal.db --log-level warn \
+    --db-filename .run/temporal.db --log-level warn "${CODEC_DEV_SERVER_ARGS[@]}" \
     --search-attribute CardRequestState=Keyword \
     --search-attribute CardUserId=Keyword \
     --search-attribute CardType=Keyword >.run/temporal.log 2>&1 &
@@ -30,6 +33,8 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/7233) 2>/dev/null; then
     sleep 1
   done
 fi
+
+source "$ROOT/scripts/mail.sh" && start_mailpit
 
 say "building worker and starter into bin/"
 go build -o bin/worker ./worker

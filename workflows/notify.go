@@ -36,8 +36,11 @@ func (r *request) notify(ctx workflow.Context, event string) {
 	notifyCtx = workflow.WithActivityOptions(notifyCtx, workflow.ActivityOptions{
 		ScheduleToCloseTimeout: notifyWindow,
 		StartToCloseTimeout:    time.Minute,
-		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
-		Summary:                "E-mail: " + event,
+		// The activity heartbeats per recipient: a worker that dies mid-send
+		// is noticed in seconds, not at the end of StartToClose.
+		HeartbeatTimeout: 10 * time.Second,
+		RetryPolicy:      &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+		Summary:          "E-mail: " + event,
 	})
 	r.pendingNotifications++
 	future := workflow.ExecuteActivity(notifyCtx, a.Notify, in)

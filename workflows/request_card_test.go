@@ -277,8 +277,13 @@ func TestEmptyActorAndDecisionsAfterTheEndAreRefused(t *testing.T) {
 	f.at(time.Minute, func() {
 		empty = f.update(cards.Approve, " ", "")
 		f.signal(cards.Approve, "alice", "")
-		// In the same instant, after the decision: refused as already
-		// decided (by the re-check after its directory read).
+	})
+	// After the decision is taken and while it is written (an approval and
+	// a rejection sent in the same instant both wait for their directory
+	// check, and either may win): refused as already decided, and a late
+	// signal recorded as ignored.
+	f.transitionCall.After(time.Minute)
+	f.at(time.Minute+time.Second, func() {
 		late = f.decide(cards.Reject, "bob", "too late")
 		f.signal(cards.Approve, "carl", "")
 	})

@@ -124,15 +124,23 @@ type harness struct {
 	metricsURL string
 	// workflowIDs are the requests this test made, for recordHistories.
 	workflowIDs []string
+	// codecKeys is the payload key file of worker, starter and client ("" for none).
+	codecKeys string
 }
 
-func newHarness(t *testing.T) *harness {
+// harnessOption changes how newHarness sets a test's world up.
+type harnessOption func(*harness)
+
+func newHarness(t *testing.T, options ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{
 		t:           t,
 		databaseURL: testdb.New(t),
 		policyPath:  filepath.Join(t.TempDir(), "policy.yaml"),
 		taskQueue:   fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+	}
+	for _, o := range options {
+		o(h)
 	}
 	if err := os.WriteFile(h.policyPath, []byte(defaultPolicy), 0o600); err != nil {
 		t.Fatal(err)
@@ -144,7 +152,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { _ = st.Close() })
 	h.store = st
 	h.seedDirectory()
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: logging.Discard})
+	c, err := client.Dial(h.clientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +189,7 @@ func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
 		DatabaseURL: h.databaseURL,
 		TaskQueue:   h.taskQueue,
 		PolicyPath:  h.policyPath,
-		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default"},
+		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecKeys},
 		Logger:      logger,
 		// A free port per worker: tests scrape it.
 		MetricsAddress: "127.0.0.1:0",
@@ -230,7 +238,11 @@ type result struct {
 // starter runs the real starter command line in-process.
 func (h *harness) starter(args ...string) result {
 	h.t.Helper()
-	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--timeout", "30s"}, args...)
+	full := []string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--timeout", "30s"}
+	if h.codecKeys != "" {
+		full = append(full, "--codec-keys", h.codecKeys)
+	}
+	full = append(full, args...)
 	var stdout, stderr bytes.Buffer
 	code := startercmd.Run(context.Background(), full, &stdout, &stderr)
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}

@@ -32,6 +32,7 @@ type Metrics struct {
 	// observeFailure, when set, sees every failed attempt's error (the
 	// outage tracker).
 	observeFailure func(error)
+	notifications  *prometheus.CounterVec
 
 	sdkScope  tally.Scope
 	sdkCloser io.Closer
@@ -68,9 +69,13 @@ func New() *Metrics {
 			Name: "cardflow_dependency_up",
 			Help: "1 while the worker reaches the dependency, 0 during an outage it has seen.",
 		}, []string{"dependency"}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardflow_notifications_total",
+			Help: "E-mails by event (requested, reminder, decided) and outcome: sent, retried (a temporary failure; the activity retries), failed (permanent, not retried), skipped (no address, or in doubt after an interrupted send).",
+		}, []string{"event", "outcome"}),
 	}
 	m.dependencyUp.WithLabelValues("postgresql").Set(1)
-	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.activityRetries, m.dependencyUp,
+	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications, m.activityRetries, m.dependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -155,3 +160,9 @@ func (m *Metrics) DependencyDown(dependency string, down bool) {
 // which is how the outage tracker learns of an outage from the activities
 // that meet it.
 func (m *Metrics) ObserveFailures(observe func(error)) { m.observeFailure = observe }
+
+// Notification counts what one attempt did for one e-mail recipient; an
+// e-mail found already handled by an earlier attempt is not counted again.
+func (m *Metrics) Notification(event, outcome string) {
+	m.notifications.WithLabelValues(event, outcome).Inc()
+}

@@ -64,11 +64,11 @@ func TestTrackerLogsOncePerOutage(t *testing.T) {
 	for range 50 {
 		tr.Observe(refused)
 	}
-	if down, since, err := tr.Down(); !down || since.IsZero() || err == nil {
-		t.Fatalf("Down() = %v %v %v after unreachable errors", down, since, err)
-	}
 	if c := <-changes; !c {
 		t.Fatal("first change is not down")
+	}
+	if down, since, err := tr.Down(); !down || since.IsZero() || err == nil {
+		t.Fatalf("Down() = %v %v %v after unreachable errors", down, since, err)
 	}
 	up.Store(true)
 	select {
@@ -89,9 +89,19 @@ func TestTrackerLogsOncePerOutage(t *testing.T) {
 	if len(back) != 1 || back[0].ContextMap()["outage"] == nil {
 		t.Fatalf("reachable-again lines: %+v", back)
 	}
+	// A refused connection to another port (an SMTP server) is not an
+	// outage of this dependency.
+	tr.Address = "db.example.com:5432"
+	tr.Observe(&net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1025}, Err: errors.New("connect: connection refused")})
+	if down, _, _ := tr.Down(); down {
+		t.Fatal("a refused SMTP connection opened a PostgreSQL outage")
+	}
 	// A second outage is reported again.
 	up.Store(false)
-	tr.Observe(refused)
+	tr.Observe(&net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 5432}, Err: errors.New("connect: connection refused")})
+	if c := <-changes; !c {
+		t.Fatal("the second outage did not open")
+	}
 	if n := logs.FilterMessageSnippet("is unreachable").Len(); n != 2 {
 		t.Fatalf("%d unreachable lines after a second outage, want 2", n)
 	}

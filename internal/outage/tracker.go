@@ -2,6 +2,8 @@ package outage
 
 import (
 	"context"
+	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -16,6 +18,9 @@ import (
 type Tracker struct {
 	// Name is the dependency in messages ("PostgreSQL").
 	Name string
+	// Address is the dependency's host:port, when known: network errors
+	// from other addresses are not its outages.
+	Address string
 	// Ping checks the dependency; it must not block longer than its context.
 	Ping func(context.Context) error
 	// Every is how often the prober pings during an outage (default 1s).
@@ -35,16 +40,20 @@ type Tracker struct {
 }
 
 // Observe reports the outcome of an operation on the dependency: an error
-// whose cause is DatabaseUnreachable opens an outage if none is open.
-// Other outcomes change nothing: only the prober closes an outage, so that
-// an operation that did not touch the dependency cannot end it early.
+// whose cause is DatabaseUnreachable opens an outage if none is open, unless
+// it is a network error from another address (an SMTP server refusing a
+// connection looks the same). Other outcomes change nothing: only the
+// prober closes an outage, so that an operation that did not touch the
+// dependency cannot end it early.
 func (t *Tracker) Observe(err error) {
-	if Classify(err) != DatabaseUnreachable {
+	if Classify(err) != DatabaseUnreachable || t.otherAddress(err) {
 		return
 	}
 	t.mu.Lock()
 	if !t.since.IsZero() || t.closed {
-		t.lastErr = err
+		if !t.since.IsZero() {
+			t.lastErr = err
+		}
 		t.mu.Unlock()
 		return
 	}
@@ -59,6 +68,26 @@ func (t *Tracker) Observe(err error) {
 		t.OnChange(true)
 	}
 	go t.probe(stop, done)
+}
+
+// otherAddress reports whether err is a network error to another port than
+// the dependency's (host names may differ from the resolved address, ports
+// do not).
+func (t *Tracker) otherAddress(err error) bool {
+	var opErr *net.OpError
+	if t.Address == "" || !errors.As(err, &opErr) || opErr.Addr == nil {
+		return false
+	}
+	remote, own := portOf(opErr.Addr.String()), portOf(t.Address)
+	return remote != "" && own != "" && remote != own
+}
+
+func portOf(hostport string) string {
+	_, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return ""
+	}
+	return port
 }
 
 // Down reports whether an outage is open, since when, and its last error.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/codec"
 )
 
 // output prints answers for people or, with --json, for programs.
@@ -55,10 +56,15 @@ func classify(err error) (code int, errType, message string) {
 		appErr *temporal.ApplicationError
 		fail   *failure
 		nf     *serviceerror.NotFound
+		sealed *codec.DecodeError
 		down   *cardops.UnreachableError
 		notYet *cardops.NotYetDurableError
 	)
 	switch {
+	case errors.As(err, &sealed):
+		// Before the application error: a result the starter cannot read is
+		// a configuration problem whatever the workflow answered.
+		return ExitFailure, "CannotDecrypt", "cannot read Temporal's answer: " + err.Error()
 	case errors.As(err, &down):
 		return ExitFailure, "TemporalUnreachable", down.Error()
 	case errors.As(err, &notYet):
@@ -141,7 +147,26 @@ func (o *output) status(s cards.Status, headline string) {
 	for _, ig := range s.Ignored {
 		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)
 	}
+	for _, n := range s.Notifications {
+		fmt.Fprintf(w, "  e-mail:      %s to %s at %s: %s\n", n.Event, n.Recipient, n.At.UTC().Format(time.RFC3339), n.Outcome)
+	}
 	if s.State == cards.StateRequested {
 		fmt.Fprintf(w, "Next: starter approve --request %s --approver NAME   (or reject with --comment REASON)\n", s.ID)
 	}
+}
+
+// sealedAnswer keeps only the codec's explanation of an answer the starter
+// could not decrypt and, for a command that changes something, warns that it
+// may have taken effect: the worker reads a request sent in clear, and only
+// its encrypted answer is lost.
+func sealedAnswer(command string, err error) error {
+	var sealed *codec.DecodeError
+	if !errors.As(err, &sealed) {
+		return err
+	}
+	switch strings.Fields(command + " x")[0] {
+	case "request", "approve", "reject", "cancel":
+		return fmt.Errorf("%w; the %s may have been carried out: once CARDS_CODEC_KEYS is set, check with starter status", sealed, strings.Fields(command)[0])
+	}
+	return sealed
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cliparse"
+	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -41,6 +42,7 @@ type Globals struct {
 	DatabaseURL       string        `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL (list and users upsert)."`
 	Timeout           time.Duration `name:"timeout" env:"CARDS_TIMEOUT" default:"60s" help:"How long to wait for an answer before giving up."`
 	TemporalWait      time.Duration `name:"temporal-wait" env:"CARDS_TEMPORAL_WAIT" default:"1m" help:"How long to keep retrying while Temporal is unreachable (a server restart) before exiting 1; progress is printed meanwhile."`
+	CodecKeys         string        `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"The worker's payload key file ('<key-id> <base64 of 32 bytes>' lines; the first encrypts). Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are sent in clear."`
 }
 
 // Command is the starter's command line.
@@ -68,6 +70,8 @@ type env struct {
 	// updateID is the one id of the update this command sends, however
 	// often it is retried, so that Temporal applies it once.
 	updateID string
+	// codecKeys is the key file in use ("" for none).
+	codecKeys string
 }
 
 // Run parses args, runs the command and returns the exit code.
@@ -75,15 +79,22 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("starter", &cmd, args, stdout, stderr,
 		kong.Description("cardflow starter: request, approve, reject, cancel and inspect card requests."),
-		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "defaultOperator": currentUser()},
+		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "defaultOperator": currentUser(), "localCodecKeys": codec.LocalKeyFile},
 	)
 	if done {
 		return code
 	}
 	e := &env{ctx: ctx, g: &cmd.Globals, out: &output{json: cmd.JSON, stdout: stdout, stderr: stderr}, updateID: uuid.NewString()}
 	defer e.close()
+	// A broken key file stops every command, not only those that reach
+	// Temporal, so that it is found before it matters.
+	if e.codecKeys = codec.ResolveKeyFile(cmd.CodecKeys); e.codecKeys != "" {
+		if _, err := codec.LoadKeyFile(e.codecKeys); err != nil {
+			return e.out.fail(&failure{Type: "BadKeyFile", Err: err})
+		}
+	}
 	if err := kctx.Run(e); err != nil {
-		return e.out.fail(err)
+		return e.out.fail(sealedAnswer(kctx.Command(), err))
 	}
 	return ExitOK
 }
@@ -101,7 +112,7 @@ func (e *env) temporal() (client.Client, error) {
 	if e.client != nil {
 		return e.client, nil
 	}
-	opts, err := temporalconn.Options(temporalconn.Settings{Address: e.g.TemporalAddress, Namespace: e.g.TemporalNamespace, Logger: logging.Discard})
+	opts, err := temporalconn.Options(temporalconn.Settings{Address: e.g.TemporalAddress, Namespace: e.g.TemporalNamespace, Logger: logging.Discard, CodecKeys: e.codecKeys})
 	if err != nil {
 		return nil, err
 	}

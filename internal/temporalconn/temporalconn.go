@@ -16,6 +16,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/log"
+
+	"github.com/cardflow/cardflow/internal/codec"
 )
 
 // Defaults that match a local `temporal server start-dev`.
@@ -35,6 +37,10 @@ type Settings struct {
 	Compression string
 	// EnvLookup replaces the process environment (tests); nil reads os.Environ.
 	EnvLookup envconfig.EnvLookup
+	// CodecKeys is the key file (CARDS_CODEC_KEYS) whose keys encrypt every
+	// payload and failure message; empty sends payloads in clear and refuses
+	// encrypted ones with a message that says to set it.
+	CodecKeys string
 }
 
 // Options returns client options from the environment plus s.
@@ -58,6 +64,9 @@ func Options(s Settings) (client.Options, error) {
 	if s.Logger != nil {
 		opts.Logger = s.Logger
 	}
+	if err := setConverters(&opts, s.CodecKeys); err != nil {
+		return client.Options{}, err
+	}
 	switch s.Compression {
 	case "", "gzip":
 	case "none":
@@ -66,6 +75,26 @@ func Options(s Settings) (client.Options, error) {
 		return client.Options{}, fmt.Errorf("gRPC compression %q: use gzip or none", s.Compression)
 	}
 	return opts, nil
+}
+
+// setConverters gives opts the payload codec of keyFile, for data and for
+// failures alike, so that the worker, the starter, the bench and the console
+// read and write the same encrypted history.
+func setConverters(opts *client.Options, keyFile string) error {
+	var keys []codec.Key
+	if keyFile != "" {
+		var err error
+		if keys, err = codec.LoadKeyFile(keyFile); err != nil {
+			return err
+		}
+	}
+	c, err := codec.New(keys)
+	if err != nil {
+		return fmt.Errorf("key file %s (CARDS_CODEC_KEYS): %w", keyFile, err)
+	}
+	opts.DataConverter = codec.DataConverter(c)
+	opts.FailureConverter = codec.FailureConverter(opts.DataConverter)
+	return nil
 }
 
 // Dial connects and checks that the server answers, within timeout, so that a

@@ -3,9 +3,9 @@ package workerapp
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"time"
-
-	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
@@ -13,18 +13,13 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 )
 
-// newDatabaseTracker follows PostgreSQL outages: activities that meet one
-// report it (through the metrics interceptor), it is logged once, counted in
-// cardflow_dependency_up, and closed when a ping answers again.
-func newDatabaseTracker(st *store.Store, log *zap.Logger, m *metrics.Metrics) *outage.Tracker {
-	t := &outage.Tracker{
-		Name:     "PostgreSQL",
-		Ping:     st.DB.PingContext,
-		Log:      log,
-		OnChange: func(down bool) { m.DependencyDown("postgresql", down) },
-	}
+// watchDatabase connects the PostgreSQL outage tracker (its Ping set):
+// activities that meet an outage report it (through the metrics
+// interceptor), and cardflow_dependency_up follows it. The tracker logs the
+// outage once and closes it when a ping answers again.
+func watchDatabase(t *outage.Tracker, m *metrics.Metrics) {
+	t.OnChange = func(down bool) { m.DependencyDown("postgresql", down) }
 	m.ObserveFailures(t.Observe)
-	return t
 }
 
 // quietDuringOutage demotes the lines that would repeat, attempt after
@@ -63,4 +58,19 @@ func readiness(st *store.Store, t *outage.Tracker) metrics.ReadinessCheck {
 		}
 		return fmt.Errorf("PostgreSQL: %w", err)
 	}
+}
+
+// databaseAddress returns the host:port of a database URL ("" when it has
+// none, for example a Unix socket), so that network errors can be told
+// apart by the server they come from.
+func databaseAddress(databaseURL string) string {
+	u, err := url.Parse(databaseURL)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
+	"github.com/cardflow/cardflow/internal/notify"
+	"github.com/cardflow/cardflow/internal/outage"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -44,6 +46,9 @@ type Config struct {
 	// RetryFor is how long requests started by this worker retry
 	// infrastructure errors; zero keeps activities.DefaultRetryFor.
 	RetryFor time.Duration
+	// Mail configures e-mail notifications; without an SMTP URL and a
+	// sender they are off.
+	Mail notify.Config
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
 }
@@ -72,6 +77,21 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("policy file %s: %w", cfg.PolicyPath, ErrNoUseCase)
 	}
 
+	// The connection settings (key file, TLS files) are checked before
+	// anything is dialled, so that a broken file is named first.
+	var opts client.Options
+	// The PostgreSQL outage tracker: its state quiets the SDK's per-attempt
+	// error lines during an outage it has reported.
+	db := &outage.Tracker{Name: "PostgreSQL", Log: log}
+	if cfg.Client == nil {
+		if cfg.Temporal.Logger == nil {
+			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db))
+		}
+		if opts, err = temporalconn.Options(cfg.Temporal); err != nil {
+			return err
+		}
+	}
+
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.Pool)
 	if err != nil {
 		return err
@@ -84,17 +104,22 @@ func Run(ctx context.Context, cfg Config) error {
 	m := metrics.New()
 	defer m.Close()
 	m.ObserveStore(st.Counts)
-	db := newDatabaseTracker(st, log, m)
+	db.Ping, db.Address = st.DB.PingContext, databaseAddress(cfg.DatabaseURL)
+	watchDatabase(db, m)
 	defer db.Close()
-	c := cfg.Client
-	if c == nil {
-		if cfg.Temporal.Logger == nil {
-			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db))
-		}
-		opts, err := temporalconn.Options(cfg.Temporal)
-		if err != nil {
+	// E-mail settings are checked before Temporal is dialled: a typo stops
+	// the worker at once, not after a connection.
+	var notifier *notify.Service
+	if cfg.Mail.Enabled() {
+		if notifier, err = notify.New(cfg.Mail, st, m); err != nil {
 			return err
 		}
+		log.Info("E-mail notifications on", zap.String("via", notifier.Describe()))
+	} else {
+		log.Info("E-mail notifications are off: set CARDS_SMTP_URL and CARDS_MAIL_FROM to tell approvers and requesters by e-mail")
+	}
+	c := cfg.Client
+	if c == nil {
 		opts.MetricsHandler = m.TemporalHandler()
 		c, err = temporalconn.Dial(ctx, opts, 10*time.Second)
 		if err != nil {
@@ -121,6 +146,9 @@ func Run(ctx context.Context, cfg Config) error {
 	acts := activities.New(st, pol)
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
+	if notifier != nil {
+		acts.Notifier = notifier
+	}
 	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)
@@ -138,6 +166,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("Worker polling", zap.String("taskQueue", taskQueue), zap.String("policy", cfg.PolicyPath),
 		zap.Strings("useCases", pol.EnabledUseCases()), zap.Strings("cardTypes", pol.CardTypeNames()))
+	if cfg.Client == nil {
+		if cfg.Temporal.CodecKeys != "" {
+			log.Info("Payloads encrypted", zap.String("keyFile", cfg.Temporal.CodecKeys))
+		} else {
+			log.Warn("Payloads are NOT encrypted: names and comments are stored in clear in Temporal; set CARDS_CODEC_KEYS to a key file")
+		}
+	}
 	if cfg.OnReady != nil {
 		cfg.OnReady(ready)
 	}

@@ -15,7 +15,12 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
 			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20",
 			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS",
+			"--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys",
+			"--smtp-url", "$CARDS_SMTP_URL", "tls=none|opportunistic|mandatory", "--mail-from", "$CARDS_MAIL_FROM",
+			"--mail-templates", "$CARDS_MAIL_TEMPLATES", "--console-url", "$CARDS_CONSOLE_URL", "http://127.0.0.1:8080",
 			"--retry-for", "$CARDS_RETRY_FOR", "=1h"},
+		"codec-server": {"--codec-keys", "$CARDS_CODEC_KEYS", "--listen", "$CARDS_CODEC_LISTEN", "127.0.0.1:8234",
+			"--cors-origins", "$CARDS_CODEC_CORS_ORIGINS", "http://localhost:8233", "--token", "$CARDS_CODEC_TOKEN"},
 		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format"},
 	}
 	for cmd, wants := range cases {

@@ -16,7 +16,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
+	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
+	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workerapp"
@@ -42,6 +44,13 @@ type Command struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run the worker until SIGINT or SIGTERM, then drain in-flight tasks (the default command)."`
 	Migrate MigrateCmd `cmd:"" help:"Apply pending database migrations from schema/ (idempotent)."`
 	Probe   ProbeCmd   `cmd:"" help:"Exit 0 if a running worker's probe answers 200 (for container health checks in images without curl)."`
+
+	CodecServer CodecServerCmd `cmd:"" name:"codec-server" help:"Serve the Temporal codec endpoint (POST /encode, /decode) so that the Temporal UI and CLI show decrypted payloads."`
+}
+
+// CodecFlags is the payload key file flag, shared by the worker's commands.
+type CodecFlags struct {
+	CodecKeys string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"Key file that encrypts payloads (AES-256-GCM): lines '<key-id> <base64 of 32 bytes>', the first encrypts, all decrypt. Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are not encrypted."`
 }
 
 // ProbeCmd checks a running worker's /readyz (or /healthz).
@@ -74,6 +83,7 @@ func (c *ProbeCmd) Run(rc *runContext) error {
 type RunCmd struct {
 	Database
 	Logging
+	CodecFlags
 	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
 	Policy            string        `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
 	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
@@ -82,6 +92,10 @@ type RunCmd struct {
 	GRPCCompression   string        `name:"grpc-compression" env:"CARDS_GRPC_COMPRESSION" enum:"gzip,none" default:"gzip" help:"Compression of requests to Temporal: gzip (the SDK's default; right for Temporal Cloud) or none (saves CPU on both ends next to the server)."`
 	WorkflowPollers   int           `name:"workflow-pollers" env:"CARDS_WORKFLOW_POLLERS" default:"8" help:"Workflow task pollers (docs/benchmarks.md: 8 doubles throughput over the SDK's 2 at 32 concurrent requests)."`
 	ActivityPollers   int           `name:"activity-pollers" env:"CARDS_ACTIVITY_POLLERS" default:"8" help:"Activity task pollers."`
+	SMTPURL           string        `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
+	MailFrom          string        `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
+	MailTemplates     string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
+	ConsoleURL        string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
 	MetricsAddress    string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
 	RetryFor          time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
 }
@@ -102,7 +116,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("worker", &cmd, args, stdout, stderr,
 		kong.Description("cardflow worker: runs the RequestCard workflow and its activities."),
-		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL},
+		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL, "localCodecKeys": codec.LocalKeyFile},
 	)
 	if done {
 		return code
@@ -128,15 +142,17 @@ func (c *RunCmd) Run(rc *runContext) error {
 		DatabaseURL: c.DatabaseURL,
 		TaskQueue:   c.TaskQueue,
 		PolicyPath:  c.Policy,
-		Temporal:    temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, Compression: c.GRPCCompression},
-		Logger:      log,
-		Pool:        store.PoolOptions{MaxOpen: c.DBMaxConns},
+		Temporal: temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, Compression: c.GRPCCompression,
+			CodecKeys: codec.ResolveKeyFile(c.CodecKeys)},
+		Logger: log,
+		Pool:   store.PoolOptions{MaxOpen: c.DBMaxConns},
 		Worker: worker.Options{
 			MaxConcurrentWorkflowTaskPollers: c.WorkflowPollers,
 			MaxConcurrentActivityTaskPollers: c.ActivityPollers,
 		},
 		MetricsAddress: c.MetricsAddress,
 		RetryFor:       c.RetryFor,
+		Mail:           notify.Config{SMTPURL: c.SMTPURL, From: c.MailFrom, TemplatesDir: c.MailTemplates, ConsoleURL: c.ConsoleURL},
 	})
 }
 

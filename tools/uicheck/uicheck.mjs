@@ -4,7 +4,7 @@
 // saves screenshots and exits non-zero, naming what is missing, otherwise.
 //
 // Usage: node uicheck.mjs --ui http://127.0.0.1:8233 --workflow-id ID --run-id RUN
-//        --expect-summary TEXT --expect-details TEXT --out DIR
+//        --expect-summary TEXT --expect-details TEXT [--expect-decoded TEXT] --out DIR
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ const { values: opt } = parseArgs({
     "run-id": { type: "string" },
     "expect-summary": { type: "string" },
     "expect-details": { type: "string" },
+    "expect-decoded": { type: "string" },
     state: { type: "string", default: "requested" },
     out: { type: "string", default: "docs/screenshots" },
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
@@ -84,6 +85,20 @@ try {
     }
   }
   await page.screenshot({ path: join(opt.out, "workflow-page.png"), fullPage: true });
+
+  // Payloads are encrypted: only the codec server (--ui-codec-endpoint) makes
+  // them readable. The status query's answer holds the user's common name.
+  if (opt["expect-decoded"]) {
+    await page.getByText("Queries", { exact: true }).first().click();
+    await page.getByRole("button", { name: "Run Query" }).click();
+    try {
+      await waitForText(page, opt["expect-decoded"]);
+      console.log(`uicheck: ok: the status query through the codec server shows "${opt["expect-decoded"]}"`);
+    } catch {
+      fail(`the Queries tab of ${pageURL} does not show the decoded "${opt["expect-decoded"]}"`);
+    }
+    await page.screenshot({ path: join(opt.out, "ui-codec-decoded.png"), fullPage: true });
+  }
 } finally {
   await browser.close();
 }

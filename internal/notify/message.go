@@ -1,0 +1,99 @@
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// timeLayout shows times in the e-mails: minutes are precise enough, and UTC
+// says which zone without knowing the reader's.
+const timeLayout = "2006-01-02 15:04 UTC"
+
+// MessageID is the Message-ID of the e-mail named by key (without the angle
+// brackets): derived from the key, so every attempt at the same e-mail
+// carries the same id and a receiving system can drop a duplicate. The
+// recipient is hashed: the header shows no user id.
+func MessageID(key store.NotificationKey, domain string) string {
+	sum := sha256.Sum256([]byte(key.Recipient))
+	return fmt.Sprintf("%s.%s.%s@%s", key.CardID, key.Event, hex.EncodeToString(sum[:8]), domain)
+}
+
+// subject holds no personal data beyond the card id and the display name
+// of the card's user.
+func subject(d MessageData) string {
+	switch d.Event {
+	case activities.NotifyRequested:
+		return fmt.Sprintf("Card request %s for %s waits for your approval", d.CardID, d.UserName)
+	case activities.NotifyReminder:
+		return fmt.Sprintf("Reminder: card request %s for %s still waits for your approval", d.CardID, d.UserName)
+	default:
+		return fmt.Sprintf("Card request %s for %s: %s", d.CardID, d.UserName, d.Decision.State)
+	}
+}
+
+// messageData is what the templates see for one recipient.
+func (s *Service) messageData(in activities.NotifyInput, names directoryNames, r recipient) MessageData {
+	userName := names[in.UserID]
+	if userName == "" {
+		userName = in.CommonName
+	}
+	if userName == "" {
+		userName = in.UserID
+	}
+	d := MessageData{
+		Event: in.Event, RecipientName: r.Name, CardID: in.CardID, CardType: in.CardType,
+		CommonName: in.CommonName, UPN: in.UPN, UserID: in.UserID, UserName: userName,
+		RequestedBy: in.RequestedBy, RequesterName: names.of(in.RequestedBy),
+		ApprovalsRequired: in.ApprovalsRequired, CardURL: s.consoleURL + "/cards/" + in.CardID,
+	}
+	for _, id := range in.Acted {
+		d.Approvals = append(d.Approvals, names.of(id))
+	}
+	if in.ExpiresAt != nil {
+		d.ExpiresAt = in.ExpiresAt.UTC().Format(timeLayout)
+	}
+	if in.Decision != nil {
+		d.Decision = &DecisionData{
+			State: string(in.Decision.To), Actor: in.Decision.Actor, ActorName: names.of(in.Decision.Actor),
+			Comment: in.Decision.Comment, At: in.Decision.At.UTC().Format(timeLayout),
+		}
+	}
+	return d
+}
+
+// message builds the e-mail for one recipient. An error means the message
+// cannot be built (an address the library refuses): retrying would not help.
+func (s *Service) message(in activities.NotifyInput, names directoryNames, r recipient, messageID string) (*gomail.Msg, error) {
+	d := s.messageData(in, names, r)
+	text, html, err := s.templates.render(d)
+	if err != nil {
+		return nil, err
+	}
+	m := gomail.NewMsg()
+	if err := m.FromFormat(s.from.Name, s.from.Address); err != nil {
+		return nil, fmt.Errorf("sender %s: %w", s.from.Address, err)
+	}
+	if err := m.AddToFormat(r.Name, r.Email); err != nil {
+		return nil, fmt.Errorf("invalid e-mail address %q: %w", r.Email, err)
+	}
+	m.Subject(subject(d))
+	m.SetMessageIDWithValue(messageID)
+	m.SetDateWithValue(time.Now())
+	// Replies and reminders thread under the first e-mail about the card.
+	if in.Event != activities.NotifyRequested {
+		first := MessageID(store.NotificationKey{CardID: in.CardID, Event: activities.NotifyRequested, Recipient: r.ID}, s.domain)
+		m.SetGenHeader(gomail.HeaderReferences, "<"+first+">")
+	}
+	// RFC 3834: a machine wrote this; auto-responders stay quiet.
+	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
+	m.SetBodyString(gomail.TypeTextPlain, text)
+	m.AddAlternativeString(gomail.TypeTextHTML, html)
+	return m, nil
+}

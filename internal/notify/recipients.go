@@ -1,0 +1,100 @@
+package notify
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/policy"
+)
+
+// recipient is one person to mail; skip says why nothing can be sent.
+type recipient struct {
+	ID    string
+	Name  string
+	Email string
+	skip  string
+}
+
+// directoryNames maps user ids to display names for the message bodies.
+type directoryNames map[string]string
+
+// of returns the display name of id, or id itself when the directory has
+// no name for it (a departed user, the system actor).
+func (n directoryNames) of(id string) string {
+	if name := n[id]; name != "" {
+		return name
+	}
+	return id
+}
+
+func displayName(u cards.User) string {
+	if name := strings.TrimSpace(u.GivenName + " " + u.Surname); name != "" {
+		return name
+	}
+	return u.ID
+}
+
+// recipients reads the directory as it is now: for requested and reminder,
+// every active user holding the approver role who is neither the requester
+// nor the card's user (nor, for a reminder, an approver who acted); for
+// decided, the requester and the card's user. It also returns the display
+// names the bodies mention.
+func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]recipient, directoryNames, error) {
+	var out []recipient
+	switch in.Event {
+	case activities.NotifyRequested, activities.NotifyReminder:
+		role := in.ApproverRole
+		if role == "" {
+			role = policy.DefaultApproverRole
+		}
+		approvers, err := s.store.UsersWithRole(ctx, role)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, u := range approvers {
+			if u.ID == in.RequestedBy || u.ID == in.UserID || (in.Event == activities.NotifyReminder && slices.Contains(in.Acted, u.ID)) {
+				continue
+			}
+			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
+		}
+	case activities.NotifyDecided:
+		ids := []string{in.RequestedBy}
+		if in.UserID != in.RequestedBy {
+			ids = append(ids, in.UserID)
+		}
+		users, err := s.store.Users(ctx, ids...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, id := range ids {
+			u, ok := users[id]
+			if !ok {
+				out = append(out, recipient{ID: id, Name: id, skip: "not in the directory"})
+				continue
+			}
+			out = append(out, recipient{ID: id, Name: displayName(u), Email: u.Email})
+		}
+	}
+	for i := range out {
+		if out[i].skip == "" && strings.TrimSpace(out[i].Email) == "" {
+			out[i].skip = "no e-mail address in the directory"
+		}
+	}
+
+	mentioned := append([]string{in.RequestedBy, in.UserID}, in.Acted...)
+	if in.Decision != nil {
+		mentioned = append(mentioned, in.Decision.Actor)
+	}
+	users, err := s.store.Users(ctx, mentioned...)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := directoryNames{}
+	for id, u := range users {
+		names[id] = displayName(u)
+	}
+	return out, names, nil
+}

@@ -1,0 +1,201 @@
+// Package notify sends the e-mails of card events (a card waits for its
+// approvers, the reminder before its approval timeout, the decision) over
+// SMTP. Each e-mail goes out at most once per card, event and recipient: the
+// notifications table is claimed before a send and records its outcome, so a
+// retried activity or a replayed workflow never mails anyone twice.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// DefaultConsoleURL is the console's address when CARDS_CONSOLE_URL is not
+// set: the console's default listen address, right for a local setup.
+const DefaultConsoleURL = "http://127.0.0.1:8080"
+
+// Config is the e-mail configuration of the worker.
+type Config struct {
+	// SMTPURL is CARDS_SMTP_URL; see ParseSMTPURL.
+	SMTPURL string
+	// From is CARDS_MAIL_FROM, the sender ("cardflow <cards@example.com>").
+	From string
+	// TemplatesDir is CARDS_MAIL_TEMPLATES: a directory whose requested.txt,
+	// requested.html, reminder.txt, ... replace the built-in templates.
+	TemplatesDir string
+	// ConsoleURL is CARDS_CONSOLE_URL, the base of the card links.
+	ConsoleURL string
+	// AfterSend, when set, runs after the SMTP server accepted a message and
+	// before it is recorded as sent: the worst moment for a worker to die,
+	// which the tests reproduce with it.
+	AfterSend func(ctx context.Context, key store.NotificationKey)
+}
+
+// Enabled reports whether the configuration asks for e-mail at all: without
+// CARDS_SMTP_URL and CARDS_MAIL_FROM notifications are off.
+func (c Config) Enabled() bool { return c.SMTPURL != "" || c.From != "" }
+
+// Recorder counts e-mails by event and outcome (sent, retried, failed,
+// skipped); the worker's metrics implement it.
+type Recorder interface {
+	Notification(event, outcome string)
+}
+
+// Metric outcomes: what one attempt did for one recipient.
+const (
+	OutcomeSent    = "sent"
+	OutcomeRetried = "retried"
+	OutcomeFailed  = "failed"
+	OutcomeSkipped = "skipped"
+)
+
+// Service implements activities.Notifier.
+type Service struct {
+	store      *store.Store
+	server     SMTPServer
+	client     *gomail.Client
+	from       *mail.Address
+	domain     string
+	consoleURL string
+	templates  *templates
+	metrics    Recorder
+	afterSend  func(ctx context.Context, key store.NotificationKey)
+}
+
+var _ activities.Notifier = (*Service)(nil)
+
+// New checks the configuration and the templates, so that a mistake stops
+// the worker at start with a message naming the setting to fix. rec may be nil.
+func New(cfg Config, st *store.Store, rec Recorder) (*Service, error) {
+	if cfg.SMTPURL == "" {
+		return nil, errors.New("CARDS_MAIL_FROM is set but CARDS_SMTP_URL is not: set CARDS_SMTP_URL (for example smtp://127.0.0.1:1025?tls=none) or unset CARDS_MAIL_FROM to turn e-mail off")
+	}
+	if cfg.From == "" {
+		return nil, fmt.Errorf("CARDS_SMTP_URL is set but CARDS_MAIL_FROM is not: set the sender address (for example \"cardflow <cards@example.com>\") or unset CARDS_SMTP_URL to turn e-mail off")
+	}
+	server, err := ParseSMTPURL(cfg.SMTPURL)
+	if err != nil {
+		return nil, err
+	}
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil {
+		return nil, fmt.Errorf("CARDS_MAIL_FROM %q is not an e-mail address (%v); write cards@example.com or \"cardflow <cards@example.com>\"", cfg.From, err)
+	}
+	consoleURL, err := consoleBase(cfg.ConsoleURL)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := loadTemplates(cfg.TemplatesDir)
+	if err != nil {
+		return nil, err
+	}
+	client, err := gomail.NewClient(server.Host, server.clientOptions()...)
+	if err != nil {
+		return nil, fmt.Errorf("CARDS_SMTP_URL %s: %w", Redact(cfg.SMTPURL), err)
+	}
+	if rec == nil {
+		rec = noRecorder{}
+	}
+	domain := from.Address[strings.LastIndex(from.Address, "@")+1:]
+	return &Service{
+		store: st, server: server, client: client, from: from, domain: domain,
+		consoleURL: consoleURL, templates: tmpl, metrics: rec, afterSend: cfg.AfterSend,
+	}, nil
+}
+
+// Describe says where e-mail goes, for the worker's start-up log.
+func (s *Service) Describe() string {
+	return fmt.Sprintf("SMTP %s (TLS %s), from %s, card links %s/cards/<id>", s.server.Address(), s.server.TLS, s.from.String(), s.consoleURL)
+}
+
+func consoleBase(raw string) (string, error) {
+	if raw == "" {
+		raw = DefaultConsoleURL
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("CARDS_CONSOLE_URL %q is not an http(s) URL; set it to the console's external address, for example %s", raw, DefaultConsoleURL)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+type noRecorder struct{}
+
+func (noRecorder) Notification(string, string) {}
+
+// ErrInvalidNotification is the error type of a NotifyInput that cannot be
+// sent (an unknown event, no card id): retrying would not help.
+const ErrInvalidNotification = "InvalidNotification"
+
+// ErrMailTemporary is the error type returned when some recipients met a
+// temporary failure: Temporal retries the activity, which sends only to them.
+const ErrMailTemporary = "MailTemporaryFailure"
+
+// Notify sends the e-mails of one card event and returns every recipient's
+// outcome. Recipients already handled by an earlier attempt are reported as
+// recorded, never sent again. A temporary failure for some recipients is
+// returned as a retryable error after the others were handled.
+func (s *Service) Notify(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+	if err := validate(in); err != nil {
+		return activities.NotifyResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidNotification, nil)
+	}
+	recipients, names, err := s.recipients(ctx, in)
+	if err != nil {
+		return activities.NotifyResult{}, err
+	}
+	conn := &connection{service: s}
+	defer conn.close()
+	result := activities.NotifyResult{Notifications: []cards.Notification{}}
+	var temporary []string
+	for _, r := range recipients {
+		// A heartbeat per recipient lets Temporal notice a dead worker
+		// early when the workflow sets a heartbeat timeout.
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, r.ID)
+		}
+		n, retry, err := s.deliver(ctx, conn, in, names, r)
+		if err != nil {
+			return activities.NotifyResult{}, err
+		}
+		if retry != "" {
+			temporary = append(temporary, r.ID+": "+retry)
+			continue
+		}
+		result.Notifications = append(result.Notifications, n)
+	}
+	if len(temporary) > 0 {
+		return activities.NotifyResult{}, temporal.NewApplicationError(
+			fmt.Sprintf("%s e-mail of card %s: temporary failure for %d of %d recipients, retrying them: %s",
+				in.Event, in.CardID, len(temporary), len(recipients), strings.Join(temporary, "; ")),
+			ErrMailTemporary)
+	}
+	return result, nil
+}
+
+func validate(in activities.NotifyInput) error {
+	known := false
+	for _, e := range events {
+		known = known || e == in.Event
+	}
+	switch {
+	case !known:
+		return fmt.Errorf("notification event %q is not one of %s", in.Event, strings.Join(events, ", "))
+	case in.CardID == "":
+		return errors.New("notification without a card id")
+	case in.Event == activities.NotifyDecided && in.Decision == nil:
+		return fmt.Errorf("decided notification of card %s without the decision", in.CardID)
+	}
+	return nil
+}

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/workflows"
 )
 
@@ -213,8 +214,12 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 		return cards.Status{}, &Refusal{Type: cards.ErrNotFound, Message: fmt.Sprintf("no card request %s (workflow %s does not exist)", cardID, wid)}
 	}
 	if err != nil {
-		if cause := c.probe(ctx); cause != "" {
-			return cards.Status{}, &UnreachableError{Address: c.Address, Cause: cause}
+		// Unreachable only when the address refuses connections: a busy
+		// server's error is reported as it is.
+		if c.Address != "" {
+			if dialErr := temporalconn.Reachable(c.Address, time.Second); dialErr != nil {
+				return cards.Status{}, &UnreachableError{Address: c.Address, Cause: UnreachableCause(c.Address, err)}
+			}
 		}
 		return cards.Status{}, err
 	}

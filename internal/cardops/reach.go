@@ -112,6 +112,7 @@ func (s *supervisor) run(ctx context.Context) {
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
 	nextWatch := started.Add(3 * time.Second)
+	var firstFailure time.Time
 	for {
 		select {
 		case <-ticker.C:
@@ -120,10 +121,17 @@ func (s *supervisor) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		}
-		if cause := s.c.probe(ctx); cause != "" {
+		cause := s.c.probe(ctx)
+		if cause != "" && firstFailure.IsZero() {
+			// One failed probe may be a hiccup; two in a row are an outage,
+			// dated from the first.
+			firstFailure = time.Now()
+			continue
+		}
+		if cause != "" {
 			s.mu.Lock()
 			if s.down.IsZero() {
-				s.down = time.Now()
+				s.down = firstFailure
 			}
 			down := s.down
 			s.cause = cause
@@ -136,6 +144,7 @@ func (s *supervisor) run(ctx context.Context) {
 			say(fmt.Sprintf("waiting: Temporal at %s is unreachable (%s); retrying, giving up in %s", s.c.Address, cause, left.Round(time.Second)))
 			continue
 		}
+		firstFailure = time.Time{}
 		s.mu.Lock()
 		wasDown := s.down
 		s.down, s.cause = time.Time{}, ""

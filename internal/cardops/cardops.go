@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -234,7 +235,8 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 	if err := resp.Get(&status); err != nil {
 		return cards.Status{}, err
 	}
-	status.Waiting = describeWaiting(desc, status.Waiting)
+	// The document holds what it waits for without the progress prefix.
+	status.Waiting = strings.TrimPrefix(describeWaiting(desc, status.Waiting), "waiting: ")
 	return status, nil
 }
 

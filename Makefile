@@ -31,6 +31,7 @@ integration-postgres:
 build:
 	go build -o bin/worker ./worker
 	go build -o bin/starter ./starter
+	go build -o bin/console ./console
 
 temporal-cli:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli'

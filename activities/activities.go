@@ -5,8 +5,6 @@
 package activities
 
 import (
-	"sync"
-	"text/template"
 	"time"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -27,9 +25,9 @@ type Activities struct {
 	// the policy, so the history records it.
 	RetryFor time.Duration
 
-	// templates caches parsed mapping templates by source: parse once,
-	// execute many. text/template is safe for concurrent execution.
-	templates sync.Map
+	// mapper is CardsMapUserToCard, shared with the console's preview; it
+	// parses each mapping template once.
+	mapper policy.Mapper
 }
 
 // DefaultRetryFor is the contract's "at least an hour": long enough for a
@@ -58,16 +56,4 @@ func (a *Activities) recorder() Recorder {
 		return noRecorder{}
 	}
 	return a.Metrics
-}
-
-func (a *Activities) template(src string) (*template.Template, error) {
-	if t, ok := a.templates.Load(src); ok {
-		return t.(*template.Template), nil
-	}
-	t, err := policy.ParseTemplate(src)
-	if err != nil {
-		return nil, err
-	}
-	actual, _ := a.templates.LoadOrStore(src, t)
-	return actual.(*template.Template), nil
 }

@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,25 +39,9 @@ type MapUserToCardInput struct {
 // UPN from the user with the policy's templates. A template that fails on this
 // user (a missing field) is not worth retrying, so it fails the request.
 func (a *Activities) MapUserToCard(_ context.Context, in MapUserToCardInput) (cards.CardData, error) {
-	commonName, err := a.execute(in.Policy.CommonNameTemplate, in.User)
+	data, err := a.mapper.Map(in.Policy, in.User)
 	if err != nil {
-		return cards.CardData{}, temporal.NewNonRetryableApplicationError("mapping commonName: "+err.Error(), "MappingFailed", err)
+		return cards.CardData{}, temporal.NewNonRetryableApplicationError(err.Error(), "MappingFailed", err)
 	}
-	upn, err := a.execute(in.Policy.UPNTemplate, in.User)
-	if err != nil {
-		return cards.CardData{}, temporal.NewNonRetryableApplicationError("mapping upn: "+err.Error(), "MappingFailed", err)
-	}
-	return cards.CardData{CommonName: commonName, UPN: upn}, nil
-}
-
-func (a *Activities) execute(src string, u cards.User) (string, error) {
-	t, err := a.template(src)
-	if err != nil {
-		return "", err
-	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, u); err != nil {
-		return "", err
-	}
-	return buf.String(), nil
+	return data, nil
 }

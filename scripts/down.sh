@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Stops the dev server and the codec server that scripts/up.sh started.
+# Stops the web console, Dex, the codec server and the dev server that
+# scripts/up.sh started.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/codec.sh"
 codec_down
 cd "$ROOT"
+"$ROOT/scripts/console.sh" stop
 if [[ -f .run/temporal.pid ]]; then
   kill "$(cat .run/temporal.pid)" 2>/dev/null || true
   rm -f .run/temporal.pid

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings cardflow up locally: the pinned Temporal dev server (UI on :8233) with
-# the search attributes, PostgreSQL, migrations, demo users, and the worker in
+# the search attributes, PostgreSQL, migrations, demo users, Dex and the web
+# console (http://127.0.0.1:8080) in the background, and the worker in
 # the foreground (Ctrl-C stops the worker; `make down` stops the server).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/codec.sh"
@@ -49,6 +50,8 @@ bin/starter users upsert --id alice --given-name Alice --surname Archer --upn al
 bin/starter users upsert --id bob --given-name Bob --surname Baker --upn bob@example.com --email bob@example.com --state active --role approver >/dev/null
 bin/starter users upsert --id carol --given-name Carol --surname Cole --upn carol@example.com --email carol@example.com --state active >/dev/null
 bin/starter users upsert --id dave --given-name Dave --surname Dunn --upn dave@example.com --email dave@example.com --state inactive >/dev/null
+
+"$ROOT/scripts/console.sh" start
 
 say "cardflow is up. Temporal UI: http://localhost:8233 . In another terminal: bin/starter request --user carol --operator olivia"
 say "starting the worker (Ctrl-C to stop)"

@@ -113,7 +113,7 @@ cardTypes:
 
 // harness is one test's world: its own database, policy, task queue and worker.
 type harness struct {
-	t           *testing.T
+	t           testing.TB
 	databaseURL string
 	policyPath  string
 	taskQueue   string
@@ -131,7 +131,7 @@ type harness struct {
 // harnessOption changes how newHarness sets a test's world up.
 type harnessOption func(*harness)
 
-func newHarness(t *testing.T, options ...harnessOption) *harness {
+func newHarness(t testing.TB, options ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{
 		t:           t,

@@ -1,0 +1,126 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// cardView is everything the Card page shows about one card.
+type cardView struct {
+	Card   store.Card
+	User   cards.User
+	Status cards.Status
+	// StatusErr says the live status (approvals in progress, ignored
+	// signals, expiry) could not be read from the workflow.
+	StatusErr string
+	Events    []store.Event
+	// DecideBar says why the signed-in user may not approve or reject
+	// ("" when they may); CanCancel says they may withdraw the request.
+	DecideBar string
+	CanCancel bool
+	// Refusal is the workflow's answer to the action just tried, shown
+	// inline; Form holds what was typed, so nothing is lost.
+	Refusal *refusal
+	Form    decisionForm
+}
+
+func (v cardView) pageTitle() string {
+	return "Card for " + v.Card.UserID
+}
+
+// Live says the page refreshes itself: the card waits for a decision.
+func (v cardView) Live() bool { return v.Card.State == cards.StateRequested }
+
+// CanDecide says the signed-in user may approve or reject.
+func (v cardView) CanDecide() bool { return v.DecideBar == "" }
+
+// Approvals are the approvals so far: the live ones while the workflow
+// runs, else those written with the decision.
+func (v cardView) Approvals() []cards.Approval { return v.Status.Approvals }
+
+type decisionForm struct {
+	Kind    string
+	Comment string
+}
+
+func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.loadCard(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "card", v)
+}
+
+// cardLive is the part of the Card page that htmx polls while the card
+// waits: state, approvals, audit trail. When the card is decided the whole
+// page reloads, so that the actions disappear too.
+func (s *Server) cardLive(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.loadCard(w, r)
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("state") != string(v.Card.State) {
+		w.Header().Set("HX-Refresh", "true")
+	}
+	s.fragment(w, http.StatusOK, "card", "live", v)
+}
+
+// loadCard reads the card of the path for the signed-in user, or answers
+// with a page that says why there is none.
+func (s *Server) loadCard(w http.ResponseWriter, r *http.Request) (cardView, bool) {
+	id := strings.TrimSpace(r.PathValue("id"))
+	if _, err := uuid.Parse(id); err != nil {
+		s.render(w, r, http.StatusNotFound, "message", messagePage{
+			Title: "No such card", Message: "“" + id + "” is not a card id (card ids look like 0b9c6f1e-…). Find the card in the Cards list.",
+			Link: "/cards", LinkText: "Cards",
+		})
+		return cardView{}, false
+	}
+	v, err := s.cardView(r.Context(), currentUser(r), id)
+	if errors.Is(err, store.ErrNoRows) {
+		s.render(w, r, http.StatusNotFound, "message", messagePage{
+			Title: "No such card", Message: "There is no card " + id + ". It may have been refused before it was written (the request's history in Temporal says why), or the link is wrong.",
+			Link: "/cards", LinkText: "Cards",
+		})
+		return cardView{}, false
+	}
+	if err != nil {
+		s.failure(w, r, http.StatusServiceUnavailable, "The card store (PostgreSQL) did not answer", err)
+		return cardView{}, false
+	}
+	return v, true
+}
+
+// cardView gathers the card, its user and audit trail from PostgreSQL and
+// the live status from the workflow.
+func (s *Server) cardView(ctx context.Context, u cards.User, id string) (cardView, error) {
+	card, err := s.Store.Card(ctx, id)
+	if err != nil {
+		return cardView{}, err
+	}
+	v := cardView{Card: card}
+	users, err := s.Store.Users(ctx, card.UserID)
+	if err != nil {
+		return cardView{}, err
+	}
+	v.User = users[card.UserID]
+	if v.Events, err = s.Store.Events(ctx, id); err != nil {
+		return cardView{}, err
+	}
+	if v.Status, err = s.Cards.Status(ctx, id); err != nil {
+		v.StatusErr = err.Error()
+		if v.Status.Approvals, err = s.Store.Approvals(ctx, id); err != nil {
+			return cardView{}, err
+		}
+	}
+	v.DecideBar = decisionBar(s.Policy, u, card, v.Status.Approvals)
+	v.CanCancel = mayCancel(u, card)
+	return v, nil
+}

@@ -1,0 +1,60 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// decisionDone is what the card page says after a decision went through.
+var decisionDone = map[string]string{
+	cards.Approve: "You approved this card.",
+	cards.Reject:  "You rejected this card.",
+	cards.Cancel:  "You cancelled this request.",
+}
+
+// decide handles the Approve, Reject and Cancel request forms: it sends the
+// decision as a workflow update with the signed-in user as the actor, then
+// shows the card again; a refusal is shown inline on the card page, with
+// what was typed kept in the form.
+func (s *Server) decide(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, ok := s.loadCard(w, r)
+		if !ok {
+			return
+		}
+		field := "comment"
+		if kind == cards.Reject {
+			field = "reason"
+		}
+		comment := strings.TrimSpace(r.PostFormValue(field))
+		ctx, cancel := context.WithTimeout(r.Context(), s.ActionTimeout)
+		defer cancel()
+		_, err := s.Cards.Decide(ctx, v.Card.ID, kind, cards.DecisionInput{Actor: currentUser(r).ID, Comment: comment})
+		if err != nil {
+			ref := explain(err)
+			if kind == cards.Reject && comment == "" && ref.Status == http.StatusUnprocessableEntity {
+				// The workflow says "comment"; on this page the field is Reason.
+				ref.Message = "A rejection needs a reason: write it in Reason, then press Reject again."
+			}
+			s.Log.Info("decision refused", "card", v.Card.ID, "kind", kind, "actor", currentUser(r).ID, "refusal", ref.Message, "error", err)
+			if fresh, ok := s.reload(r, v.Card.ID); ok {
+				v = fresh
+			}
+			v.Refusal, v.Form = &ref, decisionForm{Kind: kind, Comment: comment}
+			s.render(w, r, ref.Status, "card", v)
+			return
+		}
+		s.flash(r, decisionDone[kind])
+		http.Redirect(w, r, "/cards/"+v.Card.ID, http.StatusSeeOther)
+	}
+}
+
+// reload reads the card again after a refusal: the refusal may be because
+// someone else decided it meanwhile, and the page should show that.
+func (s *Server) reload(r *http.Request, id string) (cardView, bool) {
+	v, err := s.cardView(r.Context(), currentUser(r), id)
+	return v, err == nil
+}

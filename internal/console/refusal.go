@@ -1,0 +1,89 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cardops"
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// refusal is an error from a request or a decision, said in plain words for
+// the page that shows it inline, with the HTTP status the page goes out with.
+type refusal struct {
+	Title   string
+	Message string
+	// OpenCardID links the open request that a duplicate ran into.
+	OpenCardID string
+	// Detail is the technical error, for errors that are not refusals.
+	Detail string
+	Status int
+}
+
+// explain turns what the workflow (or cardops) answered into a refusal.
+func explain(err error) refusal {
+	var appErr *temporal.ApplicationError
+	var ref *cardops.Refusal
+	switch {
+	case errors.As(err, &appErr):
+		msg := sentence(appErr.Error())
+		switch appErr.Type() {
+		case cards.ErrNotAllowed:
+			return refusal{Title: "Not allowed", Message: msg, Status: http.StatusForbidden}
+		case cards.ErrInvalidDecision:
+			return refusal{Title: "Not sent", Message: msg, Status: http.StatusUnprocessableEntity}
+		case cards.ErrAlreadyDecided:
+			return refusal{Title: "Already decided", Message: msg + " Nothing was changed.", Status: http.StatusConflict}
+		case cards.ErrDuplicateOpenRequest:
+			var open string
+			if appErr.HasDetails() {
+				_ = appErr.Details(&open)
+			}
+			return refusal{Title: "Already requested", Message: msg, OpenCardID: open, Status: http.StatusConflict}
+		case cards.ErrUserNotFound, cards.ErrUserNotActive, cards.ErrUnknownCardType, cards.ErrUseCaseDisabled, "MappingFailed":
+			return refusal{Title: "Refused", Message: msg, Status: http.StatusUnprocessableEntity}
+		case cards.ErrInfrastructureUnavailable:
+			return refusal{Title: "Not done", Message: msg, Status: http.StatusServiceUnavailable}
+		}
+		return refusal{Title: "Refused", Message: msg, Status: http.StatusUnprocessableEntity}
+	case errors.As(err, &ref):
+		status := http.StatusConflict
+		if ref.Type == cards.ErrNotFound {
+			status = http.StatusNotFound
+		}
+		return refusal{Title: "Refused", Message: sentence(ref.Message), Status: status}
+	case errors.Is(err, context.DeadlineExceeded):
+		return refusal{
+			Title:   "No answer yet",
+			Message: "The workflow did not answer in time; the worker may be down or busy. It may still take effect: reload the card in a minute before trying again.",
+			Detail:  err.Error(), Status: http.StatusGatewayTimeout,
+		}
+	}
+	return refusal{
+		Title:   "Temporal did not answer",
+		Message: "The request could not be sent to the workflow, so nothing was changed. Try again in a moment; if it keeps happening, tell whoever runs cardflow.",
+		Detail:  err.Error(), Status: http.StatusServiceUnavailable,
+	}
+}
+
+// sentence makes a workflow message read as a sentence on a page. The
+// application error's text may carry the SDK's " (type: X, retryable: false)"
+// suffix, which means nothing to an approver.
+func sentence(msg string) string {
+	if i := strings.Index(msg, " (type: "); i > 0 {
+		msg = msg[:i]
+	}
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}

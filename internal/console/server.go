@@ -1,0 +1,98 @@
+// Package console is the web console where operators request cards and
+// approvers decide them, after signing in with OpenID Connect. Pages are
+// rendered on the server with html/template and work as plain forms; htmx
+// (one pinned file, embedded) makes them smoother. Every request and decision
+// goes through internal/cardops, the same workflow updates the starter uses,
+// with the signed-in directory user as the actor.
+package console
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/cardflow/cardflow/internal/cardops"
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/policy"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// CardOps is what the console asks of the workflow; *cardops.Client is the
+// real one. It is an interface so that handler tests can check the console's
+// own rules without a Temporal server.
+type CardOps interface {
+	Request(ctx context.Context, in cardops.RequestInput) (cards.Status, error)
+	Decide(ctx context.Context, cardID, kind string, in cards.DecisionInput) (cards.Status, error)
+	Status(ctx context.Context, cardID string) (cards.Status, error)
+}
+
+// Server holds the console's dependencies; Handler serves it.
+type Server struct {
+	Store    *store.Store
+	Policy   *policy.Policy
+	Cards    CardOps
+	Sessions *scs.SessionManager
+	// Auth signs people in; nil serves no /auth/ routes (handler tests sign
+	// people in through the session directly).
+	Auth *Auth
+	Log  *slog.Logger
+	// ActionTimeout bounds a request or a decision: how long a person waits
+	// before being told the workflow did not answer.
+	ActionTimeout time.Duration
+
+	mapper *policy.Mapper
+	pages  *pages
+}
+
+// NewServer checks the templates and returns a server.
+func NewServer(s Server) (*Server, error) {
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = p
+	s.mapper = &policy.Mapper{}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
+	if s.ActionTimeout == 0 {
+		s.ActionTimeout = 30 * time.Second
+	}
+	return &s, nil
+}
+
+// Handler returns the console's routes behind its security middleware:
+// security headers on every answer, cross-origin form posts refused, the
+// session loaded, and every page but sign-in behind a signed-in user.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if s.Auth != nil {
+		mux.HandleFunc("GET /auth/login", s.login)
+		mux.HandleFunc("GET /auth/callback", s.callback)
+	}
+	mux.HandleFunc("POST /auth/logout", s.logout)
+	mux.HandleFunc("GET /signed-out", s.signedOut)
+
+	app := http.NewServeMux()
+	app.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/inbox", http.StatusSeeOther) })
+	app.HandleFunc("GET /inbox", s.inbox)
+	app.HandleFunc("GET /cards", s.cardList)
+	app.HandleFunc("GET /cards/{id}", s.cardPage)
+	app.HandleFunc("GET /cards/{id}/live", s.cardLive)
+	app.HandleFunc("POST /cards/{id}/approve", s.decide(cards.Approve))
+	app.HandleFunc("POST /cards/{id}/reject", s.decide(cards.Reject))
+	app.HandleFunc("POST /cards/{id}/cancel", s.decide(cards.Cancel))
+	app.HandleFunc("GET /request", s.requestPage)
+	app.HandleFunc("GET /request/preview", s.requestPreview)
+	app.HandleFunc("POST /request", s.requestSubmit)
+	mux.Handle("/", s.requireUser(app))
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
+	return securityHeaders(cop.Handler(s.Sessions.LoadAndSave(mux)))
+}

@@ -1,0 +1,237 @@
+// console.mjs drives cardflow's web console in headless Chromium the way
+// its people use it, against a real Dex, console, worker and Temporal that
+// the Go test (internal/e2e/console_test.go) started. Each scenario of
+// issue 9 is a step; the first failure stops the run with a message that
+// names the step, and screenshots of every page go to --out.
+//
+// Usage: node console.mjs --console URL --issuer URL --attacker URL
+//        --reject-card ID --cancel-card ID --waiting-card ID --out DIR
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const { values: opt } = parseArgs({
+  options: {
+    console: { type: "string" },
+    issuer: { type: "string" },
+    attacker: { type: "string" },
+    "reject-card": { type: "string" },
+    "cancel-card": { type: "string" },
+    "waiting-card": { type: "string" },
+    password: { type: "string", default: "password" },
+    out: { type: "string", default: "docs/screenshots" },
+    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
+  },
+});
+for (const k of ["console", "issuer", "attacker", "reject-card", "cancel-card", "waiting-card"]) {
+  if (!opt[k]) {
+    console.error(`console.mjs: --${k} is required`);
+    process.exit(2);
+  }
+}
+mkdirSync(opt.out, { recursive: true });
+const base = opt.console;
+
+const browser = await chromium.launch({
+  executablePath: opt.chromium,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+
+// A fresh browser per person: their own cookies at the console and at Dex.
+// Every page's browser errors, checked at the end: a Content-Security-Policy
+// violation (an inline script or style) or a script error fails the run.
+const browserErrors = [];
+
+async function person() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20000);
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && msg.location().url.startsWith(base) && !/status of 4\d\d/.test(msg.text())) {
+      browserErrors.push(`${msg.location().url}: ${msg.text()}`);
+    }
+  });
+  page.on("pageerror", (err) => browserErrors.push(`script error: ${err.message}`));
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(opt.out, `console-${name}.png`), fullPage: true });
+}
+
+// signIn fills Dex's login form (where a signed-out visit lands) and waits
+// to be back at the console.
+async function signIn(page, email) {
+  await page.waitForURL((u) => u.href.startsWith(opt.issuer));
+  await page.locator("input[name=login]").fill(email);
+  await page.locator("input[name=password]").fill(opt.password);
+  await page.locator("button[type=submit]").click();
+  await page.waitForURL((u) => u.href.startsWith(base) && !u.pathname.startsWith("/auth/"));
+}
+
+async function visitAs(email, path) {
+  const page = await person();
+  await page.goto(base + path);
+  await signIn(page, email);
+  return page;
+}
+
+const text = (page, t) => page.getByText(t, { exact: false }).first().waitFor();
+const button = (page, name) => page.getByRole("button", { name, exact: true });
+const stateOf = (page) => page.locator("h1 .state").textContent();
+
+async function expectState(page, want) {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const got = (await stateOf(page).catch(() => "")).trim();
+    if (got === want) return;
+    if (Date.now() > deadline) throw new Error(`card state is "${got}", want "${want}"`);
+    await page.waitForTimeout(200);
+  }
+}
+
+const steps = [];
+const step = (name, fn) => steps.push({ name, fn });
+let requestedCard = "";
+
+step("a signed-out visitor is sent to sign in", async () => {
+  const page = await person();
+  await page.goto(base + "/inbox");
+  await page.waitForURL((u) => u.href.startsWith(opt.issuer));
+  await page.locator("input[name=login]").waitFor();
+  await shot(page, "sign-in");
+});
+
+step("an operator requests a card through the preview", async () => {
+  const page = await visitAs("olivia@example.com", "/inbox");
+  await page.getByRole("link", { name: "Request card", exact: true }).click();
+  await page.getByLabel("User", { exact: true }).fill("Green");
+  await button(page, "Search").click();
+  await text(page, "gina@example.com");
+  const preview = page.locator("#preview");
+  await preview.getByText("Gina Green").waitFor();
+  // Changing the card type swaps in its preview (htmx), same mapping as the worker.
+  await page.getByLabel("Card type", { exact: true }).selectOption("visitor");
+  await preview.getByText("Visitor Green").waitFor();
+  await page.getByLabel("Card type", { exact: true }).selectOption("standard");
+  await preview.getByText("Gina Green").waitFor();
+  await shot(page, "request");
+  await button(page, "Next").click();
+  await page.waitForURL(/\/cards\/[0-9a-f-]{36}$/);
+  requestedCard = new URL(page.url()).pathname.split("/").pop();
+  await text(page, "Card requested for gina");
+  await expectState(page, "requested");
+  await page.getByRole("link", { name: "Cards", exact: true }).first().click();
+  await page.getByLabel("State", { exact: true }).selectOption("requested");
+  await button(page, "Filter").click();
+  await page.locator(`a[href="/cards/${requestedCard}"]`).waitFor();
+  await shot(page, "cards");
+  // Cancel on Request card leaves without writing anything.
+  await page.getByRole("link", { name: "Request card", exact: true }).click();
+  await page.getByLabel("User", { exact: true }).fill("hank");
+  await button(page, "Search").click();
+  await page.locator("#preview").waitFor();
+  await page.getByRole("link", { name: "Cancel", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/inbox");
+});
+
+step("an approver finds it in the Inbox and approves", async () => {
+  const page = await visitAs("alice@example.com", "/inbox");
+  const link = page.locator(`a[href="/cards/${requestedCard}"]`);
+  await link.waitFor();
+  await shot(page, "inbox");
+  await link.click();
+  await expectState(page, "requested");
+  await button(page, "Approve").waitFor();
+  await shot(page, "card");
+  await page.getByLabel("Comment", { exact: true }).fill("Known to me, starts Monday");
+  await button(page, "Approve").click();
+  await text(page, "You approved this card.");
+  await expectState(page, "approved");
+  await text(page, "Known to me, starts Monday");
+  await shot(page, "card-approved");
+});
+
+step("a second approver rejects: first without a reason, then with one", async () => {
+  const page = await visitAs("bernard@example.com", `/cards/${opt["reject-card"]}`);
+  await button(page, "Reject").click();
+  await page.getByRole("alert").getByText("needs a reason").waitFor();
+  await expectState(page, "requested");
+  await shot(page, "refusal");
+  await page.getByLabel("Reason", { exact: true }).fill("Not employed here any more");
+  await button(page, "Reject").click();
+  await text(page, "You rejected this card.");
+  await expectState(page, "rejected");
+});
+
+step("the requester cancels a waiting card", async () => {
+  const page = await visitAs("olivia@example.com", `/cards/${opt["cancel-card"]}`);
+  await page.getByLabel("Comment", { exact: true }).fill("Asked for by mistake");
+  await button(page, "Cancel request").click();
+  await text(page, "You cancelled this request.");
+  await expectState(page, "aborted");
+});
+
+step("a user without roles sees an empty Inbox and is refused on a direct POST", async () => {
+  const page = await visitAs("mallory@example.com", "/inbox");
+  await text(page, "Nothing waits for your decision.");
+  await shot(page, "inbox-empty");
+  const resp = await page.request.post(`${base}/cards/${opt["waiting-card"]}/approve`, { form: { comment: "let me in" } });
+  const body = await resp.text();
+  if (resp.status() !== 403 || !body.includes("Not allowed")) {
+    throw new Error(`direct POST as mallory: status ${resp.status()}, want 403 with "Not allowed"; body: ${body.slice(0, 500)}`);
+  }
+});
+
+step("a cross-site POST is refused", async () => {
+  const page = await visitAs("alice@example.com", "/inbox");
+  await page.goto(opt.attacker);
+  await button(page, "Claim your prize").click();
+  await text(page, "Refused: cross-origin request");
+  await shot(page, "cross-site-refused");
+  await page.goto(`${base}/cards/${opt["waiting-card"]}`);
+  await expectState(page, "requested");
+});
+
+step("a waiting card page refreshes itself when another approver decides", async () => {
+  const watcher = await visitAs("bernard@example.com", `/cards/${opt["waiting-card"]}`);
+  await expectState(watcher, "requested");
+  const approver = await visitAs("alice@example.com", `/cards/${opt["waiting-card"]}`);
+  await button(approver, "Approve").click();
+  await text(approver, "You approved this card.");
+  await expectState(watcher, "approved"); // no reload by the test: htmx polling
+});
+
+step("someone the directory does not know can do nothing", async () => {
+  const page = await visitAs("stranger@example.com", "/inbox");
+  await text(page, "Not a directory user");
+  await shot(page, "not-a-user");
+  await button(page, "Sign out").click();
+  await text(page, "Signed out");
+});
+
+let failed = false;
+try {
+  for (const { name, fn } of steps) {
+    const started = Date.now();
+    try {
+      await fn();
+      console.log(`ok   ${name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      console.error(`FAIL ${name}: ${err.message}`);
+      failed = true;
+      break;
+    }
+  }
+  if (!failed && browserErrors.length > 0) {
+    console.error(`FAIL the console's pages had browser errors:\n  ${browserErrors.join("\n  ")}`);
+    failed = true;
+  } else if (!failed) {
+    console.log("ok   no browser errors (Content-Security-Policy, scripts)");
+  }
+} finally {
+  await browser.close();
+}
+process.exit(failed ? 1 : 0);

@@ -107,6 +107,7 @@ step("a signed-out visitor is sent to sign in", async () => {
 step("an operator requests a card through the preview", async () => {
   const page = await visitAs("olivia@example.com", "/inbox");
   await page.getByRole("link", { name: "Request card", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/request");
   await page.getByLabel("User", { exact: true }).fill("Green");
   await button(page, "Search").click();
   await text(page, "gina@example.com");
@@ -124,12 +125,16 @@ step("an operator requests a card through the preview", async () => {
   await text(page, "Card requested for gina");
   await expectState(page, "requested");
   await page.getByRole("link", { name: "Cards", exact: true }).first().click();
+  await page.waitForURL((u) => u.pathname === "/cards");
   await page.getByLabel("State", { exact: true }).selectOption("requested");
   await button(page, "Filter").click();
   await page.locator(`a[href="/cards/${requestedCard}"]`).waitFor();
   await shot(page, "cards");
   // Cancel on Request card leaves without writing anything.
+  // Wait for the Request card page: the Cards page has a User field of its
+  // own, which a fill racing the navigation would find first.
   await page.getByRole("link", { name: "Request card", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/request");
   await page.getByLabel("User", { exact: true }).fill("hank");
   await button(page, "Search").click();
   await page.locator("#preview").waitFor();

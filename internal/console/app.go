@@ -98,9 +98,11 @@ func Run(ctx context.Context, c Config) error {
 		return err
 	}
 	srv, err := NewServer(Server{
-		Store:    st,
-		Policy:   pol,
-		Cards:    &cardops.Client{Temporal: tc, TaskQueue: c.TaskQueue},
+		Store:  st,
+		Policy: pol,
+		// Address and namespace let an action that meets a Temporal restart
+		// wait it out and, failing that, name what is unreachable.
+		Cards:    &cardops.Client{Temporal: tc, TaskQueue: c.TaskQueue, Address: opts.HostPort, Namespace: opts.Namespace},
 		Sessions: NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 10*time.Minute), strings.HasPrefix(c.URL, "https://")),
 		Auth:     auth,
 		Log:      log,

@@ -17,7 +17,9 @@ import (
 // replay tests that guard workflow changes. `make record-histories` sets it.
 func (h *harness) recordHistories() {
 	dir := os.Getenv("CARDFLOW_RECORD_HISTORIES")
-	if dir == "" {
+	if dir == "" || h.codecKeys != "" {
+		// Encrypted histories would need the test's keys to replay; the
+		// same paths are recorded in clear by the other tests.
 		return
 	}
 	seen := map[string]bool{}

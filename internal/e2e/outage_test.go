@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
+	"github.com/cardflow/cardflow/internal/testio"
 	"github.com/cardflow/cardflow/workflows"
 )
 
@@ -38,7 +38,7 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 	// is a regular activity that Temporal shows as pending with its failure,
 	// and the starter says so.
 	waiting := h.waitForStatus(id, 30*time.Second, func(s cards.Status) bool { return s.Waiting != "" })
-	progress.waitFor(t, "waiting: Check user and requester, attempt", 30*time.Second)
+	progress.WaitFor(t, "waiting: Check user and requester, attempt", 30*time.Second)
 	if !strings.Contains(waiting.Waiting, "Check user and requester") || !strings.Contains(waiting.Waiting, "user_roles") {
 		t.Fatalf("waiting line %q does not say which step waits on what", waiting.Waiting)
 	}
@@ -69,41 +69,11 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 	}
 }
 
-// syncBuffer is a writer that a test can read while a command writes it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor waits until the output contains want.
-func (b *syncBuffer) waitFor(t *testing.T, want string, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output does not contain %q after %s:\n%s", want, within, b.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // starterAsync runs a starter command in the background; its stderr can be
 // read while it runs, its result arrives on the channel.
-func (h *harness) starterAsync(args ...string) (*syncBuffer, <-chan result) {
+func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
 	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue}, args...)
-	stderr := &syncBuffer{}
+	stderr := &testio.Buffer{}
 	done := make(chan result, 1)
 	go func() {
 		var stdout bytes.Buffer
@@ -126,7 +96,7 @@ func TestDecisionDuringADatabaseErrorIsWrittenOnce(t *testing.T) {
 		}
 	}()
 	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "during the outage", "--timeout", "90s", "--json")
-	progress.waitFor(t, "waiting: Write decision, attempt", 40*time.Second)
+	progress.WaitFor(t, "waiting: Write decision, attempt", 40*time.Second)
 	if c := h.card(s.ID); c.State != cards.StateRequested {
 		t.Fatalf("state changed without its audit event: %s", c.State)
 	}

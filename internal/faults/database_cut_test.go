@@ -103,9 +103,9 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	if retries == 0 {
 		t.Errorf("cardflow_activity_retries_total{cause=\"database_unreachable\"} is 0 after the outage")
 	}
-	down := worker.Log.count(`"level":"warn"`, "PostgreSQL is unreachable")
-	back := worker.Log.count(`"level":"info"`, "PostgreSQL is reachable again", `"outage"`)
-	noisy := worker.Log.count(`"level":"error"`, "Activity error.")
+	down := worker.Log.Count(`"level":"warn"`, "PostgreSQL is unreachable")
+	back := worker.Log.Count(`"level":"info"`, "PostgreSQL is reachable again", `"outage"`)
+	noisy := worker.Log.Count(`"level":"error"`, "Activity error.")
 	t.Logf("worker log: %d line(s) for the outage, %d for its end, %d per-attempt error lines", down, back, noisy)
 	if down != 1 || back != 1 {
 		t.Errorf("the outage was logged %d time(s) and its end %d time(s); want once each:\n%s", down, back, worker.Log.String())

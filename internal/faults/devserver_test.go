@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/internal/logging"
+	"github.com/cardflow/cardflow/internal/testio"
 )
 
 // devServer is a Temporal dev server on fixed ports with its state in a
@@ -24,7 +25,7 @@ type devServer struct {
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
-	log syncBuffer
+	log testio.Buffer
 }
 
 // Address is the frontend's host:port.

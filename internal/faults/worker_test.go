@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/testio"
 )
 
 // workerProc is the real worker binary running as a subprocess.
@@ -21,7 +23,7 @@ type workerProc struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	// Log is the worker's stderr (JSON lines).
-	Log *syncBuffer
+	Log *testio.Buffer
 	// probes is the base URL of /metrics, /healthz and /readyz.
 	probes string
 }
@@ -46,7 +48,7 @@ func (w *world) startWorker(name, databaseURL, temporalAddress string) *workerPr
 		"CARDS_LOG_FORMAT=json",
 		"CARDS_GRPC_COMPRESSION=none",
 	)
-	p := &workerProc{t: w.t, name: name, cmd: cmd, exited: make(chan struct{}), Log: &syncBuffer{}, probes: "http://" + metrics}
+	p := &workerProc{t: w.t, name: name, cmd: cmd, exited: make(chan struct{}), Log: &testio.Buffer{}, probes: "http://" + metrics}
 	cmd.Stdout, cmd.Stderr = p.Log, p.Log
 	if err := cmd.Start(); err != nil {
 		w.t.Fatalf("start worker %s: %v", name, err)

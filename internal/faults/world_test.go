@@ -16,6 +16,7 @@ import (
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testio"
 )
 
 const policy = `
@@ -87,7 +88,7 @@ type run struct {
 	args   []string
 	code   int
 	stdout string
-	stderr *syncBuffer
+	stderr *testio.Buffer
 	took   time.Duration
 }
 
@@ -95,7 +96,7 @@ type run struct {
 func (w *world) starter(temporal string, args ...string) *pending {
 	full := append([]string{"--temporal-address", temporal, "--task-queue", w.taskQueue, "--database-url", w.databaseURL,
 		"--timeout", "100s", "--temporal-wait", "60s", "--json"}, args...)
-	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &syncBuffer{}}}
+	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &testio.Buffer{}}}
 	go func() {
 		defer close(p.done)
 		start := time.Now()

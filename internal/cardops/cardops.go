@@ -8,6 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -15,6 +19,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/workflows"
 )
 
@@ -23,8 +28,70 @@ type Client struct {
 	Temporal  client.Client
 	TaskQueue string
 	// Progress, when set, receives one line each time the wait for an
-	// answer has something new to say (a retrying activity, a missing worker).
+	// answer has something new to say (a retrying activity, a missing
+	// worker, Temporal unreachable).
 	Progress func(line string)
+	// Namespace is the Temporal namespace of the client (default "default").
+	Namespace string
+	// Address is Temporal's host:port, for messages and the reachability probe.
+	Address string
+	// TemporalWait is how long an operation keeps trying while Temporal is
+	// unreachable (a server restart) before it gives up with an
+	// *UnreachableError; zero means DefaultTemporalWait.
+	TemporalWait time.Duration
+	// UpdateID, when set, is the id of the update the next operation sends,
+	// so that the same command sent again (after a lost answer, a restart)
+	// is the same update and applies once; a program sets a new one per
+	// action. Empty: each operation picks a new id and reuses it for its
+	// own retries.
+	UpdateID string
+}
+
+// DefaultTemporalWait is how long an operation waits for an unreachable
+// Temporal by default: longer than a server restart, short enough for a
+// person at a terminal.
+const DefaultTemporalWait = time.Minute
+
+func (c *Client) temporalWait() time.Duration {
+	if c.TemporalWait > 0 {
+		return c.TemporalWait
+	}
+	return DefaultTemporalWait
+}
+
+func (c *Client) updateID() string {
+	if c.UpdateID != "" {
+		return c.UpdateID
+	}
+	return uuid.NewString()
+}
+
+// retrying calls call again while it fails because Temporal is briefly
+// unavailable, until ctx ends, and at once when the supervisor sees Temporal
+// answer again after an outage (a long poll begun before a server restart
+// would otherwise wait out its own timeout); the update id in the call keeps
+// a repeated update from applying twice.
+func retrying(ctx context.Context, sup *supervisor, call func(context.Context) error) error {
+	for {
+		attempt, cancel := context.WithCancelCause(ctx)
+		sup.setKick(cancel)
+		err := call(attempt)
+		kicked := errors.Is(context.Cause(attempt), errReconnected)
+		cancel(nil)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return err
+		case kicked:
+			continue
+		case !IsTransient(err):
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // Refusal is a business refusal the client found itself (no such request,
@@ -64,29 +131,34 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 	if cardType == "" {
 		cardType = "default type"
 	}
-	start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       wid,
-		TaskQueue:                c.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
-		StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
-	}, workflows.WorkflowType, workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy})
-
-	stop := c.watch(ctx, wid)
-	defer stop()
+	opCtx, sup := c.supervise(ctx, wid)
+	updateID := c.updateID()
 	var status cards.Status
-	handle, err := c.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName:   workflows.PersistedUpdate,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
+	err := retrying(opCtx, sup, func(opCtx context.Context) error {
+		// A start operation runs once; each attempt needs its own.
+		start := c.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+			ID:                       wid,
+			TaskQueue:                c.TaskQueue,
+			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+			StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
+			StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
+		}, workflows.WorkflowType, workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy})
+		handle, err := c.Temporal.UpdateWithStartWorkflow(opCtx, client.UpdateWithStartWorkflowOptions{
+			StartWorkflowOperation: start,
+			UpdateOptions: client.UpdateWorkflowOptions{
+				UpdateID:     updateID,
+				UpdateName:   workflows.PersistedUpdate,
+				WaitForStage: client.WorkflowUpdateStageCompleted,
+			},
+		})
+		if err == nil {
+			err = handle.Get(opCtx, &status)
+		}
+		return err
 	})
-	if err == nil {
-		err = handle.Get(ctx, &status)
-	}
+	err = sup.stop(opCtx, err)
 	if IsAlreadyStarted(err) {
 		// The request with this id already ran to its end: report its outcome.
 		return c.Finished(ctx, in.CardID)
@@ -99,17 +171,27 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 // check says why when it is refused.
 func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.DecisionInput) (cards.Status, error) {
 	wid := workflows.WorkflowID(cardID)
-	stop := c.watch(ctx, wid)
-	defer stop()
+	opCtx, sup := c.supervise(ctx, wid)
+	updateID := c.updateID()
 	var status cards.Status
-	handle, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   wid,
-		UpdateName:   kind,
-		Args:         []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
+	err := retrying(opCtx, sup, func(opCtx context.Context) error {
+		handle, err := c.Temporal.UpdateWorkflow(opCtx, client.UpdateWorkflowOptions{
+			WorkflowID:   wid,
+			UpdateID:     updateID,
+			UpdateName:   kind,
+			Args:         []any{in},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			err = handle.Get(opCtx, &status)
+		}
+		return err
 	})
-	if err == nil {
-		err = handle.Get(ctx, &status)
+	err = sup.stop(opCtx, err)
+	if err != nil && opCtx.Err() != nil {
+		if pending := c.acceptedNotDurable(wid, updateID, kind, cardID); pending != nil {
+			return cards.Status{}, pending
+		}
 	}
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
@@ -133,6 +215,13 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 		return cards.Status{}, &Refusal{Type: cards.ErrNotFound, Message: fmt.Sprintf("no card request %s (workflow %s does not exist)", cardID, wid)}
 	}
 	if err != nil {
+		// Unreachable only when the address refuses connections: a busy
+		// server's error is reported as it is.
+		if c.Address != "" {
+			if dialErr := temporalconn.Reachable(c.Address, time.Second); dialErr != nil {
+				return cards.Status{}, &UnreachableError{Address: c.Address, Cause: UnreachableCause(c.Address, err)}
+			}
+		}
 		return cards.Status{}, err
 	}
 	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
@@ -146,7 +235,8 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 	if err := resp.Get(&status); err != nil {
 		return cards.Status{}, err
 	}
-	status.Waiting = describeWaiting(desc, status.Waiting)
+	// The document holds what it waits for without the progress prefix.
+	status.Waiting = strings.TrimPrefix(describeWaiting(desc, status.Waiting), "waiting: ")
 	return status, nil
 }
 

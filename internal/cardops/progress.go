@@ -12,41 +12,6 @@ import (
 	"github.com/cardflow/cardflow/workflows"
 )
 
-// watch reports progress while a call waits: after a moment without an
-// answer, and whenever the request's pending activity has a new failure.
-// It returns a function that stops it.
-func (c *Client) watch(ctx context.Context, workflowID string) (stop func()) {
-	if c.Progress == nil {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		select {
-		case <-time.After(3 * time.Second):
-		case <-ctx.Done():
-			return
-		}
-		last := ""
-		ticker := time.NewTicker(2 * time.Second)
-		defer ticker.Stop()
-		for {
-			line := c.waitingLine(ctx, workflowID)
-			if line != last {
-				c.Progress(line)
-				last = line
-			}
-			select {
-			case <-ticker.C:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return func() { cancel(); <-done }
-}
-
 // waitingLine says what the request waits for: a retrying activity (from
 // the pending activities), else the workflow's own waiting line (a step it
 // retries locally), else whether any worker has taken the request at all.

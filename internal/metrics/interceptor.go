@@ -8,10 +8,14 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/outage"
 )
 
 // Interceptor times every activity attempt, local or regular, so latency and
-// failures are measured the same way for all of them.
+// failures are measured the same way for all of them; a failure that is not
+// a business refusal is counted as a retry by cause, since the workflow
+// retries every such error.
 func (m *Metrics) Interceptor() interceptor.WorkerInterceptor {
 	return &workerInterceptor{m: m}
 }
@@ -34,6 +38,15 @@ func (a *activityInterceptor) ExecuteActivity(ctx context.Context, in *intercept
 	start := time.Now()
 	result, err := a.Next.ExecuteActivity(ctx, in)
 	errType := ""
+	name := activity.GetInfo(ctx).ActivityType.Name
+	if err != nil && !temporal.IsCanceledError(err) {
+		if cause := outage.Classify(err); cause != outage.Refusal {
+			a.m.ActivityRetried(name, cause)
+		}
+		if a.m.observeFailure != nil {
+			a.m.observeFailure(err)
+		}
+	}
 	if err != nil {
 		errType = "error"
 		var appErr *temporal.ApplicationError
@@ -41,6 +54,6 @@ func (a *activityInterceptor) ExecuteActivity(ctx context.Context, in *intercept
 			errType = appErr.Type()
 		}
 	}
-	a.m.ActivityDone(activity.GetInfo(ctx).ActivityType.Name, time.Since(start), errType)
+	a.m.ActivityDone(name, time.Since(start), errType)
 	return result, err
 }

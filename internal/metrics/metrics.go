@@ -15,6 +15,7 @@ import (
 	sdktally "go.temporal.io/sdk/contrib/tally"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/outage"
 )
 
 // Metrics holds the registry and cardflow's own instruments.
@@ -25,7 +26,13 @@ type Metrics struct {
 	decisionSeconds  *prometheus.HistogramVec
 	activitySeconds  *prometheus.HistogramVec
 	activityFailures *prometheus.CounterVec
-	notifications    *prometheus.CounterVec
+	activityRetries  *prometheus.CounterVec
+	dependencyUp     *prometheus.GaugeVec
+
+	// observeFailure, when set, sees every failed attempt's error (the
+	// outage tracker).
+	observeFailure func(error)
+	notifications  *prometheus.CounterVec
 
 	sdkScope  tally.Scope
 	sdkCloser io.Closer
@@ -54,12 +61,21 @@ func New() *Metrics {
 			Name: "cardflow_activity_failures_total",
 			Help: "Failed activity attempts, by activity and error type (business refusals included).",
 		}, []string{"activity", "type"}),
+		activityRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardflow_activity_retries_total",
+			Help: "Failed activity attempts that are retried (infrastructure, not business refusals), by activity and cause: database_unreachable, database_error, timeout, other.",
+		}, []string{"activity", "cause"}),
+		dependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "cardflow_dependency_up",
+			Help: "1 while the worker reaches the dependency, 0 during an outage it has seen.",
+		}, []string{"dependency"}),
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cardflow_notifications_total",
 			Help: "E-mails by event (requested, reminder, decided) and outcome: sent, retried (a temporary failure; the activity retries), failed (permanent, not retried), skipped (no address, or in doubt after an interrupted send).",
 		}, []string{"event", "outcome"}),
 	}
-	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications,
+	m.dependencyUp.WithLabelValues("postgresql").Set(1)
+	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications, m.activityRetries, m.dependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -124,6 +140,26 @@ func (m *Metrics) ActivityDone(activity string, took time.Duration, errType stri
 	}
 	m.activitySeconds.WithLabelValues(activity, outcome).Observe(took.Seconds())
 }
+
+// ActivityRetried counts a failed attempt that will be retried, by cause.
+func (m *Metrics) ActivityRetried(activity string, cause outage.Cause) {
+	m.activityRetries.WithLabelValues(activity, string(cause)).Inc()
+}
+
+// DependencyDown sets cardflow_dependency_up for dependency (for example
+// "postgresql"): an alert can tell an outage from a slow worker.
+func (m *Metrics) DependencyDown(dependency string, down bool) {
+	v := 1.0
+	if down {
+		v = 0
+	}
+	m.dependencyUp.WithLabelValues(dependency).Set(v)
+}
+
+// ObserveFailures hands every failed activity attempt's error to observe,
+// which is how the outage tracker learns of an outage from the activities
+// that meet it.
+func (m *Metrics) ObserveFailures(observe func(error)) { m.observeFailure = observe }
 
 // Notification counts what one attempt did for one e-mail recipient; an
 // e-mail found already handled by an earlier attempt is not counted again.

@@ -21,7 +21,7 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 	globals := []string{
 		"--json", "--temporal-address", "$TEMPORAL_ADDRESS", "localhost:7233", "--temporal-namespace", "$TEMPORAL_NAMESPACE",
 		"--task-queue", "$CARDS_TASK_QUEUE", `"cards"`, "--database-url", "$DATABASE_URL",
-		"postgres://postgres@localhost:5432/cards?sslmode=disable", "--timeout", "$CARDS_TIMEOUT", "60s",
+		"postgres://postgres@localhost:5432/cards?sslmode=disable", "--timeout", "$CARDS_TIMEOUT", "60s", "--temporal-wait", "$CARDS_TEMPORAL_WAIT",
 		"TEMPORAL_API_KEY", "TEMPORAL_TLS_", "--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys",
 	}
 	commands := map[string][]string{

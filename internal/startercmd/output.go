@@ -57,12 +57,18 @@ func classify(err error) (code int, errType, message string) {
 		fail   *failure
 		nf     *serviceerror.NotFound
 		sealed *codec.DecodeError
+		down   *cardops.UnreachableError
+		notYet *cardops.NotYetDurableError
 	)
 	switch {
 	case errors.As(err, &sealed):
 		// Before the application error: a result the starter cannot read is
 		// a configuration problem whatever the workflow answered.
 		return ExitFailure, "CannotDecrypt", "cannot read Temporal's answer: " + err.Error()
+	case errors.As(err, &down):
+		return ExitFailure, "TemporalUnreachable", down.Error()
+	case errors.As(err, &notYet):
+		return ExitFailure, "NotYetDurable", notYet.Error()
 	case errors.As(err, &usage):
 		return ExitUsage, "BadUsage", usage.Message
 	case errors.As(err, &ref):
@@ -134,6 +140,9 @@ func (o *output) status(s cards.Status, headline string) {
 	}
 	if s.Decision != nil {
 		fmt.Fprintf(w, "  decision:    %s by %s at %s: %s\n", s.Decision.To, s.Decision.Actor, s.Decision.At.UTC().Format(time.RFC3339), s.Decision.Comment)
+	}
+	if s.Waiting != "" {
+		fmt.Fprintf(w, "  waiting:     %s\n", strings.TrimPrefix(s.Waiting, "waiting: "))
 	}
 	for _, ig := range s.Ignored {
 		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)

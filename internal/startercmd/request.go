@@ -71,7 +71,9 @@ func requestHeadline(s cards.Status) string {
 // timeoutHint turns a deadline into advice: the usual cause is that no worker polls.
 func (e *env) timeoutHint(ctx context.Context, err error) error {
 	var classified *failure
-	if errors.As(err, &classified) {
+	var down *cardops.UnreachableError
+	var notYet *cardops.NotYetDurableError
+	if errors.As(err, &classified) || errors.As(err, &down) || errors.As(err, &notYet) {
 		return err
 	}
 	var updateTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError

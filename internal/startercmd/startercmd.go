@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/internal/cardops"
@@ -40,6 +41,7 @@ type Globals struct {
 	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Task queue the worker polls."`
 	DatabaseURL       string        `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL (list and users upsert)."`
 	Timeout           time.Duration `name:"timeout" env:"CARDS_TIMEOUT" default:"60s" help:"How long to wait for an answer before giving up."`
+	TemporalWait      time.Duration `name:"temporal-wait" env:"CARDS_TEMPORAL_WAIT" default:"1m" help:"How long to keep retrying while Temporal is unreachable (a server restart) before exiting 1; progress is printed meanwhile."`
 	CodecKeys         string        `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"The worker's payload key file ('<key-id> <base64 of 32 bytes>' lines; the first encrypts). Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are sent in clear."`
 }
 
@@ -62,8 +64,12 @@ type env struct {
 	g      *Globals
 	out    *output
 	client client.Client
-	// address is the Temporal address in use, for messages.
-	address string
+	// address and namespace are the Temporal address and namespace in
+	// use, for messages.
+	address, namespace string
+	// updateID is the one id of the update this command sends, however
+	// often it is retried, so that Temporal applies it once.
+	updateID string
 	// codecKeys is the key file in use ("" for none).
 	codecKeys string
 }
@@ -78,7 +84,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	e := &env{ctx: ctx, g: &cmd.Globals, out: &output{json: cmd.JSON, stdout: stdout, stderr: stderr}}
+	e := &env{ctx: ctx, g: &cmd.Globals, out: &output{json: cmd.JSON, stdout: stdout, stderr: stderr}, updateID: uuid.NewString()}
 	defer e.close()
 	// A broken key file stops every command, not only those that reach
 	// Temporal, so that it is found before it matters.
@@ -110,13 +116,46 @@ func (e *env) temporal() (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.address = opts.HostPort
-	c, err := temporalconn.Dial(e.ctx, opts, 5*time.Second)
+	e.address, e.namespace = opts.HostPort, opts.Namespace
+	c, err := e.dialPatiently(opts)
 	if err != nil {
 		return nil, err
 	}
 	e.client = c
 	return c, nil
+}
+
+// dialPatiently dials Temporal, and while it is unreachable tries again
+// every second for --temporal-wait, saying so on stderr.
+func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
+	deadline := time.Now().Add(e.g.TemporalWait)
+	var lastSaid time.Time
+	for {
+		// A refused TCP connection is known at once; only an address that
+		// accepts connections is worth the SDK's dial with its checks.
+		err := temporalconn.Reachable(opts.HostPort, 2*time.Second)
+		if err == nil {
+			var c client.Client
+			if c, err = temporalconn.Dial(e.ctx, opts, 5*time.Second); err == nil {
+				return c, nil
+			}
+		}
+		left := time.Until(deadline)
+		if left <= 0 || e.ctx.Err() != nil {
+			return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w; gave up after %s (--temporal-wait, CARDS_TEMPORAL_WAIT; check TEMPORAL_ADDRESS and that the server is running)",
+				opts.HostPort, opts.Namespace, err, e.g.TemporalWait)
+		}
+		if time.Since(lastSaid) >= 5*time.Second {
+			fmt.Fprintf(e.out.stderr, "starter: waiting: Temporal at %s is unreachable (%s); retrying, giving up in %s\n",
+				opts.HostPort, cardops.UnreachableCause(opts.HostPort, err), left.Round(time.Second))
+			lastSaid = time.Now()
+		}
+		select {
+		case <-e.ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // ops returns the card operations over the Temporal client, printing their
@@ -128,7 +167,7 @@ func (e *env) ops() (*cardops.Client, error) {
 	}
 	return &cardops.Client{Temporal: cl, TaskQueue: e.g.TaskQueue, Progress: func(line string) {
 		fmt.Fprintln(e.out.stderr, "starter:", line)
-	}}, nil
+	}, Address: e.address, Namespace: e.namespace, TemporalWait: e.g.TemporalWait, UpdateID: e.updateID}, nil
 }
 
 func (e *env) store() (*store.Store, error) {

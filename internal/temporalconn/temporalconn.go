@@ -7,6 +7,7 @@ package temporalconn
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"time"
 
@@ -124,4 +125,15 @@ func MissingSearchAttributes(ctx context.Context, c client.Client, namespace str
 	}
 	slices.Sort(missing)
 	return missing, nil
+}
+
+// Reachable reports whether address accepts TCP connections within timeout:
+// a quick, readable answer ("connect: connection refused") before the SDK's
+// dial, which retries until its deadline.
+func Reachable(address string, timeout time.Duration) error {
+	conn, err := net.DialTimeout("tcp", address, timeout)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }

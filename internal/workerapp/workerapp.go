@@ -19,6 +19,7 @@ import (
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
 	"github.com/cardflow/cardflow/internal/notify"
+	"github.com/cardflow/cardflow/internal/outage"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -42,6 +43,9 @@ type Config struct {
 	// MetricsAddress is where /metrics, /healthz and /readyz are served
 	// (":0" picks a free port); empty serves nothing.
 	MetricsAddress string
+	// RetryFor is how long requests started by this worker retry
+	// infrastructure errors; zero keeps activities.DefaultRetryFor.
+	RetryFor time.Duration
 	// Mail configures e-mail notifications; without an SMTP URL and a
 	// sender they are off.
 	Mail notify.Config
@@ -76,9 +80,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// The connection settings (key file, TLS files) are checked before
 	// anything is dialled, so that a broken file is named first.
 	var opts client.Options
+	// The PostgreSQL outage tracker: its state quiets the SDK's per-attempt
+	// error lines during an outage it has reported.
+	db := &outage.Tracker{Name: "PostgreSQL", Log: log}
 	if cfg.Client == nil {
 		if cfg.Temporal.Logger == nil {
-			cfg.Temporal.Logger = logging.NewTemporalLogger(log)
+			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db))
 		}
 		if opts, err = temporalconn.Options(cfg.Temporal); err != nil {
 			return err
@@ -97,6 +104,9 @@ func Run(ctx context.Context, cfg Config) error {
 	m := metrics.New()
 	defer m.Close()
 	m.ObserveStore(st.Counts)
+	db.Ping, db.Address = st.DB.PingContext, databaseAddress(cfg.DatabaseURL)
+	watchDatabase(db, m)
+	defer db.Close()
 	// E-mail settings are checked before Temporal is dialled: a typo stops
 	// the worker at once, not after a connection.
 	var notifier *notify.Service
@@ -135,6 +145,7 @@ func Run(ctx context.Context, cfg Config) error {
 	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
+	acts.RetryFor = cfg.RetryFor
 	if notifier != nil {
 		acts.Notifier = notifier
 	}
@@ -144,12 +155,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	var ready Ready
 	if cfg.MetricsAddress != "" {
-		srv, err := metrics.Listen(cfg.MetricsAddress, m, func(ctx context.Context) error {
-			if err := st.DB.PingContext(ctx); err != nil {
-				return fmt.Errorf("PostgreSQL: %w", err)
-			}
-			return nil
-		})
+		srv, err := metrics.Listen(cfg.MetricsAddress, m, readiness(st, db))
 		if err != nil {
 			w.Stop()
 			return fmt.Errorf("metrics server on %s: %w (set CARDS_METRICS_ADDRESS)", cfg.MetricsAddress, err)

@@ -17,7 +17,8 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS",
 			"--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys",
 			"--smtp-url", "$CARDS_SMTP_URL", "tls=none|opportunistic|mandatory", "--mail-from", "$CARDS_MAIL_FROM",
-			"--mail-templates", "$CARDS_MAIL_TEMPLATES", "--console-url", "$CARDS_CONSOLE_URL", "http://127.0.0.1:8080"},
+			"--mail-templates", "$CARDS_MAIL_TEMPLATES", "--console-url", "$CARDS_CONSOLE_URL", "http://127.0.0.1:8080",
+			"--retry-for", "$CARDS_RETRY_FOR", "=1h"},
 		"codec-server": {"--codec-keys", "$CARDS_CODEC_KEYS", "--listen", "$CARDS_CODEC_LISTEN", "127.0.0.1:8234",
 			"--cors-origins", "$CARDS_CODEC_CORS_ORIGINS", "http://localhost:8233", "--token", "$CARDS_CODEC_TOKEN"},
 		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format", "--grant-to", "$CARDS_DB_GRANT_TO"},
@@ -40,5 +41,13 @@ func TestBadFlagsExitTwo(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Run(context.Background(), []string{"--log-format", "xml"}, &out, &errOut); code != 2 {
 		t.Fatalf("exit %d, want 2", code)
+	}
+}
+
+func TestRetryForMustBePositive(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), []string{"--retry-for", "0s", "--metrics-address", ""}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "--retry-for (CARDS_RETRY_FOR) must be positive") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 }

@@ -85,19 +85,20 @@ type RunCmd struct {
 	Database
 	Logging
 	CodecFlags
-	TaskQueue         string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
-	Policy            string `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
-	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
-	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
-	DBMaxConns        int    `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
-	GRPCCompression   string `name:"grpc-compression" env:"CARDS_GRPC_COMPRESSION" enum:"gzip,none" default:"gzip" help:"Compression of requests to Temporal: gzip (the SDK's default; right for Temporal Cloud) or none (saves CPU on both ends next to the server)."`
-	WorkflowPollers   int    `name:"workflow-pollers" env:"CARDS_WORKFLOW_POLLERS" default:"8" help:"Workflow task pollers (docs/benchmarks.md: 8 doubles throughput over the SDK's 2 at 32 concurrent requests)."`
-	ActivityPollers   int    `name:"activity-pollers" env:"CARDS_ACTIVITY_POLLERS" default:"8" help:"Activity task pollers."`
-	SMTPURL           string `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
-	MailFrom          string `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
-	MailTemplates     string `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
-	ConsoleURL        string `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
-	MetricsAddress    string `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
+	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
+	Policy            string        `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
+	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
+	TemporalNamespace string        `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
+	DBMaxConns        int           `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
+	GRPCCompression   string        `name:"grpc-compression" env:"CARDS_GRPC_COMPRESSION" enum:"gzip,none" default:"gzip" help:"Compression of requests to Temporal: gzip (the SDK's default; right for Temporal Cloud) or none (saves CPU on both ends next to the server)."`
+	WorkflowPollers   int           `name:"workflow-pollers" env:"CARDS_WORKFLOW_POLLERS" default:"8" help:"Workflow task pollers (docs/benchmarks.md: 8 doubles throughput over the SDK's 2 at 32 concurrent requests)."`
+	ActivityPollers   int           `name:"activity-pollers" env:"CARDS_ACTIVITY_POLLERS" default:"8" help:"Activity task pollers."`
+	SMTPURL           string        `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
+	MailFrom          string        `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
+	MailTemplates     string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
+	ConsoleURL        string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
+	MetricsAddress    string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
+	RetryFor          time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
 }
 
 // MigrateCmd applies migrations, as the role that owns the tables.
@@ -146,6 +147,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // Run runs the worker.
 func (c *RunCmd) Run(rc *runContext) error {
+	if c.RetryFor <= 0 {
+		return fmt.Errorf("--retry-for (CARDS_RETRY_FOR) must be positive, got %s: it is how long infrastructure errors are retried (default 1h)", c.RetryFor)
+	}
 	log, err := logging.New(c.LogFormat, c.LogLevel)
 	if err != nil {
 		return err
@@ -164,6 +168,7 @@ func (c *RunCmd) Run(rc *runContext) error {
 			MaxConcurrentActivityTaskPollers: c.ActivityPollers,
 		},
 		MetricsAddress: c.MetricsAddress,
+		RetryFor:       c.RetryFor,
 		Mail:           notify.Config{SMTPURL: c.SMTPURL, From: c.MailFrom, TemplatesDir: c.MailTemplates, ConsoleURL: c.ConsoleURL},
 	})
 }

@@ -1,0 +1,84 @@
+// Package outage tells infrastructure trouble from everything else and keeps
+// track of a PostgreSQL outage: when it began, when it ended, and that it is
+// reported once, not once per retried activity attempt.
+package outage
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/lib/pq"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Cause is why an activity attempt failed, as a metric label.
+type Cause string
+
+// The causes, from the most to the least specific.
+const (
+	// DatabaseUnreachable: no connection to PostgreSQL (refused, reset,
+	// closed, the server starting up or shutting down).
+	DatabaseUnreachable Cause = "database_unreachable"
+	// DatabaseError: PostgreSQL answered with an error.
+	DatabaseError Cause = "database_error"
+	// Timeout: a deadline passed (a query or the activity's own timeout).
+	Timeout Cause = "timeout"
+	// Other: anything else that is retried.
+	Other Cause = "other"
+	// Refusal: a non-retryable application error (a business rule); not
+	// infrastructure, never retried.
+	Refusal Cause = "refusal"
+)
+
+// Classify names the cause of err; nil has no cause ("").
+func Classify(err error) Cause {
+	if err == nil {
+		return ""
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		return Refusal
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code.Class() {
+		case "08", "57": // connection exception; operator intervention (shutdown, starting up)
+			return DatabaseUnreachable
+		}
+		return DatabaseError
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Timeout
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return Timeout
+	}
+	if isConnectionLost(err) {
+		return DatabaseUnreachable
+	}
+	return Other
+}
+
+// isConnectionLost recognises the ways lib/pq and the network report a
+// connection that is gone, including the texts that reach an activity only
+// as a message (an error that crossed Temporal keeps no Go type).
+func isConnectionLost(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"connection refused", "connection reset", "bad connection", "broken pipe", "unexpected EOF", "no such host", "i/o timeout", "the database system is"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

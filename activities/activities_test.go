@@ -15,7 +15,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/teststore"
 )
 
 const testPolicy = `
@@ -44,11 +44,10 @@ func (r *recorder) CardDecided(s cards.State, _ time.Duration) { r.decided = app
 
 func newWorld(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	st, err := store.Open(context.Background(), testdb.New(t), store.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
+	st, _ := teststore.New(t,
+		cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"},
+		cards.User{ID: "bob", GivenName: "Bob", Surname: "Locked", UPN: "bob@example.com", State: "locked"},
+	)
 	pol, err := policy.Parse([]byte(policyYAML))
 	if err != nil {
 		t.Fatal(err)
@@ -58,14 +57,6 @@ func newWorld(t *testing.T, policyYAML string) *world {
 	var suite testsuite.WorkflowTestSuite
 	w.env = suite.NewTestActivityEnvironment()
 	w.env.RegisterActivity(w.acts)
-	for _, u := range []cards.User{
-		{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"},
-		{ID: "bob", GivenName: "Bob", Surname: "Locked", UPN: "bob@example.com", State: "locked"},
-	} {
-		if err := st.UpsertUser(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return w
 }
 

@@ -1,5 +1,7 @@
 package cards
 
+import "slices"
+
 // User is a row of the user directory, as the mapping templates see it:
 // {{.GivenName}}, {{.Surname}}, {{.UPN}}, {{.Email}}, {{.ID}}, {{.State}}.
 type User struct {
@@ -15,14 +17,7 @@ type User struct {
 }
 
 // HasRole reports whether the user holds role.
-func (u User) HasRole(role string) bool {
-	for _, r := range u.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
-}
+func (u User) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
 
 // Active reports whether the user is in the only state that may act or
 // receive a card.

@@ -21,7 +21,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/teststore"
 )
 
 // The handler tests run the real handlers, templates, middleware, sessions
@@ -117,17 +117,7 @@ func newWorld(t *testing.T) *world {
 // newWorldWith is newWorld under another policy.
 func newWorldWith(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, testdb.New(t), store.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	for _, u := range testDirectory {
-		if err := st.UpsertUserWithRoles(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, _ := teststore.New(t, testDirectory...)
 	pol, err := policy.Parse([]byte(policyYAML))
 	if err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ import (
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/teststore"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/workflows"
 )
@@ -134,10 +134,9 @@ type harnessOption func(*harness)
 func newHarness(t testing.TB, options ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{
-		t:           t,
-		databaseURL: testdb.New(t),
-		policyPath:  filepath.Join(t.TempDir(), "policy.yaml"),
-		taskQueue:   fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+		t:          t,
+		policyPath: filepath.Join(t.TempDir(), "policy.yaml"),
+		taskQueue:  fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
 	}
 	for _, o := range options {
 		o(h)
@@ -145,13 +144,7 @@ func newHarness(t testing.TB, options ...harnessOption) *harness {
 	if err := os.WriteFile(h.policyPath, []byte(defaultPolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), h.databaseURL, store.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	h.store = st
-	h.seedDirectory()
+	h.store, h.databaseURL = teststore.New(t, directory...)
 	c, err := client.Dial(h.clientOptions())
 	if err != nil {
 		t.Fatal(err)
@@ -172,15 +165,6 @@ var directory = []cards.User{
 	{ID: "bernard", GivenName: "Bernard", Surname: "Brook", UPN: "bernard@example.com", Email: "bernard@example.com", State: "active", Roles: []string{"approver"}},
 	{ID: "carl", GivenName: "Carl", Surname: "Clay", UPN: "carl@example.com", Email: "carl@example.com", State: "active", Roles: []string{"approver"}},
 	{ID: "mallory", GivenName: "Mallory", Surname: "Mole", UPN: "mallory@example.com", Email: "mallory@example.com", State: "active"},
-}
-
-func (h *harness) seedDirectory() {
-	h.t.Helper()
-	for _, u := range directory {
-		if err := h.store.UpsertUserWithRoles(context.Background(), u); err != nil {
-			h.t.Fatal(err)
-		}
-	}
 }
 
 // workerConfig is the configuration the real worker main would build.

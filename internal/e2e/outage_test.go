@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +23,7 @@ import (
 func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 	h := newHarness(t)
 	user := h.user("active")
-	h.exec(`ALTER TABLE user_roles RENAME TO user_roles_away`)
-	restored := false
-	defer func() {
-		if !restored {
-			h.exec(`ALTER TABLE user_roles_away RENAME TO user_roles`)
-		}
-	}()
+	restore := h.hideTable("user_roles")
 
 	id := "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"
 	progress, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "90s", "--json")
@@ -45,8 +40,7 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 	if waiting.State != cards.StatePending {
 		t.Fatalf("state while waiting = %s, want pending", waiting.State)
 	}
-	h.exec(`ALTER TABLE user_roles_away RENAME TO user_roles`)
-	restored = true
+	restore()
 
 	var r result
 	select {
@@ -88,20 +82,13 @@ func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
 func TestDecisionDuringADatabaseErrorIsWrittenOnce(t *testing.T) {
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
-	h.exec(`ALTER TABLE card_events RENAME TO card_events_away`)
-	restored := false
-	defer func() {
-		if !restored {
-			h.exec(`ALTER TABLE card_events_away RENAME TO card_events`)
-		}
-	}()
+	restore := h.hideTable("card_events")
 	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "during the outage", "--timeout", "90s", "--json")
 	progress.WaitFor(t, "waiting: Write decision, attempt", 40*time.Second)
 	if c := h.card(s.ID); c.State != cards.StateRequested {
 		t.Fatalf("state changed without its audit event: %s", c.State)
 	}
-	h.exec(`ALTER TABLE card_events_away RENAME TO card_events`)
-	restored = true
+	restore()
 	var r result
 	select {
 	case r = <-done:
@@ -117,6 +104,18 @@ func TestDecisionDuringADatabaseErrorIsWrittenOnce(t *testing.T) {
 	if c := h.card(s.ID); c.State != cards.StateApproved {
 		t.Fatalf("stored state %s", c.State)
 	}
+}
+
+// hideTable renames table away, so that every statement using it fails as
+// it would in an outage, without touching the connection. The returned
+// function puts it back; the test's end does too, if it was not called.
+func (h *harness) hideTable(table string) (restore func()) {
+	h.t.Helper()
+	h.exec(`ALTER TABLE ` + table + ` RENAME TO ` + table + `_away`)
+	var once sync.Once
+	restore = func() { once.Do(func() { h.exec(`ALTER TABLE ` + table + `_away RENAME TO ` + table) }) }
+	h.t.Cleanup(restore)
+	return restore
 }
 
 // exec runs SQL on the test's database.

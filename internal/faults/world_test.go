@@ -15,8 +15,8 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
 	"github.com/cardflow/cardflow/internal/testio"
+	"github.com/cardflow/cardflow/internal/teststore"
 )
 
 const policy = `
@@ -44,22 +44,16 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{
-		t:           t,
-		databaseURL: testdb.New(t),
-		policyPath:  filepath.Join(t.TempDir(), "policy.yaml"),
-		taskQueue:   fmt.Sprintf("cards-faults-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+		t:          t,
+		policyPath: filepath.Join(t.TempDir(), "policy.yaml"),
+		taskQueue:  fmt.Sprintf("cards-faults-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
 	}
 	if err := os.WriteFile(w.policyPath, []byte(policy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), w.databaseURL, store.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	w.store = st
 	// The requester holds the operator role, the approver the approver role.
-	w.users(cards.User{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", State: "active", Roles: []string{"operator"}},
+	w.store, w.databaseURL = teststore.New(t,
+		cards.User{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", State: "active", Roles: []string{"operator"}},
 		cards.User{ID: "alice", GivenName: "Alice", Surname: "Archer", UPN: "alice@example.com", State: "active", Roles: []string{"approver"}})
 	return w
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/smtptest"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/teststore"
 )
 
 // world is one test's directory, card and SMTP server.
@@ -48,16 +48,7 @@ var people = []cards.User{
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, testdb.New(t), store.PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	for _, u := range people {
-		if err := st.UpsertUserWithRoles(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, _ := teststore.New(t, people...)
 	id := uuid.NewString()
 	if _, _, err := st.InsertCard(ctx, store.Card{ID: id, UserID: "carol", CardType: "standard", CommonName: "Carol Cole",
 		UPN: "carol@corp.example.com", State: cards.StateRequested, RequestedBy: "olivia", WorkflowID: "request-card-" + id, ApprovalsRequired: 2}, time.Now()); err != nil {

@@ -2,10 +2,10 @@ package startercmd
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
 )
 
 // UsersCmd groups the user-directory commands.
@@ -34,10 +34,8 @@ func (c *UsersUpsertCmd) Run(e *env) error {
 		if strings.TrimSpace(r) == "" {
 			return &usageError{"--role must not be empty"}
 		}
-		u.Roles = append(u.Roles, strings.TrimSpace(r))
 	}
-	slices.Sort(u.Roles)
-	u.Roles = slices.Compact(u.Roles)
+	u.Roles = store.NormalizeRoles(c.Roles)
 	st, err := e.store()
 	if err != nil {
 		return &failure{Type: "DatabaseUnreachable", Err: err}

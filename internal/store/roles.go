@@ -67,7 +67,7 @@ func (s *Store) UsersWithRole(ctx context.Context, role string) ([]cards.User, e
 // UpsertUserWithRoles creates or replaces a user and replaces its set of
 // roles, in one transaction: nobody ever sees the user with half its roles.
 func (s *Store) UpsertUserWithRoles(ctx context.Context, u cards.User) error {
-	roles := normalizeRoles(u.Roles)
+	roles := NormalizeRoles(u.Roles)
 	for _, r := range roles {
 		if r == "" {
 			return fmt.Errorf("upsert user %s: a role must not be empty", u.ID)
@@ -94,7 +94,9 @@ func (s *Store) UpsertUserWithRoles(ctx context.Context, u cards.User) error {
 	return nil
 }
 
-func normalizeRoles(roles []string) []string {
+// NormalizeRoles trims, sorts and deduplicates a set of roles, the form in
+// which the directory stores them.
+func NormalizeRoles(roles []string) []string {
 	out := make([]string, 0, len(roles))
 	for _, r := range roles {
 		out = append(out, strings.TrimSpace(r))

@@ -25,6 +25,10 @@ type PersistCardInput struct {
 	RequestedBy       string      `json:"requestedBy"`
 	ApprovalsRequired int         `json:"approvalsRequired"`
 	At                time.Time   `json:"at"`
+	// Notify, when set, queues the e-mails of this event (requested) in the
+	// same transaction as the card: the worker's dispatcher sends them, so
+	// no Temporal activity is spent on them and a stopped worker loses none.
+	Notify *NotifyInput `json:"notify,omitempty"`
 }
 
 // PersistCardResult is the card as stored.

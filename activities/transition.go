@@ -20,6 +20,9 @@ type TransitionCardInput struct {
 	Comment   string           `json:"comment"`
 	At        time.Time        `json:"at"`
 	Approvals []cards.Approval `json:"approvals,omitempty"`
+	// Notify, when set, queues the e-mails of the decision in the same
+	// transaction as the transition (see PersistCardInput.Notify).
+	Notify *NotifyInput `json:"notify,omitempty"`
 }
 
 // TransitionCard applies a decision: a conditional update from requested plus

@@ -5,6 +5,8 @@ package workflows
 
 import (
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
 )
 
 // Names that the Temporal CLI, the UI and other programs rely on.
@@ -49,4 +51,19 @@ type RequestCardInput struct {
 	// CardType may be empty: the policy's default card type applies.
 	CardType    string `json:"cardType,omitempty"`
 	RequestedBy string `json:"requestedBy"`
+}
+
+// StartSearchAttributes are the search attributes a client sets when it
+// starts RequestCard: the request is listed as pending from its first
+// moment, and the workflow need not upsert them itself (one history event
+// and one visibility write fewer per card).
+func StartSearchAttributes(in RequestCardInput) temporal.SearchAttributes {
+	attrs := []temporal.SearchAttributeUpdate{
+		StateSearchAttribute.ValueSet(string(cards.StatePending)),
+		UserIDSearchAttribute.ValueSet(in.UserID),
+	}
+	if in.CardType != "" {
+		attrs = append(attrs, CardTypeSearchAttribute.ValueSet(in.CardType))
+	}
+	return temporal.NewSearchAttributes(attrs...)
 }

@@ -120,13 +120,7 @@ type RequestInput struct {
 // twice attaches to the first request.
 func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, error) {
 	wid := workflows.WorkflowID(in.CardID)
-	attrs := []temporal.SearchAttributeUpdate{
-		workflows.StateSearchAttribute.ValueSet(string(cards.StatePending)),
-		workflows.UserIDSearchAttribute.ValueSet(in.UserID),
-	}
-	if in.CardType != "" {
-		attrs = append(attrs, workflows.CardTypeSearchAttribute.ValueSet(in.CardType))
-	}
+	input := workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy}
 	cardType := in.CardType
 	if cardType == "" {
 		cardType = "default type"
@@ -141,10 +135,10 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 			TaskQueue:                c.TaskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-			TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+			TypedSearchAttributes:    workflows.StartSearchAttributes(input),
 			StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
 			StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
-		}, workflows.WorkflowType, workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy})
+		}, workflows.WorkflowType, input)
 		handle, err := c.Temporal.UpdateWithStartWorkflow(opCtx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{

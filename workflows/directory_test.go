@@ -136,6 +136,9 @@ func TestRetriesThatRunOutFailTheRequestNotRefuseIt(t *testing.T) {
 	require.True(t, errors.As(err, &appErr) && !cards.IsBusinessError(appErr.Type()))
 }
 
+// The requested and decided e-mails are queued with the card's writes
+// (PersistCard and TransitionCard carry them); only the reminder, on its
+// timer, runs the Notify activity.
 func TestNotificationsFollowTheCard(t *testing.T) {
 	f := newFixture(t, 2)
 	f.policy.Notify = true
@@ -146,14 +149,26 @@ func TestNotificationsFollowTheCard(t *testing.T) {
 	f.at(146*time.Hour, func() { f.signal(cards.Approve, "bob", "") })
 	s, err := f.run()
 	require.NoError(t, err)
-	require.Len(t, f.notified, 3)
-	require.Equal(t, activities.NotifyRequested, f.notified[0].Event)
-	require.Equal(t, activities.NotifyReminder, f.notified[1].Event)
-	require.Equal(t, []string{"alice"}, f.notified[1].Acted, "no reminder for who already approved")
-	require.Equal(t, activities.NotifyDecided, f.notified[2].Event)
-	require.Equal(t, cards.StateApproved, f.notified[2].Decision.To)
-	require.Len(t, afterReminder.Notifications, 2)
-	require.Len(t, s.Notifications, 3, "the result lists every notification")
+
+	require.Len(t, f.persisted, 1)
+	requested := f.persisted[0].Notify
+	require.NotNil(t, requested, "the requested e-mails are queued with the card")
+	require.Equal(t, activities.NotifyRequested, requested.Event)
+	require.Equal(t, s.ExpiresAt.UTC(), requested.ExpiresAt.UTC(), "the e-mail gives the expiry the status shows")
+	require.Equal(t, "Ada Lovelace", requested.CommonName)
+
+	require.Len(t, f.notified, 1, "only the reminder runs as an activity")
+	require.Equal(t, activities.NotifyReminder, f.notified[0].Event)
+	require.Equal(t, []string{"alice"}, f.notified[0].Acted, "no reminder for who already approved")
+	require.Len(t, afterReminder.Notifications, 1)
+
+	require.Len(t, f.transitions, 1)
+	decided := f.transitions[0].Notify
+	require.NotNil(t, decided, "the decided e-mails are queued with the decision")
+	require.Equal(t, activities.NotifyDecided, decided.Event)
+	require.Equal(t, cards.StateApproved, decided.Decision.To)
+	require.Equal(t, "bob", decided.Decision.Actor)
+	require.Len(t, s.Notifications, 1, "the result lists the reminder's outcome")
 }
 
 func TestNoReminderOnceDecidedAndNoneWhenOff(t *testing.T) {
@@ -161,38 +176,46 @@ func TestNoReminderOnceDecidedAndNoneWhenOff(t *testing.T) {
 	f.policy.Notify = true
 	f.policy.RemindBefore = 24 * time.Hour
 	f.at(time.Hour, func() { f.signal(cards.Approve, "alice", "") })
+	f.at(200*time.Hour, func() {}) // time passes beyond the reminder's moment
 	_, err := f.run()
 	require.NoError(t, err)
-	require.Len(t, f.notified, 2)
-	require.Equal(t, activities.NotifyDecided, f.notified[1].Event)
+	require.Empty(t, f.notified, "no reminder once the card is decided")
+	require.NotNil(t, f.persisted[0].Notify)
+	require.NotNil(t, f.transitions[0].Notify)
 
 	off := newFixture(t, 1)
 	off.at(time.Hour, func() { off.signal(cards.Approve, "alice", "") })
 	_, err = off.run()
 	require.NoError(t, err)
 	require.Empty(t, off.notified, "no notification work when the worker has no SMTP")
+	require.Nil(t, off.persisted[0].Notify)
+	require.Nil(t, off.transitions[0].Notify)
 }
 
-// The decision is answered first; a slow or failing notification neither
+// The decision is answered first; a slow or failing reminder neither
 // delays the answer nor fails the workflow.
 func TestNotificationNeverDelaysOrFailsTheDecision(t *testing.T) {
 	f := newFixture(t, 1)
 	f.policy.Notify = true
+	f.policy.RemindBefore = 24 * time.Hour
 	f.notifyCall.After(2 * time.Hour)
 	f.notifyErr = temporal.NewNonRetryableApplicationError("smtp: 550 mailbox unavailable", "SMTPPermanent", nil)
-	start := f.env.Now()
 	var approve *sent
-	var answeredAt time.Time
-	f.at(time.Minute, func() { approve = f.decide(cards.Approve, "alice", "") })
-	f.at(time.Minute+time.Second, func() {
-		require.True(t, approve.completed, "the decision answers before the e-mails are sent")
+	var remindedAt, answeredAt time.Time
+	f.at(144*time.Hour+time.Minute, func() {
+		remindedAt = f.env.Now()
+		approve = f.decide(cards.Approve, "alice", "")
+	})
+	f.at(144*time.Hour+time.Minute+time.Second, func() {
+		require.True(t, approve.completed, "the decision answers while the reminder is still being sent")
 		answeredAt = f.env.Now()
 	})
 	s, err := f.run()
 	require.NoError(t, err)
 	requireDone(t, approve)
-	require.Less(t, answeredAt.Sub(start), time.Hour)
+	require.Less(t, answeredAt.Sub(remindedAt), time.Minute)
 	require.Equal(t, cards.StateApproved, s.State)
-	require.Len(t, s.Notifications, 2)
-	require.Contains(t, s.Notifications[1].Outcome, "failed: smtp: 550 mailbox unavailable")
+	require.Len(t, f.notified, 1)
+	require.Len(t, s.Notifications, 1)
+	require.Contains(t, s.Notifications[0].Outcome, "failed: smtp: 550 mailbox unavailable")
 }

@@ -35,17 +35,24 @@ func (r *request) setup(ctx workflow.Context) error {
 	}, workflow.UpdateHandlerOptions{Description: "Answers once the card is persisted (requested or approved) or the request is refused."}); err != nil {
 		return err
 	}
+	if r.lean() {
+		// The main coroutine handles signals (awaitDecisionLean, finish):
+		// one coroutine fewer to keep in memory per waiting card.
+		for _, kind := range cards.DecisionKinds {
+			if err := r.setDecisionUpdate(ctx, kind); err != nil {
+				return err
+			}
+			workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
+		}
+		r.signalsStopped = true
+		return nil
+	}
 	selector := workflow.NewSelector(ctx)
 	// signalCtx is the signal coroutine's own context: onSignal may block on
 	// the directory check, which must happen on the coroutine that runs it.
 	var signalCtx workflow.Context
 	for _, kind := range cards.DecisionKinds {
-		if err := workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
-			Validator: func(_ workflow.Context, d cards.DecisionInput) error {
-				return r.check(kind, d)
-			},
-			Description: decisionDescriptions[kind],
-		}); err != nil {
+		if err := r.setDecisionUpdate(ctx, kind); err != nil {
 			return err
 		}
 		ch := workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
@@ -71,6 +78,16 @@ func (r *request) setup(ctx workflow.Context) error {
 		r.signalsStopped = true
 	})
 	return nil
+}
+
+// setDecisionUpdate registers the update of one decision kind.
+func (r *request) setDecisionUpdate(ctx workflow.Context, kind string) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
+		Validator: func(_ workflow.Context, d cards.DecisionInput) error {
+			return r.check(kind, d)
+		},
+		Description: decisionDescriptions[kind],
+	})
 }
 
 // decisionUpdate applies a decision sent as an update and answers with the

@@ -23,15 +23,7 @@ func (r *request) notify(ctx workflow.Context, event string) {
 	if !r.policy.Notify {
 		return
 	}
-	in := activities.NotifyInput{
-		Event: event, CardID: r.in.CardID, UserID: r.in.UserID, CardType: r.status.CardType,
-		CommonName: r.status.CommonName, UPN: r.status.UPN, RequestedBy: r.in.RequestedBy,
-		ApproverRole: r.policy.ApproverRole, ApprovalsRequired: r.status.ApprovalsRequired,
-		ExpiresAt: r.status.ExpiresAt, Decision: r.status.Decision,
-	}
-	for _, approval := range r.status.Approvals {
-		in.Acted = append(in.Acted, approval.Actor)
-	}
+	in := r.notifyInput(event)
 	notifyCtx, _ := workflow.NewDisconnectedContext(ctx)
 	notifyCtx = workflow.WithActivityOptions(notifyCtx, workflow.ActivityOptions{
 		ScheduleToCloseTimeout: notifyWindow,
@@ -56,6 +48,30 @@ func (r *request) notify(ctx workflow.Context, event string) {
 		}
 		r.status.Notifications = append(r.status.Notifications, result.Notifications...)
 	})
+}
+
+// notifyInput is what the e-mails of event say, from the status as it is now.
+func (r *request) notifyInput(event string) activities.NotifyInput {
+	in := activities.NotifyInput{
+		Event: event, CardID: r.in.CardID, UserID: r.in.UserID, CardType: r.status.CardType,
+		CommonName: r.status.CommonName, UPN: r.status.UPN, RequestedBy: r.in.RequestedBy,
+		ApproverRole: r.policy.ApproverRole, ApprovalsRequired: r.status.ApprovalsRequired,
+		ExpiresAt: r.status.ExpiresAt, Decision: r.status.Decision,
+	}
+	for _, approval := range r.status.Approvals {
+		in.Acted = append(in.Acted, approval.Actor)
+	}
+	return in
+}
+
+// queuedNotification is the e-mail event a card write queues in the same
+// transaction (versionLean), or nil when e-mail is off.
+func (r *request) queuedNotification(event string) *activities.NotifyInput {
+	if !r.lean() || !r.policy.Notify {
+		return nil
+	}
+	in := r.notifyInput(event)
+	return &in
 }
 
 // remindBefore starts the reminder timer: after wait, approvers who have

@@ -65,12 +65,19 @@ func (r *request) markPersisted(ctx workflow.Context, state cards.State) {
 	if state == cards.StateApproved && !r.policy.ApprovalRequired {
 		r.final = true
 	}
-	if r.policy.ApprovalRequired {
+	if r.policy.ApprovalRequired && r.status.ExpiresAt == nil {
 		expires := workflow.Now(ctx).Add(r.policy.ApprovalTimeout)
 		r.status.ExpiresAt = &expires
 	}
 	r.upsertSearchAttributes(ctx)
 	r.setDetails(ctx)
+}
+
+// isPolicyRefusal reports whether err is the policy's own refusal, which
+// reading the policy again would repeat.
+func isPolicyRefusal(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && (appErr.Type() == cards.ErrUnknownCardType || appErr.Type() == cards.ErrUseCaseDisabled)
 }
 
 // isInfrastructureFailure reports whether err ended a step whose retries ran

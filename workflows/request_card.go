@@ -77,7 +77,10 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 	logger := r.logger(ctx)
 	logger.Info("Card requested", "cardType", r.in.CardType, "requestedBy", r.in.RequestedBy)
 	prepare := r.prepare
-	if r.directory() {
+	switch {
+	case r.lean():
+		prepare = r.prepareLean
+	case r.directory():
 		prepare = r.prepareDirectory
 	}
 	if err := prepare(ctx); err != nil {
@@ -89,6 +92,9 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 			return r.finish(ctx, err)
 		}
 		logger.Info("Card request refused", "reason", err.Error())
+		if r.lean() && r.status.CardType == "" && !isPolicyRefusal(err) {
+			r.readPolicy(ctx)
+		}
 		r.refusal = err
 		r.status.State = cards.StateRefused
 		if isInfrastructureFailure(err) {
@@ -101,12 +107,17 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 
 	if r.status.State == cards.StateRequested {
 		logger.Info("Waiting for approval", "approvalsRequired", r.policy.ApproversRequired, "timeout", r.policy.ApprovalTimeout.String())
-		if r.directory() {
-			r.notify(ctx, activities.NotifyRequested)
+		if r.lean() {
+			// The requested e-mails were queued with the card.
+			r.awaitDecisionLean(ctx)
+		} else {
+			if r.directory() {
+				r.notify(ctx, activities.NotifyRequested)
+			}
+			r.awaitDecision(ctx)
 		}
-		r.awaitDecision(ctx)
 		r.writeOutcome(ctx)
-		if r.directory() && r.transitionErr == nil && r.status.State.Final() {
+		if r.directory() && !r.lean() && r.transitionErr == nil && r.status.State.Final() {
 			r.notify(ctx, activities.NotifyDecided)
 		}
 	}
@@ -200,6 +211,11 @@ func (r *request) writeOutcome(ctx workflow.Context) {
 		Approvals: r.approvalsFor(r.outcome.To),
 	}
 	var err error
+	if r.lean() {
+		// The decided e-mails are queued with the transition.
+		r.status.Decision = r.outcome
+		input.Notify = r.queuedNotification(activities.NotifyDecided)
+	}
 	if r.directory() {
 		// The card exists: giving up would leave it requested with nobody
 		// to decide it, so the decision is retried until it is written.
@@ -238,7 +254,9 @@ func (r *request) approvalsFor(to cards.State) []cards.Approval {
 // meantime (recording them as ignored), then returns.
 func (r *request) finish(ctx workflow.Context, err error) (cards.Status, error) {
 	waitCtx, _ := workflow.NewDisconnectedContext(ctx)
-	r.stopSignals.Close()
+	if r.stopSignals != nil {
+		r.stopSignals.Close()
+	}
 	_ = workflow.Await(waitCtx, func() bool {
 		return r.signalsStopped && r.pendingNotifications == 0 && workflow.AllHandlersFinished(waitCtx)
 	})

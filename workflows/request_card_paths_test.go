@@ -92,9 +92,11 @@ func (f *fixture) watchStates() *[]string {
 			states = append(states, v)
 		}
 		user, _ := sa.GetKeyword(workflows.UserIDSearchAttribute)
-		cardType, _ := sa.GetKeyword(workflows.CardTypeSearchAttribute)
+		cardType, known := sa.GetKeyword(workflows.CardTypeSearchAttribute)
 		require.Equal(f.t, "u1", user, "CardUserId is set on every upsert")
-		if f.resolveErr == nil {
+		// Before the policy is read (the pending upsert of a client that
+		// set no search attributes at start) the card type is left unset.
+		if f.resolveErr == nil && (known || len(states) > 1) {
 			require.Equal(f.t, "standard", cardType, "CardType is the resolved card type")
 		}
 	}).Return(nil)

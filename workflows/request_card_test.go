@@ -64,13 +64,17 @@ func newFixture(t *testing.T, approvers int) *fixture {
 		func(context.Context, string) (cards.User, error) {
 			return cards.User{ID: "u1", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"}, f.userErr
 		}).Maybe()
-	f.env.OnActivity(acts.CheckRequest, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CheckRequestInput) (cards.User, error) {
-			f.checkCalls++
-			if f.checkCalls <= f.checkFailures {
-				return cards.User{}, errors.New("read users: dial tcp 127.0.0.1:5432: connect: connection refused")
+	f.env.OnActivity(acts.CheckRequest, mock.Anything, mock.Anything).Return(f.checkRequest).Maybe()
+	// PrepareRequest (versionLean) is the three reads in one: the same mocks.
+	f.env.OnActivity(acts.PrepareRequest, mock.Anything, mock.Anything).Return(
+		func(ctx context.Context, in activities.PrepareRequestInput) (activities.PreparedRequest, error) {
+			if f.resolveErr != nil {
+				return activities.PreparedRequest{}, f.resolveErr
 			}
-			return cards.User{ID: in.UserID, GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"}, f.userErr
+			if _, err := f.checkRequest(ctx, activities.CheckRequestInput{UserID: in.UserID, RequestedBy: in.RequestedBy, Policy: f.policy}); err != nil {
+				return activities.PreparedRequest{Policy: f.policy}, err
+			}
+			return activities.PreparedRequest{Policy: f.policy, Card: cards.CardData{CommonName: "Ada Lovelace", UPN: "ada@example.com"}}, nil
 		}).Maybe()
 	f.env.OnActivity(acts.AuthorizeDecision, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuthorizeDecisionInput) error {
@@ -110,6 +114,16 @@ func newFixture(t *testing.T, approvers int) *fixture {
 			return in.To, nil
 		}).Maybe()
 	return f
+}
+
+// checkRequest is the CheckRequest mock: the first checkFailures calls
+// fail on infrastructure, then userErr refuses.
+func (f *fixture) checkRequest(_ context.Context, in activities.CheckRequestInput) (cards.User, error) {
+	f.checkCalls++
+	if f.checkCalls <= f.checkFailures {
+		return cards.User{}, errors.New("read users: dial tcp 127.0.0.1:5432: connect: connection refused")
+	}
+	return cards.User{ID: in.UserID, GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"}, f.userErr
 }
 
 func (f *fixture) run() (cards.Status, error) {

@@ -26,6 +26,9 @@ type step struct {
 	// window is how long infrastructure errors are retried after the first
 	// try; zero retries until it works.
 	window time.Duration
+	// windowFromPolicy takes the window from the policy, resolving it
+	// first if the failing step was the one meant to resolve it.
+	windowFromPolicy bool
 	// waitForCancellation lets a cancelled attempt finish before the
 	// workflow goes on (a cancelled insert may still commit).
 	waitForCancellation bool
@@ -50,6 +53,9 @@ func (r *request) execute(ctx workflow.Context, s step, activity any, result any
 	}
 	if !isInfrastructure(err) {
 		return err
+	}
+	if s.windowFromPolicy {
+		s.window = r.retryWindow(ctx)
 	}
 	r.status.Waiting = fmt.Sprintf("%s failed: %s; retrying until it works (up to %s)", s.summary, failureMessage(err), windowText(s.window))
 	r.logger(ctx).Warn("Waiting for infrastructure", "step", s.summary, "error", failureMessage(err))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -12,11 +13,16 @@ import (
 // upsertSearchAttributes keeps CardRequestState, CardUserId and CardType
 // current for `temporal workflow list` and the UI's filters.
 func (r *request) upsertSearchAttributes(ctx workflow.Context) {
-	err := workflow.UpsertTypedSearchAttributes(ctx,
+	attrs := []temporal.SearchAttributeUpdate{
 		StateSearchAttribute.ValueSet(string(r.status.State)),
 		UserIDSearchAttribute.ValueSet(r.in.UserID),
-		CardTypeSearchAttribute.ValueSet(r.status.CardType),
-	)
+	}
+	if r.status.CardType != "" || !r.lean() {
+		// Before the policy is read the card type may be unknown: left
+		// unset rather than listed as "".
+		attrs = append(attrs, CardTypeSearchAttribute.ValueSet(r.status.CardType))
+	}
+	err := workflow.UpsertTypedSearchAttributes(ctx, attrs...)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("Search attributes not updated", "error", err)
 	}

@@ -64,6 +64,7 @@ var activityTitles = map[string]string{
 	"PersistCard":       "Persist card",
 	"TransitionCard":    "Write decision",
 	"CheckRequest":      "Check user and requester",
+	"PrepareRequest":    "Check user and requester",
 	"CheckUserState":    "Check user",
 	"AuthorizeDecision": "Check approver",
 	"ResolvePolicy":     "Resolve policy",

@@ -1,0 +1,45 @@
+package activities
+
+import (
+	"context"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/policy"
+)
+
+// PrepareRequestInput is a request as the operator made it.
+type PrepareRequestInput struct {
+	UserID      string `json:"userId"`
+	CardType    string `json:"cardType,omitempty"`
+	RequestedBy string `json:"requestedBy"`
+}
+
+// PreparedRequest is everything the workflow needs before it writes the
+// card: the options in force and the card's data.
+type PreparedRequest struct {
+	Policy policy.Resolved `json:"policy"`
+	Card   cards.CardData  `json:"card"`
+}
+
+// PrepareRequest resolves the policy, checks the user and the requester
+// against the directory (one read) and maps the user to the card's data, in
+// one local activity: the workflow records one marker and encodes one input
+// and one result per request instead of three of each. Each part refuses
+// with the same error as the activity it replaces (ResolvePolicy,
+// CheckRequest, MapUserToCard), which stay registered for executions that
+// started before.
+func (a *Activities) PrepareRequest(ctx context.Context, in PrepareRequestInput) (PreparedRequest, error) {
+	resolved, err := a.ResolvePolicy(ctx, in.CardType)
+	if err != nil {
+		return PreparedRequest{}, err
+	}
+	user, err := a.CheckRequest(ctx, CheckRequestInput{UserID: in.UserID, RequestedBy: in.RequestedBy, Policy: resolved})
+	if err != nil {
+		return PreparedRequest{Policy: resolved}, err
+	}
+	data, err := a.MapUserToCard(ctx, MapUserToCardInput{User: user, Policy: resolved})
+	if err != nil {
+		return PreparedRequest{Policy: resolved}, err
+	}
+	return PreparedRequest{Policy: resolved, Card: data}, nil
+}

@@ -18,7 +18,7 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys",
 			"--smtp-url", "$CARDS_SMTP_URL", "tls=none|opportunistic|mandatory", "--mail-from", "$CARDS_MAIL_FROM",
 			"--mail-templates", "$CARDS_MAIL_TEMPLATES", "--console-url", "$CARDS_CONSOLE_URL", "http://127.0.0.1:8080",
-			"--retry-for", "$CARDS_RETRY_FOR", "=1h"},
+			"--retry-for", "$CARDS_RETRY_FOR", "=1h", "--workflow-cache", "$CARDS_WORKFLOW_CACHE", "2000"},
 		"codec-server": {"--codec-keys", "$CARDS_CODEC_KEYS", "--listen", "$CARDS_CODEC_LISTEN", "127.0.0.1:8234",
 			"--cors-origins", "$CARDS_CODEC_CORS_ORIGINS", "http://localhost:8233", "--token", "$CARDS_CODEC_TOKEN"},
 		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format", "--grant-to", "$CARDS_DB_GRANT_TO"},
@@ -48,6 +48,14 @@ func TestRetryForMustBePositive(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := Run(context.Background(), []string{"--retry-for", "0s", "--metrics-address", ""}, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "--retry-for (CARDS_RETRY_FOR) must be positive") {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+func TestWorkflowCacheMustBePositive(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Run(context.Background(), []string{"--workflow-cache", "0", "--metrics-address", ""}, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "--workflow-cache (CARDS_WORKFLOW_CACHE) must be positive") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
 }

@@ -93,6 +93,7 @@ type RunCmd struct {
 	GRPCCompression   string        `name:"grpc-compression" env:"CARDS_GRPC_COMPRESSION" enum:"gzip,none" default:"gzip" help:"Compression of requests to Temporal: gzip (the SDK's default; right for Temporal Cloud) or none (saves CPU on both ends next to the server)."`
 	WorkflowPollers   int           `name:"workflow-pollers" env:"CARDS_WORKFLOW_POLLERS" default:"8" help:"Workflow task pollers (docs/benchmarks.md: 8 doubles throughput over the SDK's 2 at 32 concurrent requests)."`
 	ActivityPollers   int           `name:"activity-pollers" env:"CARDS_ACTIVITY_POLLERS" default:"8" help:"Activity task pollers."`
+	WorkflowCache     int           `name:"workflow-cache" env:"CARDS_WORKFLOW_CACHE" default:"2000" help:"Workflow executions kept in memory between their tasks (the SDK's sticky cache; about 50 KB each, docs/benchmarks.md). A waiting card that is not kept costs no memory and is replayed from its history when its decision comes."`
 	SMTPURL           string        `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
 	MailFrom          string        `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
 	MailTemplates     string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
@@ -150,11 +151,18 @@ func (c *RunCmd) Run(rc *runContext) error {
 	if c.RetryFor <= 0 {
 		return fmt.Errorf("--retry-for (CARDS_RETRY_FOR) must be positive, got %s: it is how long infrastructure errors are retried (default 1h)", c.RetryFor)
 	}
+	if c.WorkflowCache <= 0 {
+		return fmt.Errorf("--workflow-cache (CARDS_WORKFLOW_CACHE) must be positive, got %d: it is how many workflow executions the worker keeps in memory (default 2000)", c.WorkflowCache)
+	}
 	log, err := logging.New(c.LogFormat, c.LogLevel)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	// Process-wide in the SDK, so set here, before the worker starts, and
+	// not in workerapp, which tests and the bench run several times in one
+	// process.
+	worker.SetStickyWorkflowCacheSize(c.WorkflowCache)
 	return workerapp.Run(rc.ctx, workerapp.Config{
 		DatabaseURL: c.DatabaseURL,
 		TaskQueue:   c.TaskQueue,

@@ -13,15 +13,22 @@ import (
 // two garbage collections (the second empties the sync.Pools the first only
 // moved aside), so that the heap is what is live.
 type Memory struct {
-	RSSMiB     float64 `json:"rssMiB"`
-	HeapMiB    float64 `json:"heapMiB"`
+	RSSMiB  float64 `json:"rssMiB"`
+	HeapMiB float64 `json:"heapMiB"`
+	// StacksMiB is the goroutine stacks, outside the heap: a waiting
+	// workflow in the sticky cache keeps a coroutine per handler.
+	StacksMiB  float64 `json:"stacksMiB"`
 	Goroutines int     `json:"goroutines"`
 }
 
 func measureMemory() Memory {
 	collect()
-	return Memory{RSSMiB: rssMiB(), HeapMiB: heapMiB(), Goroutines: runtime.NumGoroutine()}
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/stacks:bytes"}}
+	metrics.Read(s)
+	return Memory{RSSMiB: rssMiB(), HeapMiB: mib(s[0].Value.Uint64()), StacksMiB: mib(s[1].Value.Uint64()), Goroutines: runtime.NumGoroutine()}
 }
+
+func mib(bytes uint64) float64 { return float64(bytes) / (1 << 20) }
 
 // writeHeapProfile writes a heap profile (go tool pprof -sample_index=inuse_space)
 // after the garbage collections of measureMemory.
@@ -56,11 +63,4 @@ func rssMiB() float64 {
 		}
 	}
 	return 0
-}
-
-// heapMiB is the live and not yet collected heap objects.
-func heapMiB() float64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	metrics.Read(s)
-	return float64(s[0].Value.Uint64()) / (1 << 20)
 }

@@ -139,8 +139,11 @@ func printWaiting(w io.Writer, r *WaitingReport) {
 	fmt.Fprintf(w, "\n%-34s %12s %12s %12s\n", "bench process (workers run in it)", "before", "waiting", "approved")
 	fmt.Fprintf(w, "%-34s %12.1f %12.1f %12.1f\n", "resident memory MiB", r.Before.RSSMiB, r.Waiting.RSSMiB, r.After.RSSMiB)
 	fmt.Fprintf(w, "%-34s %12.1f %12.1f %12.1f\n", "Go heap MiB (after GC)", r.Before.HeapMiB, r.Waiting.HeapMiB, r.After.HeapMiB)
+	fmt.Fprintf(w, "%-34s %12.1f %12.1f %12.1f\n", "goroutine stacks MiB", r.Before.StacksMiB, r.Waiting.StacksMiB, r.After.StacksMiB)
 	fmt.Fprintf(w, "%-34s %12d %12d %12d\n", "goroutines", r.Before.Goroutines, r.Waiting.Goroutines, r.After.Goroutines)
-	fmt.Fprintf(w, "\n%-34s %10.1f KB resident, %.1f KB heap\n", "per waiting card", r.BytesPerWaiting/1024, r.HeapBytesPerWaiting/1024)
+	fmt.Fprintf(w, "\n%-34s %10.1f KB resident, %.1f KB heap, %.1f KB stacks, %.1f goroutines\n", "per waiting card",
+		r.BytesPerWaiting/1024, r.HeapBytesPerWaiting/1024, (r.Waiting.StacksMiB-r.Before.StacksMiB)*1024/float64(r.Cards),
+		float64(r.Waiting.Goroutines-r.Before.Goroutines)/float64(r.Cards))
 	if r.MemProfile != "" {
 		fmt.Fprintf(w, "%-34s %s (go tool pprof -sample_index=inuse_space)\n", "heap profile, all waiting", r.MemProfile)
 	}

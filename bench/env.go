@@ -137,6 +137,8 @@ func setUp(ctx context.Context, cfg Config) (e *env, err error) {
 		w.RegisterActivity(minimalPersist)
 		w.RegisterActivity(minimalTransition)
 	})
+	_, found := e.cpuProcesses().snapshot()
+	e.setup.ServerProcesses = found[cpuGroups[1]]
 	return e, err
 }
 

@@ -10,6 +10,9 @@ import (
 // measured with the costs switched off.
 type Setup struct {
 	Temporal string `json:"temporal"`
+	// ServerProcesses is how many processes the CPU accounting counts as
+	// the Temporal server; 0 means its CPU is missing from the report.
+	ServerProcesses int `json:"serverProcesses"`
 	// DirectoryChecks is always true: every request and decision is
 	// checked against the directory (the bench seeds its actors).
 	DirectoryChecks bool   `json:"directoryChecks"`
@@ -47,7 +50,11 @@ func printSetup(w io.Writer, s Setup) {
 	if s.StickyCache > 0 {
 		cache = fmt.Sprint(s.StickyCache)
 	}
-	fmt.Fprintf(w, "Temporal:  %s\n", s.Temporal)
+	server := fmt.Sprintf("its CPU: %d process(es)", s.ServerProcesses)
+	if s.ServerProcesses == 0 {
+		server = "its CPU is NOT accounted: no server process found (pass -server-pid)"
+	}
+	fmt.Fprintf(w, "Temporal:  %s; %s\n", s.Temporal, server)
 	fmt.Fprintf(w, "cardflow:  directory checks %s; encryption %s; e-mail %s; %s; sticky cache %s\n",
 		onOff(s.DirectoryChecks), enc, mail, s.StartMode, cache)
 	fmt.Fprintf(w, "baseline:  RequestCard's shape, empty activities, cardflow's codec (encryption %s)\n", onOff(s.Encryption))

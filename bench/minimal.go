@@ -51,8 +51,7 @@ func minimalTransition(context.Context, string) error  { return nil }
 // MinimalRequest is the card's job with nothing inside; see the comment at
 // the top of this file.
 func MinimalRequest(ctx workflow.Context, in MinimalInput) (string, error) {
-	local := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second})
-	regular := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	activityOptions := workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second}
 	state, approving := minimalPending, false
 
 	// Handlers first, so that the update that came with the start finds
@@ -65,7 +64,7 @@ func MinimalRequest(ctx workflow.Context, in MinimalInput) (string, error) {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, "approve", func(ctx workflow.Context, actor string) (string, error) {
 		approving = true
-		if err := workflow.ExecuteActivity(regular, minimalTransition, actor).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, activityOptions), minimalTransition, actor).Get(ctx, nil); err != nil {
 			approving = false
 			return "", err
 		}
@@ -80,10 +79,11 @@ func MinimalRequest(ctx workflow.Context, in MinimalInput) (string, error) {
 		return "", err
 	}
 
+	local := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second})
 	if err := workflow.ExecuteLocalActivity(local, minimalReads, in).Get(ctx, nil); err != nil {
 		return "", err
 	}
-	if err := workflow.ExecuteActivity(regular, minimalPersist, "persist").Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, activityOptions), minimalPersist, "persist").Get(ctx, nil); err != nil {
 		return "", err
 	}
 	if !in.Approval {

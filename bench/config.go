@@ -49,8 +49,9 @@ type Config struct {
 	// CodecKeys is the key file to encrypt with; empty: the bench writes a
 	// temporary one.
 	CodecKeys string
-	// Mail gives the cardflow worker SMTP to a Mailpit the bench starts from
-	// Mailpit, so that approval cards send their e-mails.
+	// Mail has the cardflow worker send its e-mails over SMTP to a real
+	// Mailpit, started by the bench from the Mailpit binary, so that an
+	// approval card pays for its e-mails as in production.
 	Mail               bool
 	Mailpit            string
 	DBPool             int

@@ -137,9 +137,12 @@ func setUp(ctx context.Context, cfg Config) (e *env, err error) {
 		w.RegisterActivity(minimalPersist)
 		w.RegisterActivity(minimalTransition)
 	})
+	if err != nil {
+		return e, err
+	}
 	_, found := e.cpuProcesses().snapshot()
 	e.setup.ServerProcesses = found[cpuGroups[1]]
-	return e, err
+	return e, nil
 }
 
 // temporalServer starts the dev server, unless -temporal-address names a

@@ -55,8 +55,8 @@ func TestSmoke(t *testing.T) {
 	if !report.Setup.Encryption || report.Setup.KeyID == "" || !report.Setup.Mail {
 		t.Errorf("not everything was on: %+v", report.Setup)
 	}
-	if report.Mail == nil || report.Mail.MailpitMessages != 2*cfg.N {
-		t.Errorf("e-mail report %+v, want %d messages in Mailpit", report.Mail, 2*cfg.N)
+	if want := 2 * (cfg.Warmup + cfg.N); report.Mail == nil || report.Mail.MailpitMessages != want {
+		t.Errorf("e-mail report %+v, want %d messages in Mailpit (2 per approval card)", report.Mail, want)
 	}
 	for _, system := range systems {
 		for _, s := range cfg.Scenarios {
@@ -65,6 +65,7 @@ func TestSmoke(t *testing.T) {
 			}
 		}
 	}
+	checkHistories(t, report.Histories, len(cfg.Scenarios))
 	if len(report.Ratios) != 2*len(cfg.Scenarios) {
 		t.Errorf("%d ratios, want cardflow/minimal and cardflow/baseline per scenario", len(report.Ratios))
 	}
@@ -97,6 +98,31 @@ func TestSmokeWaiting(t *testing.T) {
 	}
 	if fi, err := os.Stat(cfg.MemProfile); err != nil || fi.Size() == 0 {
 		t.Errorf("heap profile %s: %v", cfg.MemProfile, err)
+	}
+}
+
+// checkHistories checks that every system's history was counted and that
+// the yardstick is still what issue 11 defines: one local activity (one
+// marker), one activity per state change, no timer, no search attribute.
+func checkHistories(t *testing.T, hs []HistoryShape, scenarios int) {
+	t.Helper()
+	if len(hs) != len(systems)*scenarios {
+		t.Errorf("%d histories, want one per system and scenario", len(hs))
+	}
+	for _, h := range hs {
+		if h.Events == 0 {
+			t.Errorf("%s %s: empty history", h.System, h.Scenario)
+		}
+		if h.System != Minimal {
+			continue
+		}
+		changes := 1
+		if h.Scenario == Approval {
+			changes = 2
+		}
+		if h.Activities != changes || h.Markers != 1 || h.Timers != 0 || h.Upserts != 0 || h.Updates != changes {
+			t.Errorf("the minimal baseline is not minimal: %+v", h)
+		}
 	}
 }
 

@@ -78,13 +78,10 @@ func waitForMail(ctx context.Context, db *sqlx.DB, ids []string, want int, withi
 // MailReport is what the run's e-mails came to.
 type MailReport struct {
 	// SentPerApprovalCard should be 2: the approver asked, the requester told.
-	SentPerApprovalCard float64 `json:"sentPerApprovalCard"`
-	SentRows            int     `json:"sentRows"`
-	MailpitMessages     int     `json:"mailpitMessages"`
-	// SettleSeconds is, per scenario, the time spent after cardflow's
-	// batches waiting for their e-mails (counted in cardflow's wall time).
-	SettleSeconds map[string]float64 `json:"settleSeconds"`
-	Rows          []mailCount        `json:"rows"`
+	SentPerApprovalCard float64     `json:"sentPerApprovalCard"`
+	SentRows            int         `json:"sentRows"`
+	MailpitMessages     int         `json:"mailpitMessages"`
+	Rows                []mailCount `json:"rows"`
 }
 
 // verifyMail checks the e-mails of every bench card: each approval card's

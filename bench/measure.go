@@ -12,17 +12,21 @@ type measurements struct {
 	// cpu is CPU seconds by "system scenario", then by process group.
 	cpu               map[string]map[string]float64
 	dbWrites, dbReads map[string]float64
-	// settle is the time spent after cardflow's batches waiting for their
-	// e-mails, by scenario.
+	// settle is the time from each batch's last answer until it settled
+	// (settle.go), by "system scenario".
 	settle map[string]time.Duration
-	// mailStuck is set once a batch's e-mails did not all go out in time:
-	// later batches do not wait again (the verification reports it).
-	mailStuck bool
+	// last is the last card of each "system scenario", whose history
+	// the report shows.
+	last map[string]job
+	// unsettled is set once a batch did not settle in time: later batches
+	// do not wait again (the verification reports what is wrong).
+	unsettled bool
 }
 
 func newMeasurements() *measurements {
 	return &measurements{samples: map[string]*Sample{}, cpu: map[string]map[string]float64{},
-		dbWrites: map[string]float64{}, dbReads: map[string]float64{}, settle: map[string]time.Duration{}}
+		dbWrites: map[string]float64{}, dbReads: map[string]float64{}, settle: map[string]time.Duration{},
+		last: map[string]job{}}
 }
 
 func (m *measurements) sample(name string) *Sample {
@@ -32,11 +36,8 @@ func (m *measurements) sample(name string) *Sample {
 	return m.samples[name]
 }
 
-// batch drives one batch of one system and adds what it cost. A cardflow
-// batch of approval cards with e-mail on ends when its e-mails are sent,
-// not when its last card answered: the e-mails are part of a card's work,
-// and if they went out during the next batch they would slow another system
-// down and be counted against it.
+// batch drives one batch of one system and adds what it cost, up to the
+// moment it settled (settle.go).
 func (m *measurements) batch(ctx context.Context, cfg Config, e *env, procs cpuProcesses, system, scenario string, batch []job, label string) error {
 	var w0, r0 float64
 	var err error
@@ -47,24 +48,19 @@ func (m *measurements) batch(ctx context.Context, cfg Config, e *env, procs cpuP
 	}
 	c0 := procs.cpuSeconds()
 	samples := drive(ctx, cfg, e, system, scenario, batch, label)
-	if system == Cardflow && cfg.Mail && scenario == Approval && !m.mailStuck {
-		ids := make([]string, len(batch))
-		for i, j := range batch {
-			ids[i] = j.cardID
-		}
-		waited, counts, err := waitForMail(ctx, e.db, ids, 2*len(ids), mailWithin)
+	if !m.unsettled {
+		st, err := settleBatch(ctx, cfg, e, system, scenario, batch)
 		if err != nil {
 			return err
 		}
-		if expectedSent(counts) < 2*len(ids) {
-			m.mailStuck = true
-		}
-		m.settle[scenario] += waited
+		m.unsettled = !st.ok
+		m.settle[system+" "+scenario] += st.workflows + st.mail
 		for _, s := range samples {
-			s.Wall += waited
+			s.Wall += st.workflows + st.mail
 		}
 		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "bench: %-36s e-mails sent %.2fs after the last card\n", label+" "+system, waited.Seconds())
+			fmt.Fprintf(cfg.Progress, "bench: %-36s settled %.2fs after the last answer (workflows closed %.2fs, e-mails %.2fs)\n",
+				label+" "+system, (st.workflows + st.mail).Seconds(), st.workflows.Seconds(), st.mail.Seconds())
 		}
 	}
 	c1 := procs.cpuSeconds()
@@ -77,6 +73,9 @@ func (m *measurements) batch(ctx context.Context, cfg Config, e *env, procs cpuP
 		m.dbReads[scenario] += r1 - r0
 	}
 	key := system + " " + scenario
+	if len(batch) > 0 {
+		m.last[key] = batch[len(batch)-1]
+	}
 	if m.cpu[key] == nil {
 		m.cpu[key] = map[string]float64{}
 	}
@@ -129,11 +128,12 @@ func (m *measurements) fill(r *Report, cfg Config) {
 			r.Ratios = append(r.Ratios, m.ratio(s, against))
 		}
 	}
+	r.SettleSeconds = map[string]float64{}
+	for k, d := range m.settle {
+		r.SettleSeconds[k] = d.Seconds()
+	}
 	if cfg.Mail {
-		r.Mail = &MailReport{SettleSeconds: map[string]float64{}}
-		for s, d := range m.settle {
-			r.Mail.SettleSeconds[s] = d.Seconds()
-		}
+		r.Mail = &MailReport{}
 	}
 }
 
@@ -153,4 +153,23 @@ func (m *measurements) ratio(scenario, against string) Ratio {
 		r.ApproveP99 = div(p99(Cardflow, "approve"), p99(against, "approve"))
 	}
 	return r
+}
+
+// histories counts the history of the last card of each system and scenario.
+func (m *measurements) histories(ctx context.Context, e *env, scenarios []string) ([]HistoryShape, error) {
+	var out []HistoryShape
+	for _, s := range scenarios {
+		for _, system := range systems {
+			j, ok := m.last[system+" "+s]
+			if !ok {
+				continue
+			}
+			h, err := historyShape(ctx, e, system, s, j)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }

@@ -12,6 +12,7 @@ func printReport(w io.Writer, r *Report) {
 	printSetup(w, r.Setup)
 	printTable(w, r.Summaries, r.Ratios)
 	printCPU(w, r.CPU)
+	printHistories(w, r.Histories)
 	fmt.Fprintf(w, "\n%-12s %14s %20s %14s\n", "PostgreSQL", "state changes", "write transactions", "reads")
 	for _, c := range r.Database {
 		note := "(per cardflow card)"
@@ -20,13 +21,16 @@ func printReport(w io.Writer, r *Report) {
 		}
 		fmt.Fprintf(w, "%-12s %14d %20.2f %14.2f   %s\n", c.Scenario, c.StateChangesPerCard, c.WriteTransactions, c.Reads, note)
 	}
-	if r.Mail != nil {
-		fmt.Fprintf(w, "\ne-mail: %d sent (%.2f per approval card), %d messages in Mailpit; waited after cardflow's batches for them:",
-			r.Mail.SentRows, r.Mail.SentPerApprovalCard, r.Mail.MailpitMessages)
-		for _, s := range r.Config.Scenarios {
-			fmt.Fprintf(w, " %s %.2fs", s, r.Mail.SettleSeconds[s])
+	fmt.Fprintf(w, "\nsettled after the last answers (s, in the wall time):")
+	for _, s := range r.Config.Scenarios {
+		for _, system := range systems {
+			fmt.Fprintf(w, " %s %s %.2f;", system, s, r.SettleSeconds[system+" "+s])
 		}
-		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	if r.Mail != nil {
+		fmt.Fprintf(w, "e-mail: %d sent (%.2f per approval card), %d messages in Mailpit\n",
+			r.Mail.SentRows, r.Mail.SentPerApprovalCard, r.Mail.MailpitMessages)
 	}
 }
 

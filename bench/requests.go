@@ -30,10 +30,10 @@ var systems = []string{Cardflow, Baseline, Minimal}
 func requestCard(ctx context.Context, cfg Config, e *env, system, scenario string, j job) error {
 	switch system {
 	case Baseline:
-		return updateWithStart(ctx, e.client, client.StartWorkflowOptions{ID: "bench-baseline-" + j.cardID, TaskQueue: baselineQueue},
+		return updateWithStart(ctx, e.client, client.StartWorkflowOptions{ID: workflowID(system, j), TaskQueue: baselineQueue},
 			baselineWorkflowName, BaselineInput{Approval: scenario == Approval, LocalReads: cfg.BaselineLocalReads}, "persisted")
 	case Minimal:
-		return updateWithStart(ctx, e.minimalClient, client.StartWorkflowOptions{ID: minimalIDPrefix + j.cardID, TaskQueue: minimalQueue},
+		return updateWithStart(ctx, e.minimalClient, client.StartWorkflowOptions{ID: workflowID(system, j), TaskQueue: minimalQueue},
 			minimalWorkflowName, MinimalInput{Approval: scenario == Approval}, "persisted")
 	}
 	cardType := "visitor"
@@ -45,7 +45,7 @@ func requestCard(ctx context.Context, cfg Config, e *env, system, scenario strin
 	// search attributes, summary and details included, since the server
 	// stores them with every card.
 	opts := client.StartWorkflowOptions{
-		ID: workflows.WorkflowID(j.cardID), TaskQueue: cardflowQueue,
+		ID: workflowID(system, j), TaskQueue: cardflowQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes:    workflows.StartSearchAttributes(in),
@@ -99,13 +99,13 @@ func startThenQuery(ctx context.Context, c client.Client, opts client.StartWorkf
 
 // approveCard sends the approval and returns once the card is approved.
 func approveCard(ctx context.Context, e *env, system string, j job) error {
-	c, id, update := e.client, workflows.WorkflowID(j.cardID), cards.Approve
+	c, id, update := e.client, workflowID(system, j), cards.Approve
 	var arg any = cards.DecisionInput{Actor: benchApprover, Comment: "ok"}
 	switch system {
 	case Baseline:
-		id, arg = "bench-baseline-"+j.cardID, map[string]string{"actor": benchApprover}
+		arg = map[string]string{"actor": benchApprover}
 	case Minimal:
-		c, id, arg = e.minimalClient, minimalIDPrefix+j.cardID, benchApprover
+		c, arg = e.minimalClient, benchApprover
 	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: update, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err != nil {

@@ -24,6 +24,13 @@ type Report struct {
 	// CPU is CPU milliseconds per card by process group, for each system
 	// and scenario: where the time goes.
 	CPU []CPUCost `json:"cpu"`
+	// Histories are one card's history per system and scenario: the
+	// events, tasks and timers the server's CPU time follows.
+	Histories []HistoryShape `json:"histories"`
+	// SettleSeconds is, by "system scenario", the time from the batches'
+	// last answers until their work was done (settle.go), included in the
+	// wall time of the throughput.
+	SettleSeconds map[string]float64 `json:"settleSeconds"`
 	// Mail is what cardflow's e-mails came to (nil with -mail=false).
 	Mail *MailReport `json:"mail,omitempty"`
 }
@@ -127,6 +134,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	m.fill(report, cfg)
+	if report.Histories, err = m.histories(ctx, e, cfg.Scenarios); err != nil {
+		return report, err
+	}
 	return report, verify(ctx, cfg, e, jobs, m.samples, report)
 }
 

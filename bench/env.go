@@ -36,12 +36,12 @@ cardTypes:
     approval: {required: false}
 `
 
-// Task queues: each system has its own, so that each worker polls only
-// its own tasks.
-const (
-	cardflowQueue = "bench-cards"
-	baselineQueue = "bench-baseline"
-)
+// Task queue prefixes: each system has its own queue, so that each worker
+// polls only its own tasks, and each run its own (the prefix and a random
+// suffix), so that what an earlier run left on a long-lived server (cards
+// still waiting after an interrupted -waiting run) is never counted as this
+// run's work.
+var queuePrefixes = map[string]string{Cardflow: "bench-cards-", Baseline: "bench-baseline-", Minimal: "bench-minimal-"}
 
 // env is everything a run talks to, and how to take it down.
 type env struct {
@@ -59,8 +59,10 @@ type env struct {
 	// name, see cpuProcesses).
 	startedServer bool
 	serverPID     int
-	setup         Setup
-	closers       []func()
+	// queues are this run's task queues, by system.
+	queues  map[string]string
+	setup   Setup
+	closers []func()
 }
 
 func (e *env) close() {
@@ -73,7 +75,12 @@ func (e *env) close() {
 // Mailpit, and runs the cardflow worker and the two baseline workers with
 // the same options. Everything it starts is stopped by e.close, in reverse.
 func setUp(ctx context.Context, cfg Config) (e *env, err error) {
-	e = &env{serverPID: cfg.ServerPID}
+	e = &env{serverPID: cfg.ServerPID, queues: map[string]string{}}
+	run := make([]byte, 4)
+	_, _ = rand.Read(run)
+	for system, prefix := range queuePrefixes {
+		e.queues[system] = prefix + hex.EncodeToString(run)
+	}
 	defer func() {
 		if err != nil {
 			e.close()
@@ -123,7 +130,7 @@ func setUp(ctx context.Context, cfg Config) (e *env, err error) {
 	}
 	// The baseline keeps cardflow's codec (as before issue 11); the
 	// minimal baseline has none at all, not even the pass-through one.
-	if _, err := startEngineWorker(cfg, e, e.client, copts, baselineQueue, func(w worker.Worker) {
+	if _, err := startEngineWorker(cfg, e, e.client, copts, e.queues[Baseline], func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(BaselineRequest, workflow.RegisterOptions{Name: baselineWorkflowName})
 		w.RegisterActivity(noop)
 	}); err != nil {
@@ -131,7 +138,7 @@ func setUp(ctx context.Context, cfg Config) (e *env, err error) {
 	}
 	mopts := copts
 	mopts.DataConverter, mopts.FailureConverter = nil, nil
-	e.minimalClient, err = startEngineWorker(cfg, e, e.client, mopts, minimalQueue, func(w worker.Worker) {
+	e.minimalClient, err = startEngineWorker(cfg, e, e.client, mopts, e.queues[Minimal], func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(MinimalRequest, workflow.RegisterOptions{Name: minimalWorkflowName})
 		w.RegisterActivity(minimalReads)
 		w.RegisterActivity(minimalPersist)

@@ -19,7 +19,6 @@ import (
 
 const (
 	minimalWorkflowName = "MinimalRequest"
-	minimalQueue        = "bench-minimal"
 	// minimalIDPrefix keeps its workflow ids apart from the other systems'.
 	minimalIDPrefix = "bench-minimal-"
 )

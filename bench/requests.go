@@ -30,10 +30,10 @@ var systems = []string{Cardflow, Baseline, Minimal}
 func requestCard(ctx context.Context, cfg Config, e *env, system, scenario string, j job) error {
 	switch system {
 	case Baseline:
-		return updateWithStart(ctx, e.client, client.StartWorkflowOptions{ID: workflowID(system, j), TaskQueue: baselineQueue},
+		return updateWithStart(ctx, e.client, client.StartWorkflowOptions{ID: workflowID(system, j), TaskQueue: e.queues[Baseline]},
 			baselineWorkflowName, BaselineInput{Approval: scenario == Approval, LocalReads: cfg.BaselineLocalReads}, "persisted")
 	case Minimal:
-		return updateWithStart(ctx, e.minimalClient, client.StartWorkflowOptions{ID: workflowID(system, j), TaskQueue: minimalQueue},
+		return updateWithStart(ctx, e.minimalClient, client.StartWorkflowOptions{ID: workflowID(system, j), TaskQueue: e.queues[Minimal]},
 			minimalWorkflowName, MinimalInput{Approval: scenario == Approval}, "persisted")
 	}
 	cardType := "visitor"
@@ -45,7 +45,7 @@ func requestCard(ctx context.Context, cfg Config, e *env, system, scenario strin
 	// search attributes, summary and details included, since the server
 	// stores them with every card.
 	opts := client.StartWorkflowOptions{
-		ID: workflowID(system, j), TaskQueue: cardflowQueue,
+		ID: workflowID(system, j), TaskQueue: e.queues[Cardflow],
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes:    workflows.StartSearchAttributes(in),

@@ -55,7 +55,7 @@ func settleBatch(ctx context.Context, cfg Config, e *env, system, scenario strin
 // noneRunning polls the server's visibility store until no workflow of
 // system's task queue runs, or settleWithin has passed.
 func noneRunning(ctx context.Context, e *env, system string) (bool, error) {
-	c, queue := e.client, map[string]string{Cardflow: cardflowQueue, Baseline: baselineQueue, Minimal: minimalQueue}[system]
+	c, queue := e.client, e.queues[system]
 	query := fmt.Sprintf("TaskQueue = '%s' AND ExecutionStatus = 'Running'", queue)
 	deadline := time.Now().Add(settleWithin)
 	for {

@@ -130,6 +130,8 @@ func runWaiting(ctx context.Context, cfg Config, n int) (*WaitingReport, error) 
 
 // printWaiting is the scale run's table.
 func printWaiting(w io.Writer, r *WaitingReport) {
+	fmt.Fprintln(w)
+	printSetup(w, r.Setup)
 	fmt.Fprintf(w, "\n%d cards waiting for approval\n", r.Cards)
 	fmt.Fprintf(w, "%-34s %10.1f s (%.1f per s)\n", "request all", r.RequestSeconds, float64(r.Cards)/r.RequestSeconds)
 	fmt.Fprintf(w, "%-34s %10.1f s (%.1f approvals per s)\n", "approve all", r.ApproveSeconds, r.ApprovalsPerSec)

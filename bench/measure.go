@@ -18,9 +18,9 @@ type measurements struct {
 	// last is the last card of each "system scenario", whose history
 	// the report shows.
 	last map[string]job
-	// unsettled is set once a batch did not settle in time: later batches
-	// do not wait again (the verification reports what is wrong).
-	unsettled bool
+	// unsettled names the batch that did not settle in time; later
+	// batches do not wait again, and the verification fails.
+	unsettled string
 }
 
 func newMeasurements() *measurements {
@@ -48,12 +48,14 @@ func (m *measurements) batch(ctx context.Context, cfg Config, e *env, procs cpuP
 	}
 	c0 := procs.cpuSeconds()
 	samples := drive(ctx, cfg, e, system, scenario, batch, label)
-	if !m.unsettled {
+	if m.unsettled == "" {
 		st, err := settleBatch(ctx, cfg, e, system, scenario, batch)
 		if err != nil {
 			return err
 		}
-		m.unsettled = !st.ok
+		if !st.ok {
+			m.unsettled = fmt.Sprintf("%s %s: workflows still running or e-mails unsent %s after the last answer", label, system, settleWithin)
+		}
 		m.settle[system+" "+scenario] += st.workflows + st.mail
 		for _, s := range samples {
 			s.Wall += st.workflows + st.mail
@@ -128,6 +130,7 @@ func (m *measurements) fill(r *Report, cfg Config) {
 			r.Ratios = append(r.Ratios, m.ratio(s, against))
 		}
 	}
+	r.Unsettled = m.unsettled
 	r.SettleSeconds = map[string]float64{}
 	for k, d := range m.settle {
 		r.SettleSeconds[k] = d.Seconds()

@@ -31,6 +31,8 @@ type Report struct {
 	// last answers until their work was done (settle.go), included in the
 	// wall time of the throughput.
 	SettleSeconds map[string]float64 `json:"settleSeconds"`
+	// Unsettled names a batch that did not settle (a verification failure).
+	Unsettled string `json:"unsettled,omitempty"`
 	// Mail is what cardflow's e-mails came to (nil with -mail=false).
 	Mail *MailReport `json:"mail,omitempty"`
 }

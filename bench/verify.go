@@ -16,6 +16,9 @@ import (
 // (verifyMail); and that no request of any system failed.
 func verify(ctx context.Context, cfg Config, e *env, jobs map[string][]job, samples map[string]*Sample, report *Report) error {
 	var problems []string
+	if report.Unsettled != "" {
+		problems = append(problems, report.Unsettled)
+	}
 	if cfg.Mail {
 		var approvalIDs, allIDs []string
 		for scenario, js := range jobs {

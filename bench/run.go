@@ -115,6 +115,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		for name, smp := range warm.samples {
 			m.samples["warm-up "+name] = smp
 		}
+		m.unsettled = warm.unsettled
 	}
 	for round := range cfg.Rounds {
 		for _, s := range cfg.Scenarios {

@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-smoke
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-smoke
 
 up:
 	./scripts/up.sh
@@ -56,11 +56,28 @@ ui-check:
 compose-check:
 	./scripts/compose-check.sh
 
-# Throughput and latency against the engine's own ceiling (see docs/benchmarks.md).
+# Throughput and latency of cardflow with everything on (directory checks,
+# encryption, e-mail to Mailpit) against the minimal baseline (the targets)
+# and the old baseline, on a dev server the harness starts (docs/benchmarks.md).
 bench:
-	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres'
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
 	go run ./bench -n 2000 -c 32 -rounds 4 -out bench-results.json
+
+# The same on the PostgreSQL-backed server built from source (started if it
+# is not running, and left running: `scripts/temporal-server.sh stop`).
+bench-postgres:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
+	./scripts/temporal-server.sh start
+	go run ./bench -n 2000 -c 32 -rounds 4 -temporal-address 127.0.0.1:7333 \
+		-server-pid "$$(cat .run/temporal-server/server.pid)" -out bench-results-postgres.json
+
+# 10,000 cards waiting for approval at once: worker memory (and a heap
+# profile with all of them waiting), then the time to approve them all.
+bench-waiting:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
+	go run ./bench -waiting 10000 -c 32 -memprofile bench-results-waiting-heap.prof -out bench-results-waiting.json
 
 # The harness small, for correctness (CI runs it as part of `make test`).
 bench-smoke:
-	go test -count=1 -v -run TestSmoke ./bench/
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
+	go test -count=1 -v ./bench/

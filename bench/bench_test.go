@@ -8,45 +8,129 @@ import (
 	"testing"
 )
 
-// TestSmoke runs the harness small (N=50, C=8) on a dev server and a fresh
-// database: it checks correctness only (every card in its expected state,
-// none written twice, one write transaction per state change) and prints the
-// figures; no timing can fail it.
-func TestSmoke(t *testing.T) {
-	var progress bytes.Buffer
-	cfg := Config{
-		N: 50, C: 8, Rounds: 2, Scenarios: []string{NoApproval, Approval},
+// smokeConfig is the harness small, with everything on as `go run ./bench`
+// runs it: directory checks, encryption with a temporary key file, e-mail
+// through a real Mailpit, all three systems.
+func smokeConfig(progress *bytes.Buffer) Config {
+	return Config{
+		N: 30, C: 8, Rounds: 2, Warmup: 8, Scenarios: []string{NoApproval, Approval},
 		StartMode: "update-with-start", BaselineLocalReads: true, BaselineMetrics: true,
 		TemporalCLI: filepath.Join("..", "bin", "temporal"),
 		PostgresURL: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
-		DBPool:      10, Progress: &progress,
-		// Encrypted, as `make up` runs: the codec must not change any outcome.
-		CodecKeys: writeKeyFile(t),
+		DBPool:      10, Progress: progress,
+		Encrypt: true, Mail: true, Mailpit: filepath.Join("..", "bin", "mailpit"),
+		WorkflowPollers: 4, ActivityPollers: 4,
 	}
+}
+
+// TestSmoke runs the harness small on a dev server and a fresh database: it
+// checks correctness only (every card of every system answered, every
+// cardflow card in its expected state once, its e-mails sent once, one write
+// transaction per state change where no e-mail is counted with it) and logs
+// the figures; no timing can fail it.
+func TestSmoke(t *testing.T) {
+	var progress bytes.Buffer
+	cfg := smokeConfig(&progress)
 	report, err := Run(context.Background(), cfg)
 	if report != nil {
-		var table bytes.Buffer
-		printTable(&table, report.Summaries, report.Ratios)
-		t.Log(table.String())
+		var out bytes.Buffer
+		printReport(&out, report)
+		t.Log(out.String())
 	}
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
 	}
+	checked := 0
 	for _, c := range report.Database {
-		if !c.OneTransactionPerChange {
-			t.Errorf("%s: %.2f write transactions per card for %d state changes", c.Scenario, c.WriteTransactions, c.StateChangesPerCard)
+		if c.OneTransactionPerChange != nil {
+			checked++
+			if !*c.OneTransactionPerChange {
+				t.Errorf("%s: %.2f write transactions per card for %d state changes", c.Scenario, c.WriteTransactions, c.StateChangesPerCard)
+			}
 		}
+	}
+	if checked == 0 {
+		t.Error("no scenario checked the write transactions per state change")
+	}
+	if !report.Setup.Encryption || report.Setup.KeyID == "" || !report.Setup.Mail {
+		t.Errorf("not everything was on: %+v", report.Setup)
+	}
+	if want := 2 * (cfg.Warmup + cfg.N); report.Mail == nil || report.Mail.MailpitMessages != want {
+		t.Errorf("e-mail report %+v, want %d messages in Mailpit (2 per approval card)", report.Mail, want)
+	}
+	for _, system := range systems {
+		for _, s := range cfg.Scenarios {
+			if sum := findSummary(report.Summaries, opName(system, s, "card")); sum.Count != cfg.N || sum.Errors != 0 {
+				t.Errorf("%s %s: %d cards, %d errors; want %d, none", system, s, sum.Count, sum.Errors, cfg.N)
+			}
+		}
+	}
+	checkHistories(t, report.Histories, len(cfg.Scenarios))
+	if len(report.Ratios) != 2*len(cfg.Scenarios) {
+		t.Errorf("%d ratios, want cardflow/minimal and cardflow/baseline per scenario", len(report.Ratios))
 	}
 	if progress.Len() == 0 {
 		t.Error("the harness showed no progress")
 	}
 }
 
-func writeKeyFile(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "codec-keys")
-	if err := os.WriteFile(path, []byte("bench MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n"), 0o600); err != nil {
-		t.Fatal(err)
+// TestSmokeWaiting runs the scale mode small: every card approved, every
+// e-mail sent, and the heap profile written with the cards waiting.
+func TestSmokeWaiting(t *testing.T) {
+	var progress bytes.Buffer
+	cfg := smokeConfig(&progress)
+	cfg.MemProfile = filepath.Join(t.TempDir(), "heap.prof")
+	cfg.StickyCache = 0
+	r, err := runWaiting(context.Background(), cfg, 20)
+	if r != nil {
+		var out bytes.Buffer
+		printWaiting(&out, r)
+		t.Log(out.String())
 	}
-	return path
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if r.Mail == nil || r.Mail.MailpitMessages != 2*r.Cards {
+		t.Errorf("e-mail report %+v, want %d messages in Mailpit", r.Mail, 2*r.Cards)
+	}
+	if r.Waiting.RSSMiB == 0 || r.Waiting.Goroutines == 0 {
+		t.Errorf("memory not measured: %+v", r.Waiting)
+	}
+	if fi, err := os.Stat(cfg.MemProfile); err != nil || fi.Size() == 0 {
+		t.Errorf("heap profile %s: %v", cfg.MemProfile, err)
+	}
+}
+
+// checkHistories checks that every system's history was counted and that
+// the yardstick is still what issue 11 defines: one local activity (one
+// marker), one activity per state change, no timer, no search attribute.
+func checkHistories(t *testing.T, hs []HistoryShape, scenarios int) {
+	t.Helper()
+	if len(hs) != len(systems)*scenarios {
+		t.Errorf("%d histories, want one per system and scenario", len(hs))
+	}
+	for _, h := range hs {
+		if h.Events == 0 {
+			t.Errorf("%s %s: empty history", h.System, h.Scenario)
+		}
+		if h.System != Minimal {
+			continue
+		}
+		changes := 1
+		if h.Scenario == Approval {
+			changes = 2
+		}
+		if h.Activities != changes || h.Markers != 1 || h.Timers != 0 || h.Upserts != 0 || h.Updates != changes {
+			t.Errorf("the minimal baseline is not minimal: %+v", h)
+		}
+	}
+}
+
+func findSummary(sums []Summary, name string) Summary {
+	for _, s := range sums {
+		if s.Name == name {
+			return s
+		}
+	}
+	return Summary{}
 }

@@ -8,13 +8,57 @@ import (
 )
 
 // cpuGroups are the processes whose CPU time the report splits, to show where
-// a batch's time goes on a machine where they all share the cores.
-var cpuGroups = []string{"bench (worker, client)", "temporal server", "postgresql"}
+// a batch's time goes on a machine where they all share the cores. With the
+// PostgreSQL-backed Temporal server, "postgresql" includes Temporal's own
+// persistence and visibility queries.
+var cpuGroups = []string{"bench (workers, client)", "temporal server", "postgresql", "mailpit"}
 
-// cpuSnapshot returns the CPU seconds (user+system) used so far by each group.
-func cpuSnapshot() map[string]float64 {
-	out := map[string]float64{}
-	self := os.Getpid()
+// cpuProcesses says which processes belong to which group.
+type cpuProcesses struct {
+	self int
+	// devServer: the dev server is the bench's child; another run's dev
+	// server on a shared machine is not counted.
+	devServer bool
+	// serverPID is a Temporal server given by -server-pid; 0 with an
+	// external server means every process named temporal-server
+	// (scripts/temporal-server.sh's).
+	serverPID int
+	mailpit   int
+}
+
+func (e *env) cpuProcesses() cpuProcesses {
+	p := cpuProcesses{self: os.Getpid(), devServer: e.startedServer, serverPID: e.serverPID}
+	if e.mail != nil {
+		p.mailpit = e.mail.pid()
+	}
+	return p
+}
+
+// group returns the group of a process, or "".
+func (p cpuProcesses) group(pid int, dir, cmd string) string {
+	argv0 := filepath.Base(strings.SplitN(cmd, " ", 2)[0])
+	switch {
+	case pid == p.self:
+		return cpuGroups[0]
+	case p.devServer && strings.Contains(cmd, "server start-dev") && parentPID(dir) == p.self:
+		return cpuGroups[1]
+	case !p.devServer && p.serverPID > 0 && pid == p.serverPID:
+		return cpuGroups[1]
+	case !p.devServer && p.serverPID == 0 && argv0 == "temporal-server":
+		return cpuGroups[1]
+	case strings.HasPrefix(cmd, "postgres"):
+		return cpuGroups[2]
+	case p.mailpit > 0 && pid == p.mailpit:
+		return cpuGroups[3]
+	}
+	return ""
+}
+
+// cpuSnapshot returns the CPU seconds (user+system) used so far by each
+// group, and how many processes each group has (so that a server that was
+// not found shows as such rather than as free).
+func (p cpuProcesses) snapshot() (seconds map[string]float64, processes map[string]int) {
+	seconds, processes = map[string]float64{}, map[string]int{}
 	ticks := 100.0 // USER_HZ on Linux
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, dir := range dirs {
@@ -23,35 +67,44 @@ func cpuSnapshot() map[string]float64 {
 		if err != nil {
 			continue
 		}
-		cmd := strings.ReplaceAll(string(cmdline), "\x00", " ")
-		group := ""
-		switch {
-		case pid == self:
-			group = cpuGroups[0]
-		case strings.Contains(cmd, "server start-dev") && parentPID(dir) == self:
-			// Only the dev server this run started: other runs on a shared
-			// machine may have their own.
-			group = cpuGroups[1]
-		case strings.HasPrefix(cmd, "postgres"):
-			group = cpuGroups[2]
-		default:
+		group := p.group(pid, dir, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		if group == "" {
 			continue
 		}
 		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
 		if err != nil {
 			continue
 		}
-		// Fields after the command name: utime is the 14th field, stime the 15th.
+		// The fields after the command name, from the 3rd (see proc(5)).
 		rest := string(stat)[strings.LastIndexByte(string(stat), ')')+2:]
 		f := strings.Fields(rest)
-		if len(f) < 13 {
+		if len(f) < 15 {
 			continue
 		}
-		utime, _ := strconv.ParseFloat(f[11], 64)
-		stime, _ := strconv.ParseFloat(f[12], 64)
-		out[group] += (utime + stime) / ticks
+		cpu := 0.0
+		for _, i := range []int{11, 12} { // utime, stime
+			v, _ := strconv.ParseFloat(f[i], 64)
+			cpu += v
+		}
+		if group == cpuGroups[2] {
+			// PostgreSQL's backends come and go: the postmaster's
+			// cutime and cstime (16th and 17th fields) keep the CPU of
+			// those that exited, so that it is not lost mid-batch.
+			for _, i := range []int{13, 14} {
+				v, _ := strconv.ParseFloat(f[i], 64)
+				cpu += v
+			}
+		}
+		seconds[group] += cpu / ticks
+		processes[group]++
 	}
-	return out
+	return seconds, processes
+}
+
+// cpuSeconds is the CPU time of each group so far.
+func (p cpuProcesses) cpuSeconds() map[string]float64 {
+	s, _ := p.snapshot()
+	return s
 }
 
 // parentPID reads the parent process id from /proc/PID/stat (-1 if unknown).

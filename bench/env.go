@@ -17,13 +17,11 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/logging"
-	"github.com/cardflow/cardflow/internal/metrics"
+	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
-	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/schema"
 )
 
@@ -38,18 +36,33 @@ cardTypes:
     approval: {required: false}
 `
 
-const (
-	cardflowQueue = "bench-cards"
-	baselineQueue = "bench-baseline"
-)
+// Task queue prefixes: each system has its own queue, so that each worker
+// polls only its own tasks, and each run its own (the prefix and a random
+// suffix), so that what an earlier run left on a long-lived server (cards
+// still waiting after an interrupted -waiting run) is never counted as this
+// run's work.
+var queuePrefixes = map[string]string{Cardflow: "bench-cards-", Baseline: "bench-baseline-", Minimal: "bench-minimal-"}
 
 // env is everything a run talks to, and how to take it down.
 type env struct {
-	client      client.Client
-	db          *sqlx.DB
-	databaseURL string
-	metricsURL  string
-	closers     []func()
+	// client talks to cardflow's and the baseline's workflows, with
+	// cardflow's payload codec; minimalClient has no codec.
+	client        client.Client
+	minimalClient client.Client
+	db            *sqlx.DB
+	databaseURL   string
+	metricsURL    string
+	// mail is the Mailpit cardflow mails through (nil with -mail=false).
+	mail *mailpit
+	// startedServer: the bench started the dev server; otherwise
+	// serverPID is the external server whose CPU is accounted (0: found by
+	// name, see cpuProcesses).
+	startedServer bool
+	serverPID     int
+	// queues are this run's task queues, by system.
+	queues  map[string]string
+	setup   Setup
+	closers []func()
 }
 
 func (e *env) close() {
@@ -58,123 +71,137 @@ func (e *env) close() {
 	}
 }
 
-// setUp starts (or connects to) Temporal, creates a fresh database, and runs
-// the cardflow worker and the baseline worker with the same options.
-func setUp(ctx context.Context, cfg Config) (*env, error) {
-	e := &env{}
-	addr := cfg.TemporalAddress
-	if addr == "" {
-		cli := cfg.TemporalCLI
-		if cli == "" {
-			cli = filepath.Join("bin", "temporal")
-		}
-		if _, err := os.Stat(cli); err != nil {
-			return nil, fmt.Errorf("no Temporal CLI at %s: run `make temporal-cli` or pass -temporal-address", cli)
-		}
-		srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-			ExistingPath:  cli,
-			LogLevel:      "error",
-			ClientOptions: &client.Options{Logger: logging.Discard},
-			ExtraArgs: []string{"--search-attribute", "CardRequestState=Keyword", "--search-attribute", "CardUserId=Keyword",
-				"--search-attribute", "CardType=Keyword"},
-		})
+// setUp starts (or connects to) Temporal, creates a fresh database, starts
+// Mailpit, and runs the cardflow worker and the two baseline workers with
+// the same options. Everything it starts is stopped by e.close, in reverse.
+func setUp(ctx context.Context, cfg Config) (e *env, err error) {
+	e = &env{serverPID: cfg.ServerPID, queues: map[string]string{}}
+	run := make([]byte, 4)
+	_, _ = rand.Read(run)
+	for system, prefix := range queuePrefixes {
+		e.queues[system] = prefix + hex.EncodeToString(run)
+	}
+	defer func() {
 		if err != nil {
-			return nil, fmt.Errorf("start dev server: %w", err)
+			e.close()
+			e = nil
 		}
-		e.closers = append(e.closers, func() { _ = srv.Stop() })
-		addr = srv.FrontendHostPort()
+	}()
+	if cfg.StickyCache > 0 {
+		// One cache per process, sized before the first worker starts.
+		worker.SetStickyWorkflowCacheSize(cfg.StickyCache)
+	}
+	keyFile, keyID, removeKeys, err := codecKeys(cfg)
+	if err != nil {
+		return e, err
+	}
+	e.closers = append(e.closers, removeKeys)
+	e.setup = Setup{DirectoryChecks: true, Encryption: cfg.Encrypt, KeyID: keyID, TemporaryKey: cfg.Encrypt && cfg.CodecKeys == "",
+		Mail: cfg.Mail, StartMode: cfg.StartMode, StickyCache: cfg.StickyCache}
+
+	addr, err := temporalServer(ctx, cfg, e)
+	if err != nil {
+		return e, err
 	}
 	copts, err := temporalconn.Options(temporalconn.Settings{Address: addr, Namespace: "default", Logger: logging.Discard, Compression: cfg.Compression,
-		EnvLookup: noEnv{}, CodecKeys: cfg.CodecKeys})
+		EnvLookup: noEnv{}, CodecKeys: keyFile})
 	if err != nil {
-		e.close()
-		return nil, err
+		return e, err
 	}
-	c, err := client.Dial(copts)
-	if err != nil {
-		e.close()
-		return nil, err
+	if e.client, err = client.Dial(copts); err != nil {
+		return e, err
 	}
-	e.client = c
-	e.closers = append(e.closers, c.Close)
+	e.closers = append(e.closers, e.client.Close)
 
+	if err := openDatabase(ctx, cfg, e); err != nil {
+		return e, err
+	}
+	mail := notify.Config{}
+	if cfg.Mail {
+		if e.mail, err = startMailpit(ctx, cfg.Mailpit); err != nil {
+			return e, err
+		}
+		e.closers = append(e.closers, e.mail.stop)
+		e.setup.SMTP = e.mail.smtpAddr
+		mail = notify.Config{SMTPURL: e.mail.smtpURL(), From: "cardflow bench <cards@example.com>", ConsoleURL: "http://127.0.0.1:8080"}
+	}
+	if err := startCardflow(cfg, e, addr, keyFile, mail); err != nil {
+		return e, err
+	}
+	// The baseline keeps cardflow's codec (as before issue 11); the
+	// minimal baseline has none at all, not even the pass-through one.
+	if _, err := startEngineWorker(cfg, e, e.client, copts, e.queues[Baseline], func(w worker.Worker) {
+		w.RegisterWorkflowWithOptions(BaselineRequest, workflow.RegisterOptions{Name: baselineWorkflowName})
+		w.RegisterActivity(noop)
+	}); err != nil {
+		return e, err
+	}
+	mopts := copts
+	mopts.DataConverter, mopts.FailureConverter = nil, nil
+	e.minimalClient, err = startEngineWorker(cfg, e, e.client, mopts, e.queues[Minimal], func(w worker.Worker) {
+		w.RegisterWorkflowWithOptions(MinimalRequest, workflow.RegisterOptions{Name: minimalWorkflowName})
+		w.RegisterActivity(minimalReads)
+		w.RegisterActivity(minimalPersist)
+		w.RegisterActivity(minimalTransition)
+	})
+	if err != nil {
+		return e, err
+	}
+	_, found := e.cpuProcesses().snapshot()
+	e.setup.ServerProcesses = found[cpuGroups[1]]
+	return e, nil
+}
+
+// temporalServer starts the dev server, unless -temporal-address names a
+// server, and returns its address.
+func temporalServer(ctx context.Context, cfg Config, e *env) (string, error) {
+	if cfg.TemporalAddress != "" {
+		e.setup.Temporal = cfg.TemporalAddress
+		return cfg.TemporalAddress, nil
+	}
+	cli := cfg.TemporalCLI
+	if cli == "" {
+		cli = filepath.Join("bin", "temporal")
+	}
+	if _, err := os.Stat(cli); err != nil {
+		return "", fmt.Errorf("no Temporal CLI at %s: run `make temporal-cli` or pass -temporal-address", cli)
+	}
+	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  cli,
+		LogLevel:      "error",
+		ClientOptions: &client.Options{Logger: logging.Discard},
+		ExtraArgs: []string{"--search-attribute", "CardRequestState=Keyword", "--search-attribute", "CardUserId=Keyword",
+			"--search-attribute", "CardType=Keyword"},
+	})
+	if err != nil {
+		return "", fmt.Errorf("start dev server: %w", err)
+	}
+	e.closers = append(e.closers, func() { _ = srv.Stop() })
+	e.startedServer = true
+	e.setup.Temporal = "dev server " + cli + " (started by the bench)"
+	return srv.FrontendHostPort(), nil
+}
+
+// openDatabase creates (or takes) the database, migrates it and puts the
+// bench's operator and approver in the directory.
+func openDatabase(ctx context.Context, cfg Config, e *env) error {
 	e.databaseURL = cfg.DatabaseURL
 	if e.databaseURL == "" {
+		var err error
 		if e.databaseURL, err = createDatabase(ctx, cfg.PostgresURL, e); err != nil {
-			e.close()
-			return nil, err
+			return err
 		}
 	}
-	if e.db, err = sqlx.Open("postgres", e.databaseURL); err != nil {
-		e.close()
-		return nil, err
+	db, err := sqlx.Open("postgres", e.databaseURL)
+	if err != nil {
+		return err
 	}
-	e.closers = append(e.closers, func() { _ = e.db.Close() })
-	if _, err := schema.Migrate(ctx, e.db.DB); err != nil {
-		e.close()
-		return nil, err
+	e.db = db
+	e.closers = append(e.closers, func() { _ = db.Close() })
+	if _, err := schema.Migrate(ctx, db.DB); err != nil {
+		return err
 	}
-	if err := seedActors(ctx, e.db); err != nil {
-		e.close()
-		return nil, err
-	}
-
-	policyPath := filepath.Join(os.TempDir(), fmt.Sprintf("cardflow-bench-policy-%d.yaml", os.Getpid()))
-	if err := os.WriteFile(policyPath, []byte(benchPolicy), 0o600); err != nil {
-		e.close()
-		return nil, err
-	}
-	e.closers = append(e.closers, func() { _ = os.Remove(policyPath) })
-
-	wopts := cfg.workerOptions()
-	workerCtx, stopWorker := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	go func() {
-		done <- workerapp.Run(workerCtx, workerapp.Config{
-			DatabaseURL: e.databaseURL, TaskQueue: cardflowQueue, PolicyPath: policyPath,
-			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}, CodecKeys: cfg.CodecKeys},
-			Logger:   zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: wopts,
-			MetricsAddress: "127.0.0.1:0",
-			OnReady: func(r workerapp.Ready) {
-				e.metricsURL = "http://" + r.MetricsAddress + "/metrics"
-				close(ready)
-			},
-		})
-	}()
-	select {
-	case <-ready:
-	case err := <-done:
-		stopWorker()
-		e.close()
-		return nil, fmt.Errorf("cardflow worker: %w", err)
-	}
-	e.closers = append(e.closers, func() { stopWorker(); <-done })
-
-	// The baseline worker gets the same observability as cardflow's: a
-	// client that reports SDK metrics through tally, plus the activity
-	// interceptor, unless -baseline-metrics=false.
-	bc := c
-	if cfg.BaselineMetrics {
-		m := metrics.New()
-		bopts := copts
-		bopts.MetricsHandler = m.TemporalHandler()
-		if bc, err = client.NewClientFromExisting(c, bopts); err != nil {
-			e.close()
-			return nil, err
-		}
-		e.closers = append(e.closers, func() { bc.Close(); _ = m.Close() })
-		wopts.Interceptors = append(wopts.Interceptors, m.Interceptor())
-	}
-	bw := worker.New(bc, baselineQueue, wopts)
-	bw.RegisterWorkflowWithOptions(BaselineRequest, workflow.RegisterOptions{Name: baselineWorkflowName})
-	bw.RegisterActivity(noop)
-	if err := bw.Start(); err != nil {
-		e.close()
-		return nil, err
-	}
-	e.closers = append(e.closers, bw.Stop)
-	return e, nil
+	return seedActors(ctx, db)
 }
 
 func createDatabase(ctx context.Context, serverURL string, e *env) (string, error) {

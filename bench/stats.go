@@ -52,20 +52,53 @@ func (s *Sample) summary() Summary {
 	return Summary{Name: s.Name, Count: s.Count, Errors: s.Errors, Throughput: tput, P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99)}
 }
 
-// Ratio compares cardflow with the baseline for one scenario.
+// Ratio compares cardflow's whole cards with another system's in one
+// scenario: throughput (cardflow / other, higher is better) and p99 latency
+// (lower is better), also per step.
 type Ratio struct {
 	Scenario   string  `json:"scenario"`
+	Against    string  `json:"against"`
 	Throughput float64 `json:"throughputRatio"`
 	P99        float64 `json:"p99Ratio"`
+	RequestP99 float64 `json:"requestP99Ratio"`
+	ApproveP99 float64 `json:"approveP99Ratio,omitempty"`
 }
 
+// Targets of issue 11, against the minimal baseline.
+const (
+	targetThroughput = 0.9
+	targetP99        = 1.5
+)
+
 func printTable(w io.Writer, sums []Summary, ratios []Ratio) {
-	fmt.Fprintf(w, "\n%-28s %7s %6s %10s %9s %9s %9s\n", "operation", "n", "errors", "per sec", "p50 ms", "p95 ms", "p99 ms")
+	fmt.Fprintf(w, "\n%-32s %7s %6s %10s %9s %9s %9s\n", "operation", "n", "errors", "per sec", "p50 ms", "p95 ms", "p99 ms")
 	for _, s := range sums {
-		fmt.Fprintf(w, "%-28s %7d %6d %10.1f %9.2f %9.2f %9.2f\n", s.Name, s.Count, s.Errors, s.Throughput, s.P50ms, s.P95ms, s.P99ms)
+		fmt.Fprintf(w, "%-32s %7d %6d %10.1f %9.2f %9.2f %9.2f\n", s.Name, s.Count, s.Errors, s.Throughput, s.P50ms, s.P95ms, s.P99ms)
 	}
-	fmt.Fprintf(w, "\n%-28s %16s %10s\n", "cardflow / baseline", "throughput", "p99")
-	for _, r := range ratios {
-		fmt.Fprintf(w, "%-28s %16.3f %10.3f\n", r.Scenario, r.Throughput, r.P99)
+	for _, against := range []string{Minimal, Baseline} {
+		title := "cardflow / " + against
+		if against == Minimal {
+			title += fmt.Sprintf(" (targets: throughput >= %.1f, p99 <= %.1f)", targetThroughput, targetP99)
+		} else {
+			title += " (continuity)"
+		}
+		fmt.Fprintf(w, "\n%s\n%-14s %12s %10s %12s %12s\n", title, "scenario", "throughput", "p99", "request p99", "approve p99")
+		for _, r := range ratios {
+			if r.Against != against {
+				continue
+			}
+			approve := "-"
+			if r.ApproveP99 > 0 {
+				approve = fmt.Sprintf("%.3f", r.ApproveP99)
+			}
+			verdict := ""
+			if against == Minimal {
+				verdict = "  targets met"
+				if r.Throughput < targetThroughput || r.P99 > targetP99 {
+					verdict = "  targets NOT met"
+				}
+			}
+			fmt.Fprintf(w, "%-14s %12.3f %10.3f %12.3f %12s%s\n", r.Scenario, r.Throughput, r.P99, r.RequestP99, approve, verdict)
+		}
 	}
 }

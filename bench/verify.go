@@ -9,12 +9,32 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
-// verify checks in PostgreSQL that every card of every scenario exists once,
-// in its expected final state, with the expected number of audit events,
-// requested by the bench's operator and decided by its approver, and that no
-// request failed.
-func verify(ctx context.Context, e *env, jobs map[string][]job, samples map[string]*Sample) error {
+// verify checks in PostgreSQL that every cardflow card of every scenario
+// exists once, in its expected final state, with the expected number of
+// audit events, requested by the bench's operator and decided by its
+// approver; with e-mail on, that every approval card sent its e-mails
+// (verifyMail); and that no request of any system failed.
+func verify(ctx context.Context, cfg Config, e *env, jobs map[string][]job, samples map[string]*Sample, report *Report) error {
 	var problems []string
+	if report.Unsettled != "" {
+		problems = append(problems, report.Unsettled)
+	}
+	if cfg.Mail {
+		var approvalIDs, allIDs []string
+		for scenario, js := range jobs {
+			for _, j := range js {
+				allIDs = append(allIDs, j.cardID)
+				if scenario == Approval {
+					approvalIDs = append(approvalIDs, j.cardID)
+				}
+			}
+		}
+		mailProblems, err := verifyMail(ctx, e, approvalIDs, allIDs, report.Mail)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, mailProblems...)
+	}
 	for name, s := range samples {
 		if s.Errors > 0 {
 			problems = append(problems, fmt.Sprintf("%s: %d errors", name, s.Errors))

@@ -151,8 +151,9 @@ func smtpCode(err error) int {
 	return 0
 }
 
-// connection is one SMTP session for the recipients of one Notify call,
-// opened when the first message needs it.
+// connection is one SMTP session for the recipients of one Notify call (or
+// of one batch of the outbox dispatcher), opened when the first message
+// needs it.
 type connection struct {
 	service *Service
 	client  *smtp.Client

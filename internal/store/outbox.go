@@ -63,15 +63,16 @@ type OutboxKey struct {
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxRow, error) {
 	var rows []OutboxRow
 	err := s.DB.SelectContext(ctx, &rows, `
-		UPDATE notification_outbox o
-		SET due_at = now() + make_interval(secs => $2), attempts = o.attempts + 1
-		FROM (
+		WITH due AS MATERIALIZED (
 			SELECT card_id, event FROM notification_outbox
 			WHERE due_at <= now()
 			ORDER BY due_at
 			LIMIT $1
 			FOR UPDATE SKIP LOCKED
-		) due
+		)
+		UPDATE notification_outbox o
+		SET due_at = now() + make_interval(secs => $2), attempts = o.attempts + 1
+		FROM due
 		WHERE o.card_id = due.card_id AND o.event = due.event
 		RETURNING o.card_id, o.event, o.input, o.attempts, o.created_at`,
 		limit, lease.Seconds())

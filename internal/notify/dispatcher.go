@@ -114,8 +114,10 @@ func (d *Dispatcher) Poke() {
 // Run dispatches until ctx ends: it claims a batch of due events, sends
 // each, and claims again at once while batches come back full; otherwise it
 // waits for a poke or the poll interval. When ctx ends it finishes the
-// event in hand (for at most StopGrace), puts the batch's untouched events
-// back at once for other workers, and returns.
+// event in hand (for at most StopGrace; an event cut short is put back
+// too, its interrupted send left in doubt), puts the batch's other events
+// back at once for other workers, and returns. Only a dispatcher that dies
+// without stopping leaves its events to the end of their lease.
 func (d *Dispatcher) Run(ctx context.Context) {
 	// work is the context of the statements and sends: it outlives ctx by
 	// StopGrace, so that a stop does not cut a send short.

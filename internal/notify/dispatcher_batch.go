@@ -76,14 +76,30 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (full bool) {
 			break
 		}
 		if !d.send(work, conn, row, &b) {
-			// PostgreSQL is unreachable (or the stop grace ran out): the
-			// rest of the batch would fail too; its leases run out.
+			if work.Err() != nil {
+				// The stop grace ran out mid-event: this event and the
+				// rest go back at once. Whatever was handed to the SMTP
+				// server is in doubt in the notifications table, so the
+				// next dispatcher sends it no second time.
+				for _, r := range rows[i:] {
+					b.release = append(b.release, r.Key())
+				}
+			}
+			// Otherwise PostgreSQL is unreachable: the rest would fail
+			// too, and nothing can be written back; the leases run out.
 			break
 		}
 	}
-	d.settle(work, &b)
+	// The outcome is written even when the stop grace is over: a few
+	// milliseconds' statements, bounded in case PostgreSQL does not answer.
+	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(work), settleWait)
+	defer cancel()
+	d.settle(settleCtx, &b)
 	return len(rows) == d.opts.Batch
 }
+
+// settleWait bounds the statements that write a batch's outcome.
+const settleWait = 5 * time.Second
 
 // send handles one claimed event and files it in b. It returns false when
 // the batch should stop: PostgreSQL unreachable, or the stop grace over.

@@ -333,3 +333,37 @@ func TestADatabaseFailureIsLoggedOnce(t *testing.T) {
 		t.Fatalf("%d lines saying PostgreSQL works again, want 1", n)
 	}
 }
+
+// A stop whose grace runs out in the middle of a send puts the event back
+// at once, not after its lease: the next dispatcher sends what is left,
+// and the interrupted message, in doubt, not a second time.
+func TestAStopCuttingASendShortPutsTheEventBack(t *testing.T) {
+	w := newWorld(t)
+	in := w.queue()
+	ctx, stop := context.WithCancel(context.Background())
+	cfg := w.config()
+	var interrupted store.NotificationKey
+	cfg.AfterSend = func(work context.Context, key store.NotificationKey) {
+		interrupted = key
+		stop()
+		<-work.Done() // the send outlasts the stop grace
+	}
+	done := runUntil(ctx, w.service(cfg).Dispatcher(notify.DispatcherOptions{Lease: time.Hour, Poll: time.Hour, StopGrace: 100 * time.Millisecond}))
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dispatcher did not stop")
+	}
+	if r := w.rowsOf(in.CardID)["requested/"+interrupted.Recipient]; r.Status != store.NotificationSending {
+		t.Fatalf("%s's row %+v, want sending (in doubt)", interrupted.Recipient, r)
+	}
+	var due int
+	if err := w.store.DB.Get(&due, `SELECT count(*) FROM notification_outbox WHERE due_at <= now()`); err != nil || due != 1 {
+		t.Fatalf("%d events due at once after the stop, %v; want the interrupted one", due, err)
+	}
+	run(t, w.service(w.config()).Dispatcher(notify.DispatcherOptions{Poll: time.Hour}))
+	waitFor(t, 5*time.Second, "outbox emptied by the next dispatcher", func() bool { return w.outbox() == 0 })
+	if to := recipients(w.smtp.Messages()); !slices.Equal(to, []string{"alice@example.com", "bernard@example.com"}) {
+		t.Fatalf("mailed %v, want alice once and bernard once", to)
+	}
+}

@@ -230,18 +230,25 @@ func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 		Notify: &store.OutboxEvent{Event: "decided", Input: []byte(`{"event":"decided"}`)}}); err != nil {
 		t.Fatalf("transition queuing an e-mail as %s: %v", role, err)
 	}
-	claimed, err := st.ClaimOutbox(ctx, 32, time.Minute)
+	claimed, err := st.ClaimOutbox(ctx, 32, time.Minute, nil)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim the outbox as %s: %d rows, %v", role, len(claimed), err)
 	}
 	if err := st.RescheduleOutbox(ctx, []store.OutboxRetry{{OutboxKey: claimed[0].Key(), Delay: -time.Second, Error: "421"}}); err != nil {
 		t.Fatalf("reschedule as %s: %v", role, err)
 	}
-	if claimed, err = st.ClaimOutbox(ctx, 32, time.Minute); err != nil || len(claimed) != 1 {
+	if claimed, err = st.ClaimOutbox(ctx, 32, time.Minute, nil); err != nil || len(claimed) != 1 {
 		t.Fatalf("claim again as %s: %d rows, %v", role, len(claimed), err)
 	}
-	if n, err := st.FinishOutbox(ctx, []store.OutboxKey{claimed[0].Key()}); err != nil || n != 1 {
-		t.Fatalf("finish as %s: %d, %v", role, n, err)
+	if n, err := st.FinishOutbox(ctx, []store.OutboxKey{{CardID: cardID, Event: "decided", Attempts: 1}}); err != nil || n != 0 {
+		t.Fatalf("finish a stale claim as %s: %d, %v", role, n, err)
+	}
+	if _, err := st.ClaimOutbox(ctx, 32, time.Minute, []store.OutboxKey{claimed[0].Key()}); err != nil {
+		t.Fatalf("claim finishing the last batch as %s: %v", role, err)
+	}
+	var left int
+	if err := st.DB.Get(&left, `SELECT count(*) FROM notification_outbox`); err != nil || left != 0 {
+		t.Fatalf("as %s: %d rows left after the finishing claim, %v", role, left, err)
 	}
 	for _, stmt := range []string{`DELETE FROM notifications`, `UPDATE notifications SET recipient = 'mallory'`, `UPDATE sessions SET token = 'stolen'`,
 		`UPDATE notification_outbox SET input = '{}'`, `TRUNCATE notification_outbox`} {

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/cardflow/cardflow/internal/store"
 )
 
 // The outbox dispatcher sends the e-mails that card writes queued in the
@@ -92,6 +94,10 @@ type Dispatcher struct {
 	poke    chan struct{}
 	// health logs failures once per change; only Run's goroutine uses it.
 	health health
+	// finished are the handled events of the last batch, left for the
+	// next claim to delete when it follows at once; only Run's goroutine
+	// uses them.
+	finished []store.OutboxKey
 }
 
 // Dispatcher returns a dispatcher that sends through s.
@@ -127,8 +133,9 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	defer stopWatch()
 	poll := time.NewTimer(d.opts.Poll)
 	defer poll.Stop()
+	defer d.flush(work)
 	for ctx.Err() == nil {
-		if full := d.dispatch(ctx, work); full {
+		if again := d.dispatch(ctx, work); again {
 			continue
 		}
 		poll.Reset(d.opts.Poll)

@@ -45,19 +45,23 @@ type batch struct {
 	release []store.OutboxKey
 }
 
-// dispatch claims one batch and handles it: one statement to claim, the
-// sends (the directory reads and the notifications rows of each event,
-// over one SMTP session for the whole batch), one statement to delete the
-// handled events and, only if some failed, one to reschedule them. It
-// reports whether the batch was full, that is whether more may be due.
-func (d *Dispatcher) dispatch(stop, work context.Context) (full bool) {
-	rows, err := d.service.store.ClaimOutbox(work, d.opts.Batch, d.opts.Lease)
+// dispatch claims one batch and handles it: one statement to claim (which
+// also deletes the previous batch's handled events, when they were left
+// for it), the sends (the directory reads and the notifications rows of
+// each event, over one SMTP session for the whole batch), and, only if
+// some failed, one statement to reschedule them. The handled events are
+// left for the next claim when it follows at once (the batch was full, or
+// a poke came meanwhile), else deleted by a statement of their own. It
+// reports whether to claim again at once.
+func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
+	rows, err := d.service.store.ClaimOutbox(work, d.opts.Batch, d.opts.Lease, d.finished)
 	if err != nil {
 		if work.Err() == nil {
 			d.health.databaseFailed(err)
 		}
 		return false
 	}
+	d.finished = nil
 	d.health.databaseWorks()
 	if len(rows) == 0 {
 		return false
@@ -90,12 +94,22 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (full bool) {
 			break
 		}
 	}
-	// The outcome is written even when the stop grace is over: a few
-	// milliseconds' statements, bounded in case PostgreSQL does not answer.
-	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(work), settleWait)
-	defer cancel()
-	d.settle(settleCtx, &b)
-	return len(rows) == d.opts.Batch
+	again = stop.Err() == nil && (len(rows) == d.opts.Batch || d.poked())
+	if again {
+		d.finished, b.done = b.done, nil
+	}
+	d.settle(work, &b)
+	return again
+}
+
+// poked takes a pending poke, if there is one.
+func (d *Dispatcher) poked() bool {
+	select {
+	case <-d.poke:
+		return true
+	default:
+		return false
+	}
 }
 
 // settleWait bounds the statements that write a batch's outcome.
@@ -160,19 +174,31 @@ func (d *Dispatcher) record(row store.OutboxRow, outcome string, queued time.Dur
 	}
 }
 
-// settle writes the batch's outcome: one delete for the handled events,
-// one update for the others. If either fails, the leases run out and the
-// events are claimed again; sending them again sends nothing twice (the
+// settle writes what of the batch's outcome is not left for the next
+// claim: one delete for the handled events, one update for the others,
+// each only if there are any. They are written even when the stop grace is
+// over (a few milliseconds' statements, bounded in case PostgreSQL does
+// not answer). If either fails, the leases run out and the events are
+// claimed again; sending them again sends nothing twice (the
 // notifications table remembers every recipient).
 func (d *Dispatcher) settle(work context.Context, b *batch) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(work), settleWait)
+	defer cancel()
 	retry := b.retry
 	for _, k := range b.release {
 		retry = append(retry, store.OutboxRetry{OutboxKey: k})
 	}
-	if _, err := d.service.store.FinishOutbox(work, b.done); err != nil && work.Err() == nil {
+	if _, err := d.service.store.FinishOutbox(ctx, b.done); err != nil {
 		d.health.databaseFailed(err)
 	}
-	if err := d.service.store.RescheduleOutbox(work, retry); err != nil && work.Err() == nil {
+	if err := d.service.store.RescheduleOutbox(ctx, retry); err != nil {
 		d.health.databaseFailed(err)
 	}
+}
+
+// flush deletes the handled events a last batch left for a claim that did
+// not come (the dispatcher is stopping).
+func (d *Dispatcher) flush(work context.Context) {
+	d.settle(work, &batch{done: d.finished})
+	d.finished = nil
 }

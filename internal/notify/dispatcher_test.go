@@ -26,12 +26,13 @@ func TestDispatcherSendsQueuedEventsOnceAndEmptiesTheOutbox(t *testing.T) {
 	w.decide()
 	writes0, reads0 := w.store.Counts()
 	// An hour's poll: only the first claim, at start, can send them.
-	run(t, w.service(w.config()).Dispatcher(notify.DispatcherOptions{Poll: time.Hour}))
+	stop := run(t, w.service(w.config()).Dispatcher(notify.DispatcherOptions{Poll: time.Hour}))
 	want := requested*2 + 2
 	if !w.smtp.Wait(10*time.Second, func() bool { return len(w.smtp.Messages()) >= want }) {
 		t.Fatalf("%d messages, want %d", len(w.smtp.Messages()), want)
 	}
 	waitFor(t, 5*time.Second, "outbox emptied", func() bool { return w.outbox() == 0 })
+	stop() // so that the counts below are final
 	for id, n := range w.messageIDs() {
 		if n != 1 {
 			t.Errorf("message %s sent %d times", id, n)
@@ -58,6 +59,29 @@ func TestDispatcherSendsQueuedEventsOnceAndEmptiesTheOutbox(t *testing.T) {
 	}
 	t.Logf("%d events, %d e-mails: %d statements (%d writes, %d reads), %.2f per event, of which the outbox %.2f per event (1 claim + 1 delete per batch)",
 		events, want, statements, writes-writes0, reads-reads0, float64(statements)/float64(events), 2/float64(events))
+}
+
+// While claims follow one another at once (full batches), each claim also
+// deletes the previous batch's handled events: one outbox statement per
+// batch, plus the last one that finds nothing.
+func TestFullBatchesAreFinishedByTheNextClaim(t *testing.T) {
+	w := newWorld(t)
+	const events, batch = 6, 2
+	for range events {
+		w.queue()
+	}
+	writes0, reads0 := w.store.Counts()
+	stop := run(t, w.service(w.config()).Dispatcher(notify.DispatcherOptions{Batch: batch, Poll: time.Hour}))
+	waitFor(t, 10*time.Second, "outbox emptied", func() bool { return w.outbox() == 0 })
+	stop() // so that the counts below are final
+	if n := len(w.smtp.Messages()); n != 2*events {
+		t.Fatalf("%d messages, want %d", n, 2*events)
+	}
+	writes, reads := w.store.Counts()
+	outbox := (writes - writes0) + (reads - reads0) - events*7
+	if want := int64(events/batch + 1); outbox != want {
+		t.Fatalf("%d outbox statements for %d batches, want %d", outbox, events/batch, want)
+	}
 }
 
 // A poke sends an event queued by this process at once, without waiting

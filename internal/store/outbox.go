@@ -53,19 +53,20 @@ type OutboxKey struct {
 	Attempts int
 }
 
-// ClaimOutbox leases up to limit due rows, oldest due first, in one
-// statement: each is moved out of reach for lease (due_at = now() + lease)
-// and its attempts counted. Rows another claim holds locked are skipped,
-// not waited for, so dispatchers in several workers share the table; a
-// dispatcher that dies leaves its rows to be claimed again when the lease
-// ends. A claim that finds rows counts as a write transaction, an empty one
-// (an idle poll, which writes nothing) as a read.
-func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxRow, error) {
-	var rows []OutboxRow
-	err := s.DB.SelectContext(ctx, &rows, `
-		WITH due AS MATERIALIZED (
-			SELECT card_id, event FROM notification_outbox
+// claimOutboxSQL finishes the caller's handled rows ($3..$5, as
+// FinishOutbox) and leases up to $1 due rows for $2 seconds, in one
+// statement. The rows being finished are kept out of the claim, so that no
+// row is both deleted and updated by it.
+const claimOutboxSQL = `
+		WITH finished AS (
+			SELECT * FROM unnest($3::uuid[], $4::text[], $5::int[]) AS f(card_id, event, attempts)
+		), gone AS (
+			DELETE FROM notification_outbox o USING finished f
+			WHERE o.card_id = f.card_id AND o.event = f.event AND o.attempts = f.attempts
+		), due AS MATERIALIZED (
+			SELECT card_id, event FROM notification_outbox n
 			WHERE due_at <= now()
+				AND NOT EXISTS (SELECT 1 FROM finished f WHERE f.card_id = n.card_id AND f.event = n.event)
 			ORDER BY due_at
 			LIMIT $1
 			FOR UPDATE SKIP LOCKED
@@ -74,12 +75,26 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 		SET due_at = now() + make_interval(secs => $2), attempts = o.attempts + 1
 		FROM due
 		WHERE o.card_id = due.card_id AND o.event = due.event
-		RETURNING o.card_id, o.event, o.input, o.attempts, o.created_at`,
-		limit, lease.Seconds())
+		RETURNING o.card_id, o.event, o.input, o.attempts, o.created_at`
+
+// ClaimOutbox leases up to limit due rows, oldest due first, in one
+// statement: each is moved out of reach for lease (due_at = now() + lease)
+// and its attempts counted. Rows another claim holds locked are skipped,
+// not waited for, so dispatchers in several workers share the table; a
+// dispatcher that dies leaves its rows to be claimed again when the lease
+// ends. finished, when not empty, are the caller's handled rows of its last
+// batch, deleted by the same statement (as FinishOutbox would): a busy
+// dispatcher pays one write transaction per batch, not two. A claim that
+// finds or finishes rows counts as a write transaction, an empty one (an
+// idle poll, which writes nothing) as a read.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, finished []OutboxKey) ([]OutboxRow, error) {
+	ids, events, attempts := outboxKeyArrays(finished)
+	var rows []OutboxRow
+	err := s.DB.SelectContext(ctx, &rows, claimOutboxSQL, limit, lease.Seconds(), pq.Array(ids), pq.Array(events), pq.Array(attempts))
 	if err != nil {
 		return nil, fmt.Errorf("claim queued notifications: %w", err)
 	}
-	if len(rows) > 0 {
+	if len(rows) > 0 || len(finished) > 0 {
 		s.writes.Add(1)
 	} else {
 		s.reads.Add(1)

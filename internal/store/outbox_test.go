@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/testdb"
@@ -145,15 +146,15 @@ func TestClaimLeasesAndFencesRows(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 3)
-	first, err := st.ClaimOutbox(ctx, 2, time.Hour)
+	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
 	if err != nil || len(first) != 2 || first[0].Attempts != 1 || string(first[0].Input) == "" {
 		t.Fatalf("first claim: %+v, %v", first, err)
 	}
-	second, err := st.ClaimOutbox(ctx, 2, time.Hour)
+	second, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
 	if err != nil || len(second) != 1 {
 		t.Fatalf("second claim: %d rows, %v; want the one left", len(second), err)
 	}
-	if none, err := st.ClaimOutbox(ctx, 2, time.Hour); err != nil || len(none) != 0 {
+	if none, err := st.ClaimOutbox(ctx, 2, time.Hour, nil); err != nil || len(none) != 0 {
 		t.Fatalf("third claim: %d rows, %v; want none while the leases hold", len(none), err)
 	}
 	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE due_at BETWEEN now() + interval '59 minutes' AND now() + interval '61 minutes'`); n != 3 {
@@ -166,7 +167,7 @@ func TestClaimLeasesAndFencesRows(t *testing.T) {
 	if _, err := st.DB.Exec(`UPDATE notification_outbox SET due_at = now() - interval '1 second' WHERE card_id = $1`, stale.CardID); err != nil {
 		t.Fatal(err)
 	}
-	again, err := st.ClaimOutbox(ctx, 10, time.Hour)
+	again, err := st.ClaimOutbox(ctx, 10, time.Hour, nil)
 	if err != nil || len(again) != 1 || again[0].CardID != stale.CardID || again[0].Attempts != 2 {
 		t.Fatalf("claim after the lease: %+v, %v", again, err)
 	}
@@ -189,7 +190,7 @@ func TestRescheduleSetsTheBackoffAndKeepsTheLastError(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 2)
-	rows, err := st.ClaimOutbox(ctx, 2, time.Hour)
+	rows, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("claim: %d, %v", len(rows), err)
 	}
@@ -204,7 +205,7 @@ func TestRescheduleSetsTheBackoffAndKeepsTheLastError(t *testing.T) {
 		AND due_at BETWEEN now() + interval '3 seconds' AND now() + interval '5 seconds'`, rows[0].CardID); n != 1 {
 		t.Fatal("the failed row is not due in 4s with its error")
 	}
-	back, err := st.ClaimOutbox(ctx, 2, time.Hour)
+	back, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
 	if err != nil || len(back) != 1 || back[0].CardID != rows[1].CardID || back[0].Attempts != 2 {
 		t.Fatalf("claim after the release: %+v, %v; want the released row only", back, err)
 	}
@@ -228,7 +229,7 @@ func TestConcurrentClaimsNeverShareARow(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				rows, err := st.ClaimOutbox(ctx, 5, time.Hour)
+				rows, err := st.ClaimOutbox(ctx, 5, time.Hour, nil)
 				if err != nil {
 					t.Error(err)
 					return
@@ -252,6 +253,32 @@ func TestConcurrentClaimsNeverShareARow(t *testing.T) {
 	}
 }
 
+// A claim can finish the caller's last batch in the same statement; a
+// finished row whose lease ran out is deleted, not claimed again.
+func TestClaimFinishesTheLastBatch(t *testing.T) {
+	ctx := context.Background()
+	st := outboxStore(t)
+	queueN(t, st, 3)
+	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("first claim: %d rows, %v", len(first), err)
+	}
+	if _, err := st.DB.Exec(`UPDATE notification_outbox SET due_at = now() - interval '1 second' WHERE card_id = $1`, first[0].CardID); err != nil {
+		t.Fatal(err)
+	}
+	writes0, _ := st.Counts()
+	next, err := st.ClaimOutbox(ctx, 10, time.Hour, []OutboxKey{first[0].Key(), first[1].Key()})
+	if err != nil || len(next) != 1 || next[0].CardID == first[0].CardID || next[0].CardID == first[1].CardID {
+		t.Fatalf("finishing claim: %+v, %v; want the third row only", next, err)
+	}
+	if n := st.count(t, `SELECT count(*) FROM notification_outbox`); n != 1 {
+		t.Fatalf("%d rows left, want the one just claimed", n)
+	}
+	if writes, _ := st.Counts(); writes-writes0 != 1 {
+		t.Fatalf("finish and claim took %d write transactions, want 1", writes-writes0)
+	}
+}
+
 // The claim finds due rows through the due_at index, not a scan of the
 // table.
 func TestClaimIsServedByTheDueIndex(t *testing.T) {
@@ -265,8 +292,9 @@ func TestClaimIsServedByTheDueIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	var plan []string
-	if err := conn.SelectContext(context.Background(), &plan, `EXPLAIN SELECT card_id, event FROM notification_outbox
-		WHERE due_at <= now() ORDER BY due_at LIMIT 32 FOR UPDATE SKIP LOCKED`); err != nil {
+	finished := []string{uuid.NewString()}
+	if err := conn.SelectContext(context.Background(), &plan, `EXPLAIN `+claimOutboxSQL, 32, 60.0,
+		pq.Array(finished), pq.Array([]string{"requested"}), pq.Array([]int64{1})); err != nil {
 		t.Fatal(err)
 	}
 	if text := strings.Join(plan, "\n"); !strings.Contains(text, "notification_outbox_due") {

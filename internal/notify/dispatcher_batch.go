@@ -50,10 +50,11 @@ type batch struct {
 // for it), the sends (the directory reads and the notifications rows of
 // each event, over one SMTP session for the whole batch), and, only if
 // some failed, one statement to reschedule them. The handled events are
-// left for the next claim when it follows at once (the batch was full, or
-// a poke came meanwhile), else deleted by a statement of their own. It
-// reports whether to claim again at once.
+// left for the next claim when it follows at once (the batch was full, it
+// put events back, or a poke came meanwhile), else deleted by a statement
+// of their own. It reports whether to claim again at once.
 func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
+	claimed := time.Now()
 	rows, err := d.service.store.ClaimOutbox(work, d.opts.Batch, d.opts.Lease, d.finished)
 	if err != nil {
 		if work.Err() == nil {
@@ -73,7 +74,10 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
 	defer conn.close()
 	var b batch
 	for i, row := range rows {
-		if stop.Err() != nil {
+		// A stop, or a batch so slow (a sluggish SMTP server) that half
+		// its lease is gone: the events not started go back at once, so
+		// that none is worked on after its lease ran out.
+		if stop.Err() != nil || time.Since(claimed) > d.opts.Lease/2 {
 			for _, r := range rows[i:] {
 				b.release = append(b.release, r.Key())
 			}
@@ -94,7 +98,7 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
 			break
 		}
 	}
-	again = stop.Err() == nil && (len(rows) == d.opts.Batch || d.poked())
+	again = stop.Err() == nil && (len(rows) == d.opts.Batch || len(b.release) > 0 || d.poked())
 	if again {
 		d.finished, b.done = b.done, nil
 	}

@@ -391,3 +391,52 @@ func TestAStopCuttingASendShortPutsTheEventBack(t *testing.T) {
 		t.Fatalf("mailed %v, want alice once and bernard once", to)
 	}
 }
+
+// A batch so slow that half its lease is gone puts its events not started
+// back, rather than work on them after their lease ran out; they are sent
+// by the next claim, once each.
+func TestASlowBatchPutsBackWhatItHasNotStarted(t *testing.T) {
+	w := newWorld(t)
+	for range 3 {
+		w.queue()
+	}
+	cfg := w.config()
+	var slowOnce sync.Once
+	const lease = 400 * time.Millisecond
+	var mu sync.Mutex
+	claims := map[string]int{} // card -> the attempts its e-mails were sent under
+	cfg.AfterSend = func(ctx context.Context, key store.NotificationKey) {
+		var attempts int
+		if err := w.store.DB.GetContext(ctx, &attempts, `SELECT attempts FROM notification_outbox WHERE card_id = $1`, key.CardID); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		claims[key.CardID] = attempts
+		mu.Unlock()
+		// The first message takes longer than half the lease: a fault
+		// injected on purpose, not a wait for a result.
+		slowOnce.Do(func() { time.Sleep(lease * 3 / 4) })
+	}
+	run(t, w.service(cfg).Dispatcher(notify.DispatcherOptions{Lease: lease, Poll: time.Hour}))
+	if !w.smtp.Wait(10*time.Second, func() bool { return len(w.smtp.Messages()) >= 6 }) {
+		t.Fatalf("%d messages, want 6", len(w.smtp.Messages()))
+	}
+	waitFor(t, 5*time.Second, "outbox emptied", func() bool { return w.outbox() == 0 })
+	for id, n := range w.messageIDs() {
+		if n != 1 {
+			t.Errorf("message %s sent %d times", id, n)
+		}
+	}
+	if got := w.metrics.get("outbox/requested/handled"); got != 3 {
+		t.Fatalf("handled %d events, want 3", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	byAttempts := map[int]int{}
+	for _, a := range claims {
+		byAttempts[a]++
+	}
+	if byAttempts[1] != 1 || byAttempts[2] != 2 {
+		t.Fatalf("events by the claim they were sent under %v, want the slow one under the first, the two put back under a second", byAttempts)
+	}
+}

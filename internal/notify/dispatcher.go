@@ -40,7 +40,8 @@ type DispatcherOptions struct {
 	Batch int
 	// Lease is how long a claimed event is out of other dispatchers' reach
 	// (default 1 minute): a worker killed mid-batch delays its events by
-	// at most this much. It must exceed the time a batch takes to send.
+	// at most this much. A batch that has used half of it puts the events
+	// it has not started back, so an event in hand has the other half.
 	Lease time.Duration
 	// Poll is how often the dispatcher looks for due events when nothing
 	// pokes it (default 1s): events queued by other workers, backoffs that

@@ -38,7 +38,8 @@ const (
 )
 
 // batch is what one claim came to: the events to delete, those to try
-// again later, and those to put back at once (not started before a stop).
+// again later, and those to put back at once (not started before a stop or
+// before half the lease was gone, or cut short by a stop).
 type batch struct {
 	done    []store.OutboxKey
 	retry   []store.OutboxRetry

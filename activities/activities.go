@@ -18,8 +18,13 @@ type Activities struct {
 	Policy *policy.Policy
 	// Metrics counts cards as they are written; nil records nothing.
 	Metrics Recorder
-	// Notifier sends e-mail notifications; nil turns them off.
+	// Notifier sends e-mail notifications; nil turns them off, and then
+	// PersistCard and TransitionCard queue nothing either.
 	Notifier Notifier
+	// OnQueued, when set, is called after a card write queued an e-mail in
+	// the notification outbox (the worker pokes its dispatcher with it, so
+	// the e-mail goes out now instead of at the next poll). It must not block.
+	OnQueued func()
 	// RetryFor is how long a request retries infrastructure errors before
 	// it gives up (zero means DefaultRetryFor); the workflow gets it with
 	// the policy, so the history records it.

@@ -39,13 +39,19 @@ type PersistCardResult struct {
 	Created bool `json:"created"`
 }
 
-// PersistCard writes the card and its first audit event in one transaction.
-// Running it twice writes once.
+// PersistCard writes the card and its first audit event in one transaction,
+// with in.Notify queued in the notification outbox (event requested unless
+// it says otherwise) when e-mail is on. Running it twice writes (and queues)
+// once.
 func (a *Activities) PersistCard(ctx context.Context, in PersistCardInput) (PersistCardResult, error) {
-	stored, created, err := a.Store.InsertCard(ctx, store.Card{
+	notify, err := a.outboxEvent(in.Notify, in.CardID, NotifyRequested, nil)
+	if err != nil {
+		return PersistCardResult{}, err
+	}
+	stored, created, err := a.Store.InsertCardQueuing(ctx, store.Card{
 		ID: in.CardID, UserID: in.UserID, CardType: in.CardType, CommonName: in.CommonName, UPN: in.UPN,
 		State: in.State, RequestedBy: in.RequestedBy, WorkflowID: in.WorkflowID, ApprovalsRequired: in.ApprovalsRequired,
-	}, in.At)
+	}, in.At, notify)
 	var open *store.ErrOpenRequestExists
 	switch {
 	case errors.As(err, &open):
@@ -60,6 +66,7 @@ func (a *Activities) PersistCard(ctx context.Context, in PersistCardInput) (Pers
 		return PersistCardResult{}, err
 	}
 	if created {
+		a.queued(notify)
 		if stored.State == cards.StateApproved {
 			a.recorder().CardDecided(stored.State, 0)
 		} else {

@@ -26,14 +26,21 @@ type TransitionCardInput struct {
 }
 
 // TransitionCard applies a decision: a conditional update from requested plus
-// its audit event, in one transaction. A retry after a lost answer finds the
-// card already moved and succeeds without writing again.
+// its audit event, in one transaction, with in.Notify queued in the
+// notification outbox (event decided, with this decision, unless it says
+// otherwise) when e-mail is on. A retry after a lost answer finds the card
+// already moved and succeeds without writing (or queuing) again.
 func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput) (cards.State, error) {
 	if !in.To.Final() {
 		return "", temporal.NewNonRetryableApplicationError("transition target "+string(in.To)+" is not a final state", cards.ErrInvalidDecision, nil)
 	}
+	notify, err := a.outboxEvent(in.Notify, in.CardID, NotifyDecided,
+		&cards.Decision{To: in.To, Actor: in.Actor, Comment: in.Comment, At: in.At})
+	if err != nil {
+		return "", err
+	}
 	c, changed, err := a.Store.TransitionCard(ctx, store.Transition{
-		CardID: in.CardID, To: in.To, Actor: in.Actor, Comment: in.Comment, At: in.At, Approvals: in.Approvals,
+		CardID: in.CardID, To: in.To, Actor: in.Actor, Comment: in.Comment, At: in.At, Approvals: in.Approvals, Notify: notify,
 	})
 	var final *store.ErrAlreadyFinal
 	switch {
@@ -45,6 +52,7 @@ func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput)
 		return "", err
 	}
 	if changed {
+		a.queued(notify)
 		a.recorder().CardDecided(c.State, in.At.Sub(c.CreatedAt))
 		activity.GetLogger(ctx).Info("Card decided", "cardId", in.CardID, "userId", c.UserID, "state", c.State, "actor", in.Actor)
 	}

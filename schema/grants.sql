@@ -38,3 +38,9 @@ GRANT UPDATE (data, expiry) ON TABLE sessions TO :"role";
 -- ended; rows are never deleted.
 GRANT SELECT, INSERT ON TABLE notifications TO :"role";
 GRANT UPDATE (status, email, error, attempts, at) ON TABLE notifications TO :"role";
+
+-- The e-mail outbox: a card write queues its event, the worker's dispatcher
+-- leases, reschedules and deletes the rows once handled. Rows are short-lived
+-- work items, not a record (the notifications table is the record).
+GRANT SELECT, INSERT, DELETE ON TABLE notification_outbox TO :"role";
+GRANT UPDATE (due_at, attempts, last_error) ON TABLE notification_outbox TO :"role";

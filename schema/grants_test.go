@@ -173,8 +173,8 @@ func TestGrantsForQuotesTheRole(t *testing.T) {
 	}
 }
 
-// The console's session store and the worker's notification bookkeeping
-// run their real statements as the granted role.
+// The console's session store, the worker's notification bookkeeping and
+// its notification outbox run their real statements as the granted role.
 func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 	ctx := context.Background()
 	ownerURL := testdb.New(t)
@@ -224,7 +224,34 @@ func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 	if _, _, err := st.SkipNotification(ctx, store.NotificationKey{CardID: cardID, Event: "requested", Recipient: "bob"}, "<m2@example.com>", "no address"); err != nil {
 		t.Fatalf("skip notification as %s: %v", role, err)
 	}
-	for _, stmt := range []string{`DELETE FROM notifications`, `UPDATE notifications SET recipient = 'mallory'`, `UPDATE sessions SET token = 'stolen'`} {
+	// The notification outbox: a card write queues, the dispatcher claims
+	// (FOR UPDATE SKIP LOCKED), reschedules and deletes.
+	if _, _, err := st.TransitionCard(ctx, store.Transition{CardID: cardID, To: cards.StateApproved, Actor: "alice", At: time.Now(),
+		Notify: &store.OutboxEvent{Event: "decided", Input: []byte(`{"event":"decided"}`)}}); err != nil {
+		t.Fatalf("transition queuing an e-mail as %s: %v", role, err)
+	}
+	claimed, err := st.ClaimOutbox(ctx, 32, time.Minute, nil)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim the outbox as %s: %d rows, %v", role, len(claimed), err)
+	}
+	if err := st.RescheduleOutbox(ctx, []store.OutboxRetry{{OutboxKey: claimed[0].Key(), Delay: -time.Second, Error: "421"}}); err != nil {
+		t.Fatalf("reschedule as %s: %v", role, err)
+	}
+	if claimed, err = st.ClaimOutbox(ctx, 32, time.Minute, nil); err != nil || len(claimed) != 1 {
+		t.Fatalf("claim again as %s: %d rows, %v", role, len(claimed), err)
+	}
+	if n, err := st.FinishOutbox(ctx, []store.OutboxKey{{CardID: cardID, Event: "decided", Attempts: 1}}); err != nil || n != 0 {
+		t.Fatalf("finish a stale claim as %s: %d, %v", role, n, err)
+	}
+	if _, err := st.ClaimOutbox(ctx, 32, time.Minute, []store.OutboxKey{claimed[0].Key()}); err != nil {
+		t.Fatalf("claim finishing the last batch as %s: %v", role, err)
+	}
+	var left int
+	if err := st.DB.Get(&left, `SELECT count(*) FROM notification_outbox`); err != nil || left != 0 {
+		t.Fatalf("as %s: %d rows left after the finishing claim, %v", role, left, err)
+	}
+	for _, stmt := range []string{`DELETE FROM notifications`, `UPDATE notifications SET recipient = 'mallory'`, `UPDATE sessions SET token = 'stolen'`,
+		`UPDATE notification_outbox SET input = '{}'`, `TRUNCATE notification_outbox`} {
 		_, err := st.DB.Exec(stmt)
 		var pqErr *pq.Error
 		if !errors.As(err, &pqErr) || pqErr.Code != "42501" {

@@ -105,7 +105,10 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 	}
 
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice", "--comment", "badge office confirmed")
-	final := h.finalStatus(s.ID)
+	h.finalStatus(s.ID)
+	// The decided e-mails may follow the workflow's end: queued with the
+	// transition, they are sent by the worker's outbox dispatcher.
+	mp.waitFor(20*time.Second, "four e-mails", func(m []mailpitMessage) bool { return len(m) >= 4 })
 	all := mp.count(nil)
 	want := "map[alice@example.com:1 bernard@example.com:1 carl@example.com:1 olivia@example.com:1]"
 	if fmt.Sprint(all) != want {
@@ -117,17 +120,13 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 			t.Errorf("decision e-mail to %s lacks the comment", m.to())
 		}
 	}
-	got := outcomes(final)
-	if fmt.Sprint(got) != "map[decided/carl:sent decided/olivia:sent requested/alice:sent requested/bernard:sent]" {
-		t.Fatalf("status notifications %v", got)
-	}
+	wantOutcomes := "map[decided/carl:sent decided/olivia:sent requested/alice:sent requested/bernard:sent]"
+	h.waitForStatus(s.ID, 20*time.Second, func(s cards.Status) bool { return fmt.Sprint(outcomes(s)) == wantOutcomes })
 	if r := h.starter("status", "--request", s.ID); !strings.Contains(r.stdout, "e-mail:      decided to carl at ") {
 		t.Errorf("starter status does not list the e-mails:\n%s", r.stdout)
 	}
-	if metrics := scrape(t, h.metricsURL); !strings.Contains(metrics, `cardflow_notifications_total{event="requested",outcome="sent"} 2`) ||
-		!strings.Contains(metrics, `cardflow_notifications_total{event="decided",outcome="sent"} 2`) {
-		t.Errorf("metrics lack the sent e-mails:\n%s", grepLines(metrics, "cardflow_notifications_total"))
-	}
+	waitForMetrics(t, h.metricsURL, 10*time.Second, `cardflow_notifications_total{event="requested",outcome="sent"} 2`,
+		`cardflow_notifications_total{event="decided",outcome="sent"} 2`)
 	t.Logf("Mailpit saw %d messages: %v", len(mp.messages()), all)
 }
 
@@ -159,7 +158,14 @@ func TestWorkerKilledAfterASendSendsNoSecondCopy(t *testing.T) {
 	}
 
 	h.startMailWorker(mailConfig(mp.smtpURL()))
-	status := h.waitForStatus(s.ID, 90*time.Second, func(s cards.Status) bool { return len(s.Notifications) >= 2 })
+	other := "requested/alice"
+	if first.Recipient == "alice" {
+		other = "requested/bernard"
+	}
+	status := h.waitForStatus(s.ID, 90*time.Second, func(s cards.Status) bool {
+		got := outcomes(s)
+		return len(got) >= 2 && got[other] != "" && !strings.HasPrefix(got[other], "skipped: in doubt")
+	})
 	got := outcomes(status)
 	if !strings.HasPrefix(got["requested/"+first.Recipient], "skipped: in doubt") {
 		t.Fatalf("outcomes %v, want %s in doubt (not sent again)", got, first.Recipient)
@@ -200,7 +206,12 @@ func TestMailServerDownDuringADecision(t *testing.T) {
 	}
 
 	mp.start()
-	final := h.finalStatus(s.ID)
+	h.finalStatus(s.ID)
+	mp.waitFor(60*time.Second, "four e-mails", func(m []mailpitMessage) bool { return len(m) >= 4 })
+	final := h.waitForStatus(s.ID, 20*time.Second, func(s cards.Status) bool {
+		got := outcomes(s)
+		return got["decided/olivia"] == "sent" && got["decided/carl"] == "sent"
+	})
 	counts := mp.count(nil)
 	if fmt.Sprint(counts) != "map[alice@example.com:1 bernard@example.com:1 carl@example.com:1 olivia@example.com:1]" {
 		t.Fatalf("e-mails %v, want the two requested and the two decided ones, once each", counts)
@@ -226,6 +237,7 @@ func TestReminderBeforeTheTimeoutIsSentOnce(t *testing.T) {
 	if final.State != cards.StateAborted {
 		t.Fatalf("state %s, want aborted by the timeout", final.State)
 	}
+	mp.waitFor(20*time.Second, "six e-mails", func(m []mailpitMessage) bool { return len(m) >= 6 })
 	reminders := mp.count(withSubject("Reminder:"))
 	if fmt.Sprint(reminders) != "map[alice@example.com:1 bernard@example.com:1]" {
 		t.Fatalf("reminders %v, want one each to alice and bernard", reminders)
@@ -247,7 +259,11 @@ func TestPermanentSMTPFailureIsRecordedAndNotRetried(t *testing.T) {
 	s := h.request("carl", "")
 	h.waitForStatus(s.ID, 20*time.Second, func(s cards.Status) bool { return len(s.Notifications) == 2 })
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
-	final := h.finalStatus(s.ID)
+	h.finalStatus(s.ID)
+	final := h.waitForStatus(s.ID, 20*time.Second, func(s cards.Status) bool {
+		got := outcomes(s)
+		return got["decided/olivia"] == "sent" && got["decided/carl"] == "sent"
+	})
 
 	got := outcomes(final)
 	if got["requested/alice"] != "sent" || !strings.HasPrefix(got["requested/bernard"], "failed: ") || !strings.Contains(got["requested/bernard"], "550") {
@@ -262,9 +278,7 @@ func TestPermanentSMTPFailureIsRecordedAndNotRetried(t *testing.T) {
 	if len(relay.To("alice@example.com")) != 1 || len(relay.To("olivia@example.com")) != 1 || len(relay.To("carl@example.com")) != 1 {
 		t.Fatalf("accepted %d messages, want alice, olivia and carl once each", len(relay.Messages()))
 	}
-	if metrics := scrape(t, h.metricsURL); !strings.Contains(metrics, `cardflow_notifications_total{event="requested",outcome="failed"} 1`) {
-		t.Errorf("metrics lack the failed e-mail:\n%s", grepLines(metrics, "cardflow_notifications_total"))
-	}
+	waitForMetrics(t, h.metricsURL, 10*time.Second, `cardflow_notifications_total{event="requested",outcome="failed"} 1`)
 	t.Logf("the SMTP server accepted %d messages and refused bernard's address %d time(s)", len(relay.Messages()), relay.RcptAttempts("bernard@example.com"))
 }
 
@@ -277,6 +291,30 @@ func scrape(t *testing.T, base string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// waitForMetrics polls the worker's /metrics until it has every line (a
+// metric is counted just after the outcome it counts is recorded).
+func waitForMetrics(t *testing.T, base string, within time.Duration, lines ...string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		metrics := scrape(t, base)
+		missing := ""
+		for _, l := range lines {
+			if !strings.Contains(metrics, l) {
+				missing = l
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics lack %s after %s:\n%s", missing, within, grepLines(metrics, "cardflow_notifications_total"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func grepLines(s, prefix string) string {

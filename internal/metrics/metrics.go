@@ -33,6 +33,8 @@ type Metrics struct {
 	// outage tracker).
 	observeFailure func(error)
 	notifications  *prometheus.CounterVec
+	outboxEvents   *prometheus.CounterVec
+	outboxDelay    *prometheus.HistogramVec
 
 	sdkScope  tally.Scope
 	sdkCloser io.Closer
@@ -71,11 +73,20 @@ func New() *Metrics {
 		}, []string{"dependency"}),
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cardflow_notifications_total",
-			Help: "E-mails by event (requested, reminder, decided) and outcome: sent, retried (a temporary failure; the activity retries), failed (permanent, not retried), skipped (no address, or in doubt after an interrupted send).",
+			Help: "E-mails by event (requested, reminder, decided) and outcome: sent, retried (a temporary failure; the activity or the outbox dispatcher retries), failed (permanent, not retried), skipped (no address, or in doubt after an interrupted send).",
 		}, []string{"event", "outcome"}),
+		outboxEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cardflow_outbox_events_total",
+			Help: "Claims of queued notification events by the outbox dispatcher, by event and outcome: handled (left the outbox), retried (a temporary failure; due again after the backoff), given_up (still failing a day after it was queued), invalid (can never be sent).",
+		}, []string{"event", "outcome"}),
+		outboxDelay: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "cardflow_outbox_delay_seconds",
+			Help:    "Time from queuing a notification event (with its card write) to having handled it, by event.",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600},
+		}, []string{"event"}),
 	}
 	m.dependencyUp.WithLabelValues("postgresql").Set(1)
-	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications, m.activityRetries, m.dependencyUp,
+	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications, m.outboxEvents, m.outboxDelay, m.activityRetries, m.dependencyUp,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -165,4 +176,14 @@ func (m *Metrics) ObserveFailures(observe func(error)) { m.observeFailure = obse
 // e-mail found already handled by an earlier attempt is not counted again.
 func (m *Metrics) Notification(event, outcome string) {
 	m.notifications.WithLabelValues(event, outcome).Inc()
+}
+
+// OutboxEvent counts how one claim of a queued notification event ended
+// and, for a handled one, how long it waited since it was queued: the
+// e-mail latency the outbox adds.
+func (m *Metrics) OutboxEvent(event, outcome string, queued time.Duration) {
+	m.outboxEvents.WithLabelValues(event, outcome).Inc()
+	if outcome == "handled" { // notify.OutboxHandled
+		m.outboxDelay.WithLabelValues(event).Observe(queued.Seconds())
+	}
 }

@@ -13,10 +13,6 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 )
 
-// inDoubt is the outcome of an e-mail whose earlier attempt stopped between
-// handing it to the SMTP server and recording the answer.
-const inDoubt = "in doubt: an earlier attempt stopped while sending this e-mail, which may have arrived; not sent again, to avoid a second copy"
-
 // deliver handles one recipient: report what an earlier attempt recorded,
 // or claim the row, send, and record the outcome. retry is set (and n empty)
 // when a temporary failure left the row for the next attempt; err is set
@@ -32,14 +28,14 @@ func (s *Service) deliver(ctx context.Context, conn *connection, in activities.N
 		if created {
 			s.metrics.Notification(in.Event, OutcomeSkipped)
 		}
-		return notification(row), "", nil
+		return row.Notification(), "", nil
 	}
 	row, claimed, err := s.store.ClaimNotification(ctx, key, r.Email, messageID)
 	if err != nil {
 		return n, "", err
 	}
 	if !claimed {
-		return notification(row), "", nil
+		return row.Notification(), "", nil
 	}
 
 	status, reason := s.send(ctx, conn, in, names, r, messageID)
@@ -61,23 +57,7 @@ func (s *Service) deliver(ctx context.Context, conn *connection, in activities.N
 	default:
 		s.metrics.Notification(in.Event, OutcomeSkipped)
 	}
-	return notification(row), "", nil
-}
-
-// notification is a row as the status document shows it.
-func notification(row store.NotificationRow) cards.Notification {
-	n := cards.Notification{Event: row.Event, Recipient: row.Recipient, At: row.At}
-	switch row.Status {
-	case store.NotificationSent:
-		n.Outcome = "sent"
-	case store.NotificationFailed:
-		n.Outcome = "failed: " + row.Error
-	case store.NotificationSending:
-		n.Outcome = "skipped: " + inDoubt
-	default:
-		n.Outcome = row.Status + ": " + row.Error
-	}
-	return n
+	return row.Notification(), "", nil
 }
 
 // send hands one message to the SMTP server and classifies the result as a
@@ -151,8 +131,9 @@ func smtpCode(err error) int {
 	return 0
 }
 
-// connection is one SMTP session for the recipients of one Notify call,
-// opened when the first message needs it.
+// connection is one SMTP session for the recipients of one Notify call (or
+// of one batch of the outbox dispatcher), opened when the first message
+// needs it.
 type connection struct {
 	service *Service
 	client  *smtp.Client

@@ -137,7 +137,7 @@ func (noRecorder) Notification(string, string) {}
 
 // ErrInvalidNotification is the error type of a NotifyInput that cannot be
 // sent (an unknown event, no card id): retrying would not help.
-const ErrInvalidNotification = "InvalidNotification"
+const ErrInvalidNotification = activities.ErrInvalidNotification
 
 // ErrMailTemporary is the error type returned when some recipients met a
 // temporary failure: Temporal retries the activity, which sends only to them.
@@ -148,6 +148,14 @@ const ErrMailTemporary = "MailTemporaryFailure"
 // recorded, never sent again. A temporary failure for some recipients is
 // returned as a retryable error after the others were handled.
 func (s *Service) Notify(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+	conn := &connection{service: s}
+	defer conn.close()
+	return s.notify(ctx, conn, in)
+}
+
+// notify is Notify over an SMTP session the caller owns, so that the outbox
+// dispatcher sends a whole batch of events through one connection.
+func (s *Service) notify(ctx context.Context, conn *connection, in activities.NotifyInput) (activities.NotifyResult, error) {
 	if err := validate(in); err != nil {
 		return activities.NotifyResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidNotification, nil)
 	}
@@ -155,8 +163,6 @@ func (s *Service) Notify(ctx context.Context, in activities.NotifyInput) (activi
 	if err != nil {
 		return activities.NotifyResult{}, err
 	}
-	conn := &connection{service: s}
-	defer conn.close()
 	result := activities.NotifyResult{Notifications: []cards.Notification{}}
 	var temporary []string
 	for _, r := range recipients {

@@ -85,7 +85,13 @@ func outcomes(r activities.NotifyResult) map[string]string {
 
 func (w *world) rows() map[string]store.NotificationRow {
 	w.t.Helper()
-	rows, err := w.store.Notifications(context.Background(), w.card.CardID)
+	return w.rowsOf(w.card.CardID)
+}
+
+// rowsOf maps "event/recipient" to the notifications rows of a card.
+func (w *world) rowsOf(cardID string) map[string]store.NotificationRow {
+	w.t.Helper()
+	rows, err := w.store.Notifications(context.Background(), cardID)
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ func (c *StatusCmd) Run(e *env) error {
 	if err != nil {
 		return e.timeoutHint(ctx, err)
 	}
+	e.storedNotifications(ctx, &status)
 	e.out.status(status, "")
 	return nil
 }
@@ -85,9 +86,45 @@ func statusFromRow(ctx context.Context, st *store.Store, c store.Card) (cards.St
 	if err != nil {
 		return cards.Status{}, err
 	}
+	notifications, err := st.StatusNotifications(ctx, c.ID)
+	if err != nil {
+		return cards.Status{}, err
+	}
 	return cards.Status{
 		ID: c.ID, WorkflowID: c.WorkflowID, UserID: c.UserID, CardType: c.CardType,
 		CommonName: c.CommonName, UPN: c.UPN, State: c.State, RequestedBy: c.RequestedBy,
 		ApprovalsRequired: c.ApprovalsRequired, Approvals: approvals, Ignored: []cards.Ignored{},
+		Notifications: notifications,
 	}, nil
+}
+
+// storedNotificationsWait bounds the extra PostgreSQL read of `starter
+// status`: the e-mails are a detail, not worth holding up the answer.
+const storedNotificationsWait = 2 * time.Second
+
+// storedNotifications lists a card's e-mails from the notifications table
+// when the workflow's status has none: e-mails queued with the card writes
+// (the notification outbox) are sent by the worker's dispatcher, and only
+// the table knows how they went. It reads nothing for a card never written
+// or while the request waits for infrastructure (PostgreSQL may be the one
+// missing), and an unreachable database leaves the status as it is.
+func (e *env) storedNotifications(ctx context.Context, s *cards.Status) {
+	if s.Notifications != nil || s.Waiting != "" || !written(s.State) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, storedNotificationsWait)
+	defer cancel()
+	st, err := store.Open(ctx, e.g.DatabaseURL, store.PoolOptions{MaxOpen: 1})
+	if err != nil {
+		return
+	}
+	defer st.Close()
+	if n, err := st.StatusNotifications(ctx, s.ID); err == nil {
+		s.Notifications = n
+	}
+}
+
+// written says a card in state s is in the cards table.
+func written(s cards.State) bool {
+	return s == cards.StateRequested || s.Final()
 }

@@ -50,8 +50,18 @@ var ErrCardIDTaken = errors.New("card id already used by a different request")
 // retried activity, a duplicate delivery), it returns the stored card and
 // writes nothing; created says which happened.
 func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Card, created bool, err error) {
-	// One statement, so one transaction and one round trip: the card and its
-	// first audit event are written together or not at all.
+	return s.InsertCardQueuing(ctx, c, at, nil)
+}
+
+// InsertCardQueuing is InsertCard that also queues notify (when not nil) in
+// the notification outbox, in the same statement: the e-mail is queued if
+// and only if this call wrote the card, so a retry that finds the card
+// already written queues nothing, and a write that fails queues nothing.
+func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, notify *OutboxEvent) (stored Card, created bool, err error) {
+	event, input := outboxArgs(notify)
+	// One statement, so one transaction and one round trip: the card, its
+	// first audit event and its queued e-mail are written together or not
+	// at all.
 	err = s.DB.GetContext(ctx, &stored, `
 		WITH ins AS (
 			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at)
@@ -61,9 +71,14 @@ func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Ca
 		), event AS (
 			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
 			SELECT id, $10, $7, NULL, state, $11 FROM ins
+		), outbox AS (
+			INSERT INTO notification_outbox (card_id, event, input)
+			SELECT id, $12, $13::jsonb FROM ins WHERE $12::text IS NOT NULL
+			ON CONFLICT (card_id, event) DO NOTHING
 		)
 		SELECT `+cardColumns+` FROM ins`,
-		c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at, requestComment(c))
+		c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at, requestComment(c),
+		event, input)
 	switch {
 	case err == nil:
 		s.writes.Add(1)
@@ -135,6 +150,10 @@ type Transition struct {
 	Comment   string
 	At        time.Time
 	Approvals []cards.Approval
+	// Notify, when set, is queued in the notification outbox with the
+	// transition, in the same statement, and only if the transition
+	// happened.
+	Notify *OutboxEvent
 }
 
 // ErrAlreadyFinal is returned by TransitionCard when the card reached a
@@ -146,7 +165,7 @@ func (e *ErrAlreadyFinal) Error() string {
 }
 
 // TransitionCard moves a card from requested to t.To and appends the audit
-// event and approvals, in one transaction. The update is conditional on the
+// event and approvals (and queues t.Notify), in one transaction. The update is conditional on the
 // card still being requested, so a retry after a commit whose answer was lost
 // finds the card already in t.To and succeeds without writing twice.
 // changed is false when the card was already in t.To (a retry).
@@ -157,8 +176,9 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 	for _, a := range t.Approvals {
 		actors, comments, ats = append(actors, a.Actor), append(comments, a.Comment), append(ats, a.At)
 	}
+	event, input := outboxArgs(t.Notify)
 	// One statement, so one transaction and one round trip: the conditional
-	// update, its audit event and the approvals.
+	// update, its audit event, the approvals and the queued e-mail.
 	err = s.DB.GetContext(ctx, &c, `
 		WITH upd AS (
 			UPDATE cards SET state = $2, updated_at = $3
@@ -172,9 +192,13 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 			SELECT upd.id, a.actor, a.comment, a.at
 			FROM upd, unnest($6::text[], $7::text[], $8::timestamptz[]) AS a(actor, comment, at)
 			ON CONFLICT (card_id, actor) DO NOTHING
+		), outbox AS (
+			INSERT INTO notification_outbox (card_id, event, input)
+			SELECT id, $9, $10::jsonb FROM upd WHERE $9::text IS NOT NULL
+			ON CONFLICT (card_id, event) DO NOTHING
 		)
 		SELECT `+cardColumns+` FROM upd`,
-		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats))
+		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input)
 	switch {
 	case err == nil:
 		s.writes.Add(1)

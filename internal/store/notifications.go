@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/cards"
 )
 
 // Notification statuses (table notifications). Only NotificationRetry may be
@@ -130,4 +132,40 @@ func (s *Store) Notifications(ctx context.Context, cardID string) ([]Notificatio
 		return nil, fmt.Errorf("read notifications of card %s: %w", cardID, err)
 	}
 	return rows, nil
+}
+
+// inDoubt is the outcome of an e-mail whose earlier attempt stopped between
+// handing it to the SMTP server and recording the answer.
+const inDoubt = "in doubt: an earlier attempt stopped while sending this e-mail, which may have arrived; not sent again, to avoid a second copy"
+
+// Notification is the row as the status document shows it: here, not in
+// the notify package, because the starter and the console read the rows
+// too (with the outbox the workflow no longer learns the outcomes).
+func (r NotificationRow) Notification() cards.Notification {
+	n := cards.Notification{Event: r.Event, Recipient: r.Recipient, At: r.At}
+	switch r.Status {
+	case NotificationSent:
+		n.Outcome = "sent"
+	case NotificationFailed:
+		n.Outcome = "failed: " + r.Error
+	case NotificationSending:
+		n.Outcome = "skipped: " + inDoubt
+	default:
+		n.Outcome = r.Status + ": " + r.Error
+	}
+	return n
+}
+
+// StatusNotifications returns a card's e-mails as the status document
+// lists them, oldest first.
+func (s *Store) StatusNotifications(ctx context.Context, cardID string) ([]cards.Notification, error) {
+	rows, err := s.Notifications(ctx, cardID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]cards.Notification, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.Notification())
+	}
+	return out, nil
 }

@@ -49,6 +49,10 @@ type Config struct {
 	// Mail configures e-mail notifications; without an SMTP URL and a
 	// sender they are off.
 	Mail notify.Config
+	// Outbox tunes the dispatcher that sends the e-mails queued with card
+	// writes (it runs when e-mail is on); zero values keep the defaults.
+	// Its Log and Observe are the worker's.
+	Outbox notify.DispatcherOptions
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
 }
@@ -148,6 +152,9 @@ func Run(ctx context.Context, cfg Config) error {
 	acts.RetryFor = cfg.RetryFor
 	if notifier != nil {
 		acts.Notifier = notifier
+		dispatcher := startDispatcher(notifier, cfg.Outbox, log, db)
+		defer dispatcher.stop()
+		acts.OnQueued = dispatcher.Poke
 	}
 	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {

@@ -1,0 +1,63 @@
+package activities
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// ErrInvalidNotification is the error type of a NotifyInput that cannot be
+// sent (an unknown event, no card id): retrying would not help.
+const ErrInvalidNotification = "InvalidNotification"
+
+// notifyEvents are the events the notification outbox accepts.
+var notifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided}
+
+// outboxEvent turns the Notify of a card write into the row the store
+// queues with it, or nil when nothing is to be queued: no Notify, or
+// e-mail off in this worker (no Notifier, the same rule as the Notify
+// activity, so an outbox row always has a dispatcher to send it). The
+// card's id, the event and, for decided, the decision default to what the
+// write itself says, so the workflow need not repeat them. An unknown event
+// is a programming error, refused without retry before anything is written.
+func (a *Activities) outboxEvent(n *NotifyInput, cardID, event string, decision *cards.Decision) (*store.OutboxEvent, error) {
+	if n == nil || a.Notifier == nil {
+		return nil, nil
+	}
+	in := *n
+	if in.CardID == "" {
+		in.CardID = cardID
+	}
+	if in.Event == "" {
+		in.Event = event
+	}
+	if in.Decision == nil && in.Event == NotifyDecided {
+		in.Decision = decision
+	}
+	switch {
+	case !slices.Contains(notifyEvents, in.Event):
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("notification event %q is not one of %v", in.Event, notifyEvents), ErrInvalidNotification, nil)
+	case in.CardID != cardID:
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("notification for card %s queued with card %s", in.CardID, cardID), ErrInvalidNotification, nil)
+	case in.Event == NotifyDecided && in.Decision == nil:
+		return nil, temporal.NewNonRetryableApplicationError("decided notification of card "+cardID+" without the decision", ErrInvalidNotification, nil)
+	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("encode notification: "+err.Error(), ErrInvalidNotification, err)
+	}
+	return &store.OutboxEvent{Event: in.Event, Input: input}, nil
+}
+
+// queued tells the worker's dispatcher that a write queued an e-mail, so it
+// is sent now rather than at the dispatcher's next poll.
+func (a *Activities) queued(e *store.OutboxEvent) {
+	if e != nil && a.OnQueued != nil {
+		a.OnQueued()
+	}
+}

@@ -1,0 +1,209 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.uber.org/zap"
+
+	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/outage"
+	"github.com/cardflow/cardflow/internal/store"
+)
+
+// OutboxRecorder is what the dispatcher reports about queued events when
+// the service's Recorder implements it too (the worker's metrics do): how
+// each claimed event ended, and how long a handled one waited since it was
+// queued. The per-recipient outcomes go to Recorder.Notification as before.
+type OutboxRecorder interface {
+	OutboxEvent(event, outcome string, queued time.Duration)
+}
+
+// Outbox outcomes: what one claim of one queued event came to.
+const (
+	// OutboxHandled: every recipient handled (sent, failed for good,
+	// skipped, or found handled earlier); the event left the outbox.
+	OutboxHandled = "handled"
+	// OutboxRetried: a temporary failure; the event is due again after
+	// the backoff.
+	OutboxRetried = "retried"
+	// OutboxGivenUp: still failing GiveUpAfter after it was queued; dropped.
+	OutboxGivenUp = "given_up"
+	// OutboxInvalid: an input that can never be sent; dropped.
+	OutboxInvalid = "invalid"
+)
+
+// batch is what one claim came to: the events to delete, those to try
+// again later, and those to put back at once (not started before a stop or
+// before half the lease was gone, or cut short by a stop).
+type batch struct {
+	done    []store.OutboxKey
+	retry   []store.OutboxRetry
+	release []store.OutboxKey
+}
+
+// dispatch claims one batch and handles it: one statement to claim (which
+// also deletes the previous batch's handled events, when they were left
+// for it), the sends (the directory reads and the notifications rows of
+// each event, over one SMTP session for the whole batch), and, only if
+// some failed, one statement to reschedule them. The handled events are
+// left for the next claim when it follows at once (the batch was full, it
+// put events back, or a poke came meanwhile), else deleted by a statement
+// of their own. It reports whether to claim again at once.
+func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
+	claimed := time.Now()
+	rows, err := d.service.store.ClaimOutbox(work, d.opts.Batch, d.opts.Lease, d.finished)
+	if err != nil {
+		if work.Err() == nil {
+			d.health.databaseFailed(err)
+		}
+		return false
+	}
+	d.finished = nil
+	d.health.databaseWorks()
+	if len(rows) == 0 {
+		return false
+	}
+	// The claim returns rows in no set order; send the oldest first, so a
+	// card's requested e-mail goes before its decided one.
+	slices.SortFunc(rows, func(a, b store.OutboxRow) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	conn := &connection{service: d.service}
+	defer conn.close()
+	var b batch
+	for i, row := range rows {
+		// A stop, or a batch so slow (a sluggish SMTP server) that half
+		// its lease is gone: the events not started go back at once, so
+		// that none is worked on after its lease ran out.
+		if stop.Err() != nil || time.Since(claimed) > d.opts.Lease/2 {
+			for _, r := range rows[i:] {
+				b.release = append(b.release, r.Key())
+			}
+			break
+		}
+		if !d.send(work, conn, row, &b) {
+			if work.Err() != nil {
+				// The stop grace ran out mid-event: this event and the
+				// rest go back at once. Whatever was handed to the SMTP
+				// server is in doubt in the notifications table, so the
+				// next dispatcher sends it no second time.
+				for _, r := range rows[i:] {
+					b.release = append(b.release, r.Key())
+				}
+			}
+			// Otherwise PostgreSQL is unreachable: the rest would fail
+			// too, and nothing can be written back; the leases run out.
+			break
+		}
+	}
+	again = stop.Err() == nil && (len(rows) == d.opts.Batch || len(b.release) > 0 || d.poked())
+	if again {
+		d.finished, b.done = b.done, nil
+	}
+	d.settle(work, &b)
+	return again
+}
+
+// poked takes a pending poke, if there is one.
+func (d *Dispatcher) poked() bool {
+	select {
+	case <-d.poke:
+		return true
+	default:
+		return false
+	}
+}
+
+// settleWait bounds the statements that write a batch's outcome.
+const settleWait = 5 * time.Second
+
+// send handles one claimed event and files it in b. It returns false when
+// the batch should stop: PostgreSQL unreachable, or the stop grace over.
+func (d *Dispatcher) send(work context.Context, conn *connection, row store.OutboxRow, b *batch) bool {
+	var in activities.NotifyInput
+	if err := json.Unmarshal(row.Input, &in); err != nil {
+		d.drop(row, b, OutboxInvalid, "queued notification is not a NotifyInput: "+err.Error())
+		return true
+	}
+	_, err := d.service.notify(work, conn, in)
+	var appErr *temporal.ApplicationError
+	switch {
+	case err == nil:
+		d.health.mailWorks()
+		b.done = append(b.done, row.Key())
+		d.record(row, OutboxHandled, time.Since(row.CreatedAt))
+		return true
+	case errors.As(err, &appErr) && appErr.Type() == ErrInvalidNotification:
+		d.drop(row, b, OutboxInvalid, err.Error())
+		return true
+	case errors.As(err, &appErr) && appErr.Type() == ErrMailTemporary:
+		d.health.mailFailed(err)
+	case work.Err() != nil:
+		return false
+	default:
+		// A PostgreSQL error from the directory read or the bookkeeping.
+		d.health.databaseFailed(err)
+		if outage.Classify(err) == outage.DatabaseUnreachable {
+			return false
+		}
+	}
+	if time.Since(row.CreatedAt) >= d.opts.GiveUpAfter {
+		d.drop(row, b, OutboxGivenUp, err.Error())
+		return true
+	}
+	delay := backoff(row.Attempts)
+	b.retry = append(b.retry, store.OutboxRetry{OutboxKey: row.Key(), Delay: delay, Error: err.Error()})
+	d.record(row, OutboxRetried, 0)
+	return true
+}
+
+// drop deletes an event that will never be sent, and says so: an invalid
+// input is a bug, an event given up is e-mail that never arrived.
+func (d *Dispatcher) drop(row store.OutboxRow, b *batch, outcome, reason string) {
+	b.done = append(b.done, row.Key())
+	d.record(row, outcome, 0)
+	msg := "Queued notification dropped: it can never be sent"
+	if outcome == OutboxGivenUp {
+		msg = "Queued notification given up: it kept failing since it was queued; recipients not reached are in the notifications table"
+	}
+	d.opts.Log.Warn(msg, zap.String("cardId", row.CardID), zap.String("event", row.Event), zap.Int("attempts", row.Attempts),
+		zap.Time("queuedAt", row.CreatedAt), zap.String("reason", reason))
+}
+
+func (d *Dispatcher) record(row store.OutboxRow, outcome string, queued time.Duration) {
+	if r, ok := d.service.metrics.(OutboxRecorder); ok {
+		r.OutboxEvent(row.Event, outcome, queued)
+	}
+}
+
+// settle writes what of the batch's outcome is not left for the next
+// claim: one delete for the handled events, one update for the others,
+// each only if there are any. They are written even when the stop grace is
+// over (a few milliseconds' statements, bounded in case PostgreSQL does
+// not answer). If either fails, the leases run out and the events are
+// claimed again; sending them again sends nothing twice (the
+// notifications table remembers every recipient).
+func (d *Dispatcher) settle(work context.Context, b *batch) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(work), settleWait)
+	defer cancel()
+	retry := b.retry
+	for _, k := range b.release {
+		retry = append(retry, store.OutboxRetry{OutboxKey: k})
+	}
+	if _, err := d.service.store.FinishOutbox(ctx, b.done); err != nil {
+		d.health.databaseFailed(err)
+	}
+	if err := d.service.store.RescheduleOutbox(ctx, retry); err != nil {
+		d.health.databaseFailed(err)
+	}
+}
+
+// flush deletes the handled events a last batch left for a claim that did
+// not come (the dispatcher is stopping).
+func (d *Dispatcher) flush(work context.Context) {
+	d.settle(work, &batch{done: d.finished})
+	d.finished = nil
+}

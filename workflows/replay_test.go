@@ -12,12 +12,12 @@ import (
 // TestReplayRecordedHistories replays histories recorded from a real server
 // (make record-histories) against today's RequestCard: v0 holds executions
 // that started before the directory version (workflow.DefaultVersion), v1
-// those of the current version. A change to the workflow that is not behind
+// those of the directory version, v2 those of the lean (current) version. A change to the workflow that is not behind
 // workflow.GetVersion makes it fail with a nondeterminism error, before it
 // can break requests already in flight.
 func TestReplayRecordedHistories(t *testing.T) {
 	var files []string
-	for _, version := range []string{"v0", "v1"} {
+	for _, version := range []string{"v0", "v1", "v2"} {
 		found, err := filepath.Glob(filepath.Join("testdata", "histories", version, "*.json"))
 		if err != nil {
 			t.Fatal(err)

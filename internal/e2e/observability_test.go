@@ -76,7 +76,7 @@ func TestMetricsAndProbes(t *testing.T) {
 		{"cardflow_decision_seconds_count", `state="approved"`, 2},
 		{"cardflow_activity_seconds_count", `activity="PersistCard",outcome="ok"`, 2},
 		{"cardflow_activity_seconds_count", `activity="TransitionCard",outcome="ok"`, 1},
-		{"cardflow_activity_failures_total", `activity="CheckRequest",type="UserNotFound"`, 1},
+		{"cardflow_activity_failures_total", `activity="PrepareRequest",type="UserNotFound"`, 1},
 	}
 	// Three state changes (requested, approved; approved at once): three
 	// write transactions, no more.

@@ -50,11 +50,11 @@ func TestDispatcherSendsQueuedEventsOnceAndEmptiesTheOutbox(t *testing.T) {
 	writes, reads := w.store.Counts()
 	events := requested + 1
 	statements := (writes - writes0) + (reads - reads0)
-	// Per requested event: the approvers, the names, a claim and a record
-	// per approver with an address, a skip for nomail (7); per decided:
-	// the two people, the names, claim and record for each (6); per batch:
-	// one claim and one delete.
-	if wantStatements := int64(requested*7 + 6 + 2); statements != wantStatements {
+	// Per requested event: one directory read (the approvers and the
+	// people named), a claim and a record per approver with an address, a
+	// skip for nomail (6); per decided: one read, claim and record for each
+	// of the two people (5); per batch: one claim and one delete.
+	if wantStatements := int64(requested*6 + 5 + 2); statements != wantStatements {
 		t.Errorf("%d statements for %d events, want %d", statements, events, wantStatements)
 	}
 	t.Logf("%d events, %d e-mails: %d statements (%d writes, %d reads), %.2f per event, of which the outbox %.2f per event (1 claim + 1 delete per batch)",
@@ -78,7 +78,7 @@ func TestFullBatchesAreFinishedByTheNextClaim(t *testing.T) {
 		t.Fatalf("%d messages, want %d", n, 2*events)
 	}
 	writes, reads := w.store.Counts()
-	outbox := (writes - writes0) + (reads - reads0) - events*7
+	outbox := (writes - writes0) + (reads - reads0) - events*6
 	if want := int64(events/batch + 1); outbox != want {
 		t.Fatalf("%d outbox statements for %d batches, want %d", outbox, events/batch, want)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkNotifyRequested measures one requested event end to end: the
-// directory reads, and for each of the two eligible approvers the claim, the
+// directory read, and for each of the two eligible approvers the claim, the
 // rendering, one SMTP session (in-process server) and the recorded outcome.
 // It reports e-mails per second and PostgreSQL writes per e-mail.
 func BenchmarkNotifyRequested(b *testing.B) {

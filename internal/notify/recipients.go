@@ -37,23 +37,29 @@ func displayName(u cards.User) string {
 	return u.ID
 }
 
-// recipients reads the directory as it is now: for requested and reminder,
-// every active user holding the approver role who is neither the requester
-// nor the card's user (nor, for a reminder, an approver who acted); for
-// decided, the requester and the card's user. It also returns the display
-// names the bodies mention.
+// recipients reads the directory as it is now, in one statement: for
+// requested and reminder, every active user holding the approver role who
+// is neither the requester nor the card's user (nor, for a reminder, an
+// approver who acted); for decided, the requester and the card's user. It
+// also returns the display names the bodies mention.
 func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]recipient, directoryNames, error) {
+	mentioned := append([]string{in.RequestedBy, in.UserID}, in.Acted...)
+	if in.Decision != nil {
+		mentioned = append(mentioned, in.Decision.Actor)
+	}
 	var out []recipient
+	var users map[string]cards.User
 	switch in.Event {
 	case activities.NotifyRequested, activities.NotifyReminder:
 		role := in.ApproverRole
 		if role == "" {
 			role = policy.DefaultApproverRole
 		}
-		approvers, err := s.store.UsersWithRole(ctx, role)
+		approvers, named, err := s.store.ApproversAndUsers(ctx, role, mentioned...)
 		if err != nil {
 			return nil, nil, err
 		}
+		users = named
 		for _, u := range approvers {
 			if u.ID == in.RequestedBy || u.ID == in.UserID || (in.Event == activities.NotifyReminder && slices.Contains(in.Acted, u.ID)) {
 				continue
@@ -65,8 +71,8 @@ func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]
 		if in.UserID != in.RequestedBy {
 			ids = append(ids, in.UserID)
 		}
-		users, err := s.store.Users(ctx, ids...)
-		if err != nil {
+		var err error
+		if users, err = s.store.Users(ctx, mentioned...); err != nil {
 			return nil, nil, err
 		}
 		for _, id := range ids {
@@ -82,15 +88,6 @@ func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]
 		if out[i].skip == "" && strings.TrimSpace(out[i].Email) == "" {
 			out[i].skip = "no e-mail address in the directory"
 		}
-	}
-
-	mentioned := append([]string{in.RequestedBy, in.UserID}, in.Acted...)
-	if in.Decision != nil {
-		mentioned = append(mentioned, in.Decision.Actor)
-	}
-	users, err := s.store.Users(ctx, mentioned...)
-	if err != nil {
-		return nil, nil, err
 	}
 	names := directoryNames{}
 	for id, u := range users {

@@ -78,3 +78,33 @@ func TestSearchUsersByIdOrName(t *testing.T) {
 		}
 	}
 }
+
+// One statement gives an approval e-mail its recipients (active holders of
+// the role) and the people it names (with or without the role).
+func TestApproversAndUsersInOneRead(t *testing.T) {
+	st := directory(t,
+		cards.User{ID: "alice", State: "active", Roles: []string{"approver"}},
+		cards.User{ID: "bob", State: "active", Roles: []string{"approver", "operator"}},
+		cards.User{ID: "dave", State: "inactive", Roles: []string{"approver"}},
+		cards.User{ID: "olivia", State: "active", Roles: []string{"operator"}},
+		cards.User{ID: "carol", State: "active"},
+	)
+	_, reads0 := st.Counts()
+	approvers, named, err := st.ApproversAndUsers(context.Background(), "approver", "olivia", "carol", "bob", "ghost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, reads := st.Counts(); reads-reads0 != 1 {
+		t.Fatalf("%d reads, want 1", reads-reads0)
+	}
+	var ids []string
+	for _, u := range approvers {
+		ids = append(ids, u.ID)
+	}
+	if len(ids) != 2 || ids[0] != "alice" || ids[1] != "bob" {
+		t.Fatalf("approvers %v, want [alice bob] (not dave: inactive; not olivia, carol: no role)", ids)
+	}
+	if len(named) != 3 || named["olivia"].ID != "olivia" || named["carol"].ID != "carol" || !named["bob"].HasRole("operator") {
+		t.Fatalf("named %v, want olivia, carol and bob with their roles (ghost is not in the directory)", named)
+	}
+}

@@ -64,6 +64,38 @@ func (s *Store) UsersWithRole(ctx context.Context, role string) ([]cards.User, e
 	return out, nil
 }
 
+// ApproversAndUsers reads, in one statement, the active users holding role
+// (ordered by id) and the users with the given ids (those that exist): the
+// recipients of an approval e-mail and the people its text names.
+func (s *Store) ApproversAndUsers(ctx context.Context, role string, ids ...string) ([]cards.User, map[string]cards.User, error) {
+	s.reads.Add(1)
+	var rows []struct {
+		userRow
+		Holds bool `db:"holds"`
+	}
+	err := s.DB.SelectContext(ctx, &rows, `SELECT `+userColumns+`,
+			u.state = 'active' AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1) AS holds
+		FROM users u
+		WHERE u.id = ANY($2)
+			OR (u.state = 'active' AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1))
+		ORDER BY u.id`, role, pq.Array(ids))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read users with role %s and users %s: %w", role, strings.Join(ids, ", "), err)
+	}
+	approvers := make([]cards.User, 0, len(rows))
+	named := make(map[string]cards.User, len(ids))
+	for _, r := range rows {
+		u := r.user()
+		if r.Holds {
+			approvers = append(approvers, u)
+		}
+		if slices.Contains(ids, u.ID) {
+			named[u.ID] = u
+		}
+	}
+	return approvers, named, nil
+}
+
 // UpsertUserWithRoles creates or replaces a user and replaces its set of
 // roles, in one transaction: nobody ever sees the user with half its roles.
 func (s *Store) UpsertUserWithRoles(ctx context.Context, u cards.User) error {

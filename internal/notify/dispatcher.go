@@ -27,6 +27,7 @@ const (
 	DefaultOutboxPoll        = time.Second
 	DefaultOutboxGiveUpAfter = 24 * time.Hour
 	DefaultOutboxStopGrace   = 10 * time.Second
+	DefaultOutboxGather      = 100 * time.Millisecond
 	// outboxFirstBackoff doubles with every attempt up to outboxMaxBackoff:
 	// the retry schedule the Notify activity had.
 	outboxFirstBackoff = 2 * time.Second
@@ -55,6 +56,12 @@ type DispatcherOptions struct {
 	// hand (default 10s): cutting a send short after the server took the
 	// message would leave it in doubt, never to be sent again.
 	StopGrace time.Duration
+	// Gather is how long the dispatcher waits after a poke before it
+	// claims (default 100ms), so that the events queued meanwhile by other
+	// card writes go in the same claim: under load a claim takes several
+	// events instead of one, for one statement instead of several. An
+	// e-mail leaves at most this much later. Negative claims at once.
+	Gather time.Duration
 	// Log receives what an operator must know, once per change (PostgreSQL
 	// or the SMTP server failing, working again) and per dropped event;
 	// nil logs nothing.
@@ -80,6 +87,9 @@ func (o DispatcherOptions) withDefaults() DispatcherOptions {
 	}
 	if o.StopGrace <= 0 {
 		o.StopGrace = DefaultOutboxStopGrace
+	}
+	if o.Gather == 0 {
+		o.Gather = DefaultOutboxGather
 	}
 	if o.Log == nil {
 		o.Log = zap.NewNop()
@@ -143,8 +153,23 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-d.poke:
+			d.gather(ctx)
 		case <-poll.C:
 		}
+	}
+}
+
+// gather lets the events of the card writes that follow a poke arrive
+// before the claim (see DispatcherOptions.Gather).
+func (d *Dispatcher) gather(ctx context.Context) {
+	if d.opts.Gather <= 0 {
+		return
+	}
+	wait := time.NewTimer(d.opts.Gather)
+	defer wait.Stop()
+	select {
+	case <-ctx.Done():
+	case <-wait.C:
 	}
 }
 

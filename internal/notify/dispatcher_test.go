@@ -103,6 +103,44 @@ func TestPokeSendsAtOnce(t *testing.T) {
 	t.Logf("requested e-mails of %s sent %s after the poke", in.CardID, time.Since(start).Round(time.Millisecond))
 }
 
+// Events queued while the dispatcher gathers after a poke go out in one
+// claim, not one claim each: under load the outbox costs a statement per
+// batch, not per event.
+func TestEventsQueuedAfterAPokeShareAClaim(t *testing.T) {
+	w := newWorld(t)
+	const gather = 3 * time.Second
+	d := w.service(w.config()).Dispatcher(notify.DispatcherOptions{Poll: time.Hour, Gather: gather})
+	_, reads0 := w.store.Counts()
+	run(t, d)
+	waitFor(t, 5*time.Second, "first claim", func() bool { _, reads := w.store.Counts(); return reads > reads0 })
+	_, reads0 = w.store.Counts()
+	const events = 5
+	var poked time.Time
+	for i := range events {
+		w.queue()
+		if i == 0 {
+			poked = time.Now()
+		}
+		d.Poke()
+	}
+	if !w.smtp.Wait(10*time.Second, func() bool { return len(w.smtp.Messages()) > 0 }) {
+		t.Fatal("no message 10s after the pokes")
+	}
+	if waited := time.Since(poked); waited < gather {
+		t.Fatalf("the first e-mail left %s after the first poke, before the %s gather window ended", waited, gather)
+	}
+	if !w.smtp.Wait(10*time.Second, func() bool { return len(w.smtp.Messages()) == 2*events }) {
+		t.Fatalf("%d messages, want %d", len(w.smtp.Messages()), 2*events)
+	}
+	waitFor(t, 10*time.Second, "outbox emptied", func() bool { return w.outbox() == 0 })
+	_, reads := w.store.Counts()
+	// Each event reads the directory once; the rest are claims: the
+	// gathered one and at most one more for the pokes folded meanwhile.
+	if claims := reads - reads0 - events; claims > 2 {
+		t.Fatalf("%d claims for %d events poked within the gather window, want at most 2", claims, events)
+	}
+}
+
 // A temporary failure keeps the event queued, due after the backoff with
 // the error recorded, and the retry sends only to the recipient who
 // missed it; the failure is logged once.

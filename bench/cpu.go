@@ -29,7 +29,7 @@ type cpuProcesses struct {
 func (e *env) cpuProcesses() cpuProcesses {
 	p := cpuProcesses{self: os.Getpid(), devServer: e.startedServer, serverPID: e.serverPID}
 	if e.mail != nil {
-		p.mailpit = e.mail.pid()
+		p.mailpit = e.mail.PID()
 	}
 	return p
 }

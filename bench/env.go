@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/internal/logging"
+	"github.com/cardflow/cardflow/internal/mailpit"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -53,7 +54,7 @@ type env struct {
 	databaseURL   string
 	metricsURL    string
 	// mail is the Mailpit cardflow mails through (nil with -mail=false).
-	mail *mailpit
+	mail *mailpit.Server
 	// startedServer: the bench started the dev server; otherwise
 	// serverPID is the external server whose CPU is accounted (0: found by
 	// name, see cpuProcesses).
@@ -118,12 +119,13 @@ func setUp(ctx context.Context, cfg Config) (e *env, err error) {
 	}
 	mail := notify.Config{}
 	if cfg.Mail {
-		if e.mail, err = startMailpit(ctx, cfg.Mailpit); err != nil {
+		var stop func()
+		if e.mail, stop, err = startMailpit(ctx, cfg.Mailpit); err != nil {
 			return e, err
 		}
-		e.closers = append(e.closers, e.mail.stop)
-		e.setup.SMTP = e.mail.smtpAddr
-		mail = notify.Config{SMTPURL: e.mail.smtpURL(), From: "cardflow bench <cards@example.com>", ConsoleURL: "http://127.0.0.1:8080"}
+		e.closers = append(e.closers, stop)
+		e.setup.SMTP = e.mail.SMTPAddr
+		mail = notify.Config{SMTPURL: e.mail.SMTPURL(), From: "cardflow bench <cards@example.com>", ConsoleURL: "http://127.0.0.1:8080"}
 	}
 	if err := startCardflow(cfg, e, addr, keyFile, mail); err != nil {
 		return e, err

@@ -118,7 +118,7 @@ func verifyMail(ctx context.Context, e *env, approvalIDs, allIDs []string, r *Ma
 	if got := expectedSent(counts); got != 2*len(approvalIDs) {
 		problems = append(problems, fmt.Sprintf("e-mail: %d of the %d expected e-mails sent (%d approval cards × 2) within %s", got, 2*len(approvalIDs), len(approvalIDs), mailWithin))
 	}
-	if r.MailpitMessages, err = e.mail.count(ctx); err != nil {
+	if r.MailpitMessages, err = e.mail.Total(ctx); err != nil {
 		return problems, err
 	}
 	if r.MailpitMessages != sent {

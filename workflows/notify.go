@@ -67,7 +67,7 @@ func (r *request) notifyInput(event string) activities.NotifyInput {
 // queuedNotification is the e-mail event a card write queues in the same
 // transaction (versionLean), or nil when e-mail is off.
 func (r *request) queuedNotification(event string) *activities.NotifyInput {
-	if !r.lean() || !r.policy.Notify {
+	if !r.policy.Notify {
 		return nil
 	}
 	in := r.notifyInput(event)

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -29,6 +28,7 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/teststore"
+	"github.com/cardflow/cardflow/internal/testtools"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/workflows"
 )
@@ -40,23 +40,17 @@ var (
 	queueSeq     atomic.Int64
 )
 
-// repoRoot finds the module root from this file's location.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
+// repoRoot is the module root.
+func repoRoot() string { return testtools.Root() }
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
 func runMain(m *testing.M) int {
-	temporalCLI = os.Getenv("TEMPORAL_CLI")
-	if temporalCLI == "" {
-		temporalCLI = filepath.Join(repoRoot(), "bin", "temporal")
-	}
-	if _, err := os.Stat(temporalCLI); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: Temporal CLI not found at %s: run `make temporal-cli` (or set TEMPORAL_CLI)\n", temporalCLI)
+	var err error
+	if temporalCLI, err = testtools.TemporalCLI(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
 	opts := testsuite.DevServerOptions{

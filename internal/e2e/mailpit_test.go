@@ -1,147 +1,87 @@
 package e2e
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/mailpit"
 )
 
-// mailpit is a real Mailpit (bin/mailpit, built by scripts/lib.sh's
-// ensure_mailpit) on free ports, for one test. Its messages live in a file
-// in the test's directory, so a stopped and restarted Mailpit still shows
-// what it received before.
-type mailpit struct {
-	t        *testing.T
-	smtpAddr string
-	apiURL   string
-	dbPath   string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+// mailpitServer is a real Mailpit on free ports for one test, with the
+// test's view of it: every call fails the test rather than returning an
+// error. Its messages live in a file in the test's directory, so a stopped
+// and restarted Mailpit still shows what it received before.
+type mailpitServer struct {
+	t *testing.T
+	*mailpit.Server
 }
 
 // mailpitMessage is a message as Mailpit's list API shows it.
-type mailpitMessage struct {
-	ID        string `json:"ID"`
-	MessageID string `json:"MessageID"`
-	Subject   string `json:"Subject"`
-	To        []struct {
-		Address string `json:"Address"`
-	} `json:"To"`
-}
+type mailpitMessage = mailpit.Message
 
-func (m mailpitMessage) to() string {
-	var out []string
-	for _, a := range m.To {
-		out = append(out, a.Address)
-	}
-	return strings.Join(out, ",")
-}
-
-func startMailpit(t *testing.T) *mailpit {
+func startMailpit(t *testing.T) *mailpitServer {
 	t.Helper()
-	m := &mailpit{t: t, smtpAddr: freeAddr(t), apiURL: "http://" + freeAddr(t), dbPath: filepath.Join(t.TempDir(), "mailpit.db")}
-	m.start()
-	t.Cleanup(m.stop)
-	return m
+	s, err := mailpit.Start(context.Background(), mailpit.Options{
+		Bin: filepath.Join(repoRoot(), "bin", "mailpit"), DBPath: filepath.Join(t.TempDir(), "mailpit.db"),
+	})
+	if err != nil {
+		t.Fatalf("%v (make test builds it)", err)
+	}
+	t.Cleanup(s.Kill)
+	return &mailpitServer{t: t, Server: s}
 }
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := mailpit.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addr
 }
 
 // smtpURL is what the worker's CARDS_SMTP_URL would say.
-func (m *mailpit) smtpURL() string { return "smtp://" + m.smtpAddr + "?tls=none" }
+func (m *mailpitServer) smtpURL() string { return m.SMTPURL() }
 
-// start runs Mailpit and waits until its API answers.
-func (m *mailpit) start() {
+// start runs a stopped Mailpit again, on the same ports and messages.
+func (m *mailpitServer) start() {
 	m.t.Helper()
-	bin := filepath.Join(repoRoot(), "bin", "mailpit")
-	if _, err := os.Stat(bin); err != nil {
-		m.t.Fatalf("Mailpit not found at %s: run `bash -c 'source scripts/lib.sh && ensure_mailpit'` (make test does)", bin)
-	}
-	m.cmd = exec.Command(bin, "--smtp", m.smtpAddr, "--listen", strings.TrimPrefix(m.apiURL, "http://"),
-		"--database", m.dbPath, "--disable-version-check", "-q")
-	var stderr strings.Builder
-	m.cmd.Stderr = &stderr
-	if err := m.cmd.Start(); err != nil {
-		m.t.Fatalf("start Mailpit: %v", err)
-	}
-	m.exited = make(chan struct{})
-	go func() { _ = m.cmd.Wait(); close(m.exited) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if resp, err := http.Get(m.apiURL + "/api/v1/messages?limit=1"); err == nil {
-			resp.Body.Close()
-			if conn, err := net.DialTimeout("tcp", m.smtpAddr, time.Second); err == nil {
-				conn.Close()
-				return
-			}
-		}
-		select {
-		case <-m.exited:
-			m.t.Fatalf("Mailpit exited at start: %s", stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			m.t.Fatalf("Mailpit did not answer on %s within 20s: %s", m.apiURL, stderr.String())
-		}
+	if err := m.Start(context.Background()); err != nil {
+		m.t.Fatal(err)
 	}
 }
 
 // stop ends Mailpit (an outage, as far as the worker can tell).
-func (m *mailpit) stop() {
-	if m.cmd == nil {
-		return
-	}
-	_ = m.cmd.Process.Kill()
-	<-m.exited
-	m.cmd = nil
-}
+func (m *mailpitServer) stop() { m.Kill() }
 
 // messages lists every message Mailpit holds.
-func (m *mailpit) messages() []mailpitMessage {
+func (m *mailpitServer) messages() []mailpitMessage {
 	m.t.Helper()
-	resp, err := http.Get(m.apiURL + "/api/v1/messages?limit=1000")
+	msgs, err := m.Messages(context.Background())
 	if err != nil {
 		m.t.Fatalf("Mailpit API: %v", err)
 	}
-	defer resp.Body.Close()
-	var list struct {
-		Messages []mailpitMessage `json:"messages"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
-		m.t.Fatalf("Mailpit API: %v", err)
-	}
-	return list.Messages
+	return msgs
 }
 
 // count maps "recipient subject-prefix" to how many messages match: the
 // tests' picture of who got what.
-func (m *mailpit) count(filter func(mailpitMessage) bool) map[string]int {
+func (m *mailpitServer) count(filter func(mailpitMessage) bool) map[string]int {
 	out := map[string]int{}
 	for _, msg := range m.messages() {
 		if filter == nil || filter(msg) {
-			out[msg.to()]++
+			out[msg.Recipients()]++
 		}
 	}
 	return out
 }
 
 // waitFor polls until ok holds for the messages, or fails the test.
-func (m *mailpit) waitFor(within time.Duration, what string, ok func([]mailpitMessage) bool) []mailpitMessage {
+func (m *mailpitServer) waitFor(within time.Duration, what string, ok func([]mailpitMessage) bool) []mailpitMessage {
 	m.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -159,7 +99,7 @@ func (m *mailpit) waitFor(within time.Duration, what string, ok func([]mailpitMe
 func describe(msgs []mailpitMessage) string {
 	var parts []string
 	for _, msg := range msgs {
-		parts = append(parts, fmt.Sprintf("%s: %q", msg.to(), msg.Subject))
+		parts = append(parts, fmt.Sprintf("%s: %q", msg.Recipients(), msg.Subject))
 	}
 	return fmt.Sprintf("%d messages [%s]", len(msgs), strings.Join(parts, "; "))
 }
@@ -170,20 +110,11 @@ func withSubject(s string) func(mailpitMessage) bool {
 }
 
 // text is one message's plain-text body.
-func (m *mailpit) text(id string) string {
+func (m *mailpitServer) text(id string) string {
 	m.t.Helper()
-	resp, err := http.Get(m.apiURL + "/view/" + id + ".txt")
+	text, err := m.Text(context.Background(), id)
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			return b.String()
-		}
-	}
+	return text
 }

@@ -117,7 +117,7 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 	decided := mp.messages()
 	for _, m := range decided {
 		if strings.HasSuffix(m.Subject, ": approved") && !strings.Contains(mp.text(m.ID), "badge office confirmed") {
-			t.Errorf("decision e-mail to %s lacks the comment", m.to())
+			t.Errorf("decision e-mail to %s lacks the comment", m.Recipients())
 		}
 	}
 	wantOutcomes := "map[decided/carl:sent decided/olivia:sent requested/alice:sent requested/bernard:sent]"

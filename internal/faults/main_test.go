@@ -12,9 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/testtools"
 )
 
 var (
@@ -26,22 +27,17 @@ var (
 	shared *devServer
 )
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
-}
+// repoRoot is the module root.
+func repoRoot() string { return testtools.Root() }
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
 func runMain(m *testing.M) int {
-	temporalCLI = os.Getenv("TEMPORAL_CLI")
-	if temporalCLI == "" {
-		temporalCLI = filepath.Join(repoRoot(), "bin", "temporal")
-	}
-	if _, err := os.Stat(temporalCLI); err != nil {
-		fmt.Fprintf(os.Stderr, "faults: Temporal CLI not found at %s: run `make temporal-cli` (or set TEMPORAL_CLI)\n", temporalCLI)
+	var err error
+	if temporalCLI, err = testtools.TemporalCLI(); err != nil {
+		fmt.Fprintf(os.Stderr, "faults: %v\n", err)
 		return 1
 	}
 	dir, err := os.MkdirTemp("", "cardflow-faults-")

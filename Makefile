@@ -58,7 +58,7 @@ compose-check:
 
 # Throughput and latency of cardflow with everything on (directory checks,
 # encryption, e-mail to Mailpit) against the minimal baseline (the targets)
-# and the old baseline, on a dev server the harness starts (docs/benchmarks.md).
+# and the old baseline, on a dev server the harness starts (docs/performance.md).
 bench:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
 	go run ./bench -n 2000 -c 32 -rounds 4 -out bench-results.json

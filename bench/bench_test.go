@@ -102,7 +102,7 @@ func TestSmokeWaiting(t *testing.T) {
 }
 
 // checkHistories checks that every system's history was counted and that
-// the yardstick is still what issue 11 defines: one local activity (one
+// the yardstick is still what it was defined as: one local activity (one
 // marker), one activity per state change, no timer, no search attribute.
 func checkHistories(t *testing.T, hs []HistoryShape, scenarios int) {
 	t.Helper()

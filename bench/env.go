@@ -130,7 +130,7 @@ func setUp(ctx context.Context, cfg Config) (e *env, err error) {
 	if err := startCardflow(cfg, e, addr, keyFile, mail); err != nil {
 		return e, err
 	}
-	// The baseline keeps cardflow's codec (as before issue 11); the
+	// The baseline keeps cardflow's codec (as in the earlier figures); the
 	// minimal baseline has none at all, not even the pass-through one.
 	if _, err := startEngineWorker(cfg, e, e.client, copts, e.queues[Baseline], func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(BaselineRequest, workflow.RegisterOptions{Name: baselineWorkflowName})

@@ -2,7 +2,7 @@
 // yardsticks run in the same process, against the same server, in the same
 // run:
 //
-//   - minimal (minimal.go), the fixed yardstick of issue 11: the card's job
+//   - minimal (minimal.go), the fixed yardstick: the card's job
 //     as a Temporal expert would write it with nothing inside
 //     (update-with-start, one local activity for the reads, one activity per
 //     state change, an update for the decision; no search attributes, no

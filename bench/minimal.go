@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// The minimal baseline is the fixed yardstick (issue 11): the card's job
+// The minimal baseline is the fixed yardstick: the card's job
 // written the way a Temporal expert would, with nothing inside. One local
 // activity for the reads and one regular activity per state change; the
 // request arrives with update-with-start and the "persisted" update answers

@@ -17,9 +17,9 @@ const (
 	// Cardflow is RequestCard on the real worker, with everything on.
 	Cardflow = "cardflow"
 	// Baseline is RequestCard's shape with empty activities (continuity
-	// with the figures before issue 11).
+	// with the earlier figures).
 	Baseline = "baseline"
-	// Minimal is the fixed yardstick of issue 11 (minimal.go).
+	// Minimal is the fixed yardstick (minimal.go).
 	Minimal = "minimal"
 )
 

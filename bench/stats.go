@@ -64,7 +64,7 @@ type Ratio struct {
 	ApproveP99 float64 `json:"approveP99Ratio,omitempty"`
 }
 
-// Targets of issue 11, against the minimal baseline.
+// Throughput and latency targets, against the minimal baseline.
 const (
 	targetThroughput = 0.9
 	targetP99        = 1.5

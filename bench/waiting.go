@@ -26,7 +26,7 @@ type WaitingReport struct {
 	Waiting     Memory  `json:"waiting"`
 	After       Memory  `json:"afterApproval"`
 	// BytesPerWaiting is the resident memory each waiting card adds (the
-	// figure issue 11 sets at most 20 KB); HeapBytesPerWaiting its Go heap.
+	// target is at most 20 KB); HeapBytesPerWaiting its Go heap.
 	BytesPerWaiting     float64 `json:"rssBytesPerWaitingCard"`
 	HeapBytesPerWaiting float64 `json:"heapBytesPerWaitingCard"`
 	// CPU is CPU milliseconds per card by process group, for the requests

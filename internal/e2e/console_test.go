@@ -21,7 +21,7 @@ import (
 
 // TestConsoleInABrowser runs the web console for real: a Dex it starts,
 // the console, a worker, the dev server and PostgreSQL (payloads encrypted), driven in headless
-// Chromium by tools/uicheck/console.mjs through each scenario of issue 9.
+// Chromium by tools/uicheck/console.mjs through each console scenario.
 // Screenshots go to docs/screenshots (CARDFLOW_SCREENSHOTS overrides).
 func TestConsoleInABrowser(t *testing.T) {
 	node, script := browserDriver(t)

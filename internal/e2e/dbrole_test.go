@@ -27,7 +27,7 @@ func worker(args ...string) result {
 }
 
 // The worker and the starter run the whole use case as a login role that
-// holds only schema/grants.sql (issue 8, item 7), and that role can neither
+// holds only schema/grants.sql, and that role can neither
 // rewrite the audit trail nor change the schema.
 func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 	h := newHarness(t)

@@ -1,7 +1,7 @@
 // console.mjs drives cardflow's web console in headless Chromium the way
 // its people use it, against a real Dex, console, worker and Temporal that
-// the Go test (internal/e2e/console_test.go) started. Each scenario of
-// issue 9 is a step; the first failure stops the run with a message that
+// the Go test (internal/e2e/console_test.go) started. Each console
+// scenario is a step; the first failure stops the run with a message that
 // names the step, and screenshots of every page go to --out.
 //
 // Usage: node console.mjs --console URL --issuer URL --attacker URL

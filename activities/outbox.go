@@ -3,20 +3,12 @@ package activities
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 )
-
-// ErrInvalidNotification is the error type of a NotifyInput that cannot be
-// sent (an unknown event, no card id): retrying would not help.
-const ErrInvalidNotification = "InvalidNotification"
-
-// notifyEvents are the events the notification outbox accepts.
-var notifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided}
 
 // outboxEvent turns the Notify of a card write into the row the store
 // queues with it, or nil when nothing is to be queued: no Notify, or
@@ -40,8 +32,8 @@ func (a *Activities) outboxEvent(n *NotifyInput, cardID, event string, decision 
 		in.Decision = decision
 	}
 	switch {
-	case !slices.Contains(notifyEvents, in.Event):
-		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("notification event %q is not one of %v", in.Event, notifyEvents), ErrInvalidNotification, nil)
+	case !cards.IsNotifyEvent(in.Event):
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("notification event %q is not one of %v", in.Event, cards.NotifyEvents), ErrInvalidNotification, nil)
 	case in.CardID != cardID:
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("notification for card %s queued with card %s", in.CardID, cardID), ErrInvalidNotification, nil)
 	case in.Event == NotifyDecided && in.Decision == nil:

@@ -16,7 +16,7 @@ import (
 // the card writes queue their events.
 type mailOn struct{}
 
-func (mailOn) Notify(context.Context, activities.NotifyInput) (activities.NotifyResult, error) {
+func (mailOn) Notify(context.Context, activities.NotifyInput, func(string)) (activities.NotifyResult, error) {
 	return activities.NotifyResult{}, nil
 }
 

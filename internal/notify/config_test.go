@@ -86,7 +86,7 @@ func TestTemplatesCanBeOverridden(t *testing.T) {
 	write("requested.txt", "Bitte entscheiden: {{.UserName}} ({{.CardType}}) {{.CardURL}}\n")
 	cfg := w.config()
 	cfg.TemplatesDir = dir
-	if _, err := w.service(cfg).Notify(t.Context(), w.card); err != nil {
+	if _, err := w.service(cfg).Notify(t.Context(), w.card, nil); err != nil {
 		t.Fatal(err)
 	}
 	m := w.smtp.To("alice@example.com")[0]

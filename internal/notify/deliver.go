@@ -8,7 +8,6 @@ import (
 	gomail "github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 
-	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -17,7 +16,7 @@ import (
 // or claim the row, send, and record the outcome. retry is set (and n empty)
 // when a temporary failure left the row for the next attempt; err is set
 // only when the outcome could not be recorded.
-func (s *Service) deliver(ctx context.Context, conn *connection, in activities.NotifyInput, names directoryNames, r recipient) (n cards.Notification, retry string, err error) {
+func (s *Service) deliver(ctx context.Context, conn *connection, in cards.NotifyInput, names directoryNames, r recipient) (n cards.Notification, retry string, err error) {
 	key := store.NotificationKey{CardID: in.CardID, Event: in.Event, Recipient: r.ID}
 	messageID := MessageID(key, s.domain)
 	if r.skip != "" {
@@ -64,7 +63,7 @@ func (s *Service) deliver(ctx context.Context, conn *connection, in activities.N
 // row status: sent; retry (a temporary failure before the server took the
 // message); failed (permanent); or sending with a reason (in doubt: the
 // connection broke after the message was handed over).
-func (s *Service) send(ctx context.Context, conn *connection, in activities.NotifyInput, names directoryNames, r recipient, messageID string) (status, reason string) {
+func (s *Service) send(ctx context.Context, conn *connection, in cards.NotifyInput, names directoryNames, r recipient, messageID string) (status, reason string) {
 	msg, err := s.message(in, names, r, messageID)
 	if err != nil {
 		return store.NotificationFailed, err.Error()

@@ -120,7 +120,8 @@ func (s *Service) Dispatcher(opts DispatcherOptions) *Dispatcher {
 // Poke tells the dispatcher that this process queued an event, so that it
 // claims now instead of at its next poll. It never blocks, and pokes that
 // arrive while the dispatcher is busy fold into one (the next claim takes
-// every due event anyway). activities.Activities.OnQueued calls it.
+// every due event anyway). The worker calls it after a card write queued
+// an e-mail.
 func (d *Dispatcher) Poke() {
 	select {
 	case d.poke <- struct{}{}:

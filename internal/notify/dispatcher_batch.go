@@ -7,10 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 
-	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/outage"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -123,23 +122,22 @@ const settleWait = 5 * time.Second
 // send handles one claimed event and files it in b. It returns false when
 // the batch should stop: PostgreSQL unreachable, or the stop grace over.
 func (d *Dispatcher) send(work context.Context, conn *connection, row store.OutboxRow, b *batch) bool {
-	var in activities.NotifyInput
+	var in cards.NotifyInput
 	if err := json.Unmarshal(row.Input, &in); err != nil {
 		d.drop(row, b, OutboxInvalid, "queued notification is not a NotifyInput: "+err.Error())
 		return true
 	}
-	_, err := d.service.notify(work, conn, in)
-	var appErr *temporal.ApplicationError
+	_, err := d.service.notify(work, conn, in, nil)
 	switch {
 	case err == nil:
 		d.health.mailWorks()
 		b.done = append(b.done, row.Key())
 		d.record(row, OutboxHandled, time.Since(row.CreatedAt))
 		return true
-	case errors.As(err, &appErr) && appErr.Type() == ErrInvalidNotification:
+	case errors.Is(err, ErrInvalid):
 		d.drop(row, b, OutboxInvalid, err.Error())
 		return true
-	case errors.As(err, &appErr) && appErr.Type() == ErrMailTemporary:
+	case errors.Is(err, ErrTemporary):
 		d.health.mailFailed(err)
 	case work.Err() != nil:
 		return false

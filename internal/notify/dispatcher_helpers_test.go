@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
@@ -25,7 +24,7 @@ func (c *counts) OutboxEvent(event, outcome string, _ time.Duration) {
 // queue stores a new requested card for carol with its requested event
 // queued in the same statement, as PersistCard does, and returns the
 // event's input.
-func (w *world) queue() activities.NotifyInput {
+func (w *world) queue() cards.NotifyInput {
 	w.t.Helper()
 	in := w.card
 	in.CardID = uuid.NewString()
@@ -44,10 +43,10 @@ func (w *world) queue() activities.NotifyInput {
 
 // decide rejects the world's card with its decided event queued, as
 // TransitionCard does.
-func (w *world) decide() activities.NotifyInput {
+func (w *world) decide() cards.NotifyInput {
 	w.t.Helper()
 	in := w.card
-	in.Event = activities.NotifyDecided
+	in.Event = cards.NotifyDecided
 	in.Decision = &cards.Decision{To: cards.StateRejected, Actor: "alice", Comment: "no budget", At: time.Now()}
 	raw, err := json.Marshal(in)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 )
 
@@ -29,9 +29,9 @@ func MessageID(key store.NotificationKey, domain string) string {
 // of the card's user.
 func subject(d MessageData) string {
 	switch d.Event {
-	case activities.NotifyRequested:
+	case cards.NotifyRequested:
 		return fmt.Sprintf("Card request %s for %s waits for your approval", d.CardID, d.UserName)
-	case activities.NotifyReminder:
+	case cards.NotifyReminder:
 		return fmt.Sprintf("Reminder: card request %s for %s still waits for your approval", d.CardID, d.UserName)
 	default:
 		return fmt.Sprintf("Card request %s for %s: %s", d.CardID, d.UserName, d.Decision.State)
@@ -39,7 +39,7 @@ func subject(d MessageData) string {
 }
 
 // messageData is what the templates see for one recipient.
-func (s *Service) messageData(in activities.NotifyInput, names directoryNames, r recipient) MessageData {
+func (s *Service) messageData(in cards.NotifyInput, names directoryNames, r recipient) MessageData {
 	userName := names[in.UserID]
 	if userName == "" {
 		userName = in.CommonName
@@ -70,7 +70,7 @@ func (s *Service) messageData(in activities.NotifyInput, names directoryNames, r
 
 // message builds the e-mail for one recipient. An error means the message
 // cannot be built (an address the library refuses): retrying would not help.
-func (s *Service) message(in activities.NotifyInput, names directoryNames, r recipient, messageID string) (*gomail.Msg, error) {
+func (s *Service) message(in cards.NotifyInput, names directoryNames, r recipient, messageID string) (*gomail.Msg, error) {
 	d := s.messageData(in, names, r)
 	text, html, err := s.templates.render(d)
 	if err != nil {
@@ -87,8 +87,8 @@ func (s *Service) message(in activities.NotifyInput, names directoryNames, r rec
 	m.SetMessageIDWithValue(messageID)
 	m.SetDateWithValue(time.Now())
 	// Replies and reminders thread under the first e-mail about the card.
-	if in.Event != activities.NotifyRequested {
-		first := MessageID(store.NotificationKey{CardID: in.CardID, Event: activities.NotifyRequested, Recipient: r.ID}, s.domain)
+	if in.Event != cards.NotifyRequested {
+		first := MessageID(store.NotificationKey{CardID: in.CardID, Event: cards.NotifyRequested, Recipient: r.ID}, s.domain)
 		m.SetGenHeader(gomail.HeaderReferences, "<"+first+">")
 	}
 	// RFC 3834: a machine wrote this; auto-responders stay quiet.

@@ -24,7 +24,7 @@ func BenchmarkNotifyRequested(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		in := w.card
 		in.CardID = ids[i]
-		if _, err := svc.Notify(context.Background(), in); err != nil {
+		if _, err := svc.Notify(context.Background(), in, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 )
@@ -42,7 +41,7 @@ func displayName(u cards.User) string {
 // is neither the requester nor the card's user (nor, for a reminder, an
 // approver who acted); for decided, the requester and the card's user. It
 // also returns the display names the bodies mention.
-func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]recipient, directoryNames, error) {
+func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recipient, directoryNames, error) {
 	mentioned := append([]string{in.RequestedBy, in.UserID}, in.Acted...)
 	if in.Decision != nil {
 		mentioned = append(mentioned, in.Decision.Actor)
@@ -50,7 +49,7 @@ func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]
 	var out []recipient
 	var users map[string]cards.User
 	switch in.Event {
-	case activities.NotifyRequested, activities.NotifyReminder:
+	case cards.NotifyRequested, cards.NotifyReminder:
 		role := in.ApproverRole
 		if role == "" {
 			role = policy.DefaultApproverRole
@@ -61,12 +60,12 @@ func (s *Service) recipients(ctx context.Context, in activities.NotifyInput) ([]
 		}
 		users = named
 		for _, u := range approvers {
-			if u.ID == in.RequestedBy || u.ID == in.UserID || (in.Event == activities.NotifyReminder && slices.Contains(in.Acted, u.ID)) {
+			if u.ID == in.RequestedBy || u.ID == in.UserID || (in.Event == cards.NotifyReminder && slices.Contains(in.Acted, u.ID)) {
 				continue
 			}
 			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
 		}
-	case activities.NotifyDecided:
+	case cards.NotifyDecided:
 		ids := []string{in.RequestedBy}
 		if in.UserID != in.RequestedBy {
 			ids = append(ids, in.UserID)

@@ -14,10 +14,7 @@ import (
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
-	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -61,7 +58,8 @@ const (
 	OutcomeSkipped = "skipped"
 )
 
-// Service implements activities.Notifier.
+// Service sends the e-mails of card events: the Notify activity and the
+// outbox dispatcher both use it.
 type Service struct {
 	store      *store.Store
 	server     SMTPServer
@@ -73,8 +71,6 @@ type Service struct {
 	metrics    Recorder
 	afterSend  func(ctx context.Context, key store.NotificationKey)
 }
-
-var _ activities.Notifier = (*Service)(nil)
 
 // New checks the configuration and the templates, so that a mistake stops
 // the worker at start with a message naming the setting to fix. rec may be nil.
@@ -135,45 +131,37 @@ type noRecorder struct{}
 
 func (noRecorder) Notification(string, string) {}
 
-// ErrInvalidNotification is the error type of a NotifyInput that cannot be
-// sent (an unknown event, no card id): retrying would not help.
-const ErrInvalidNotification = activities.ErrInvalidNotification
-
-// ErrMailTemporary is the error type returned when some recipients met a
-// temporary failure: Temporal retries the activity, which sends only to them.
-const ErrMailTemporary = "MailTemporaryFailure"
-
 // Notify sends the e-mails of one card event and returns every recipient's
 // outcome. Recipients already handled by an earlier attempt are reported as
-// recorded, never sent again. A temporary failure for some recipients is
-// returned as a retryable error after the others were handled.
-func (s *Service) Notify(ctx context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
+// recorded, never sent again. An input that can never be sent is an
+// ErrInvalid; a temporary failure for some recipients is an ErrTemporary,
+// returned after the others were handled. progress, when not nil, is called
+// with each recipient's id before it is handled (the activity heartbeats).
+func (s *Service) Notify(ctx context.Context, in cards.NotifyInput, progress func(recipientID string)) (cards.NotifyResult, error) {
 	conn := &connection{service: s}
 	defer conn.close()
-	return s.notify(ctx, conn, in)
+	return s.notify(ctx, conn, in, progress)
 }
 
 // notify is Notify over an SMTP session the caller owns, so that the outbox
 // dispatcher sends a whole batch of events through one connection.
-func (s *Service) notify(ctx context.Context, conn *connection, in activities.NotifyInput) (activities.NotifyResult, error) {
+func (s *Service) notify(ctx context.Context, conn *connection, in cards.NotifyInput, progress func(string)) (cards.NotifyResult, error) {
 	if err := validate(in); err != nil {
-		return activities.NotifyResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidNotification, nil)
+		return cards.NotifyResult{}, &failure{kind: ErrInvalid, msg: err.Error()}
 	}
 	recipients, names, err := s.recipients(ctx, in)
 	if err != nil {
-		return activities.NotifyResult{}, err
+		return cards.NotifyResult{}, err
 	}
-	result := activities.NotifyResult{Notifications: []cards.Notification{}}
+	result := cards.NotifyResult{Notifications: []cards.Notification{}}
 	var temporary []string
 	for _, r := range recipients {
-		// A heartbeat per recipient lets Temporal notice a dead worker
-		// early when the workflow sets a heartbeat timeout.
-		if activity.IsActivity(ctx) {
-			activity.RecordHeartbeat(ctx, r.ID)
+		if progress != nil {
+			progress(r.ID)
 		}
 		n, retry, err := s.deliver(ctx, conn, in, names, r)
 		if err != nil {
-			return activities.NotifyResult{}, err
+			return cards.NotifyResult{}, err
 		}
 		if retry != "" {
 			temporary = append(temporary, r.ID+": "+retry)
@@ -182,25 +170,20 @@ func (s *Service) notify(ctx context.Context, conn *connection, in activities.No
 		result.Notifications = append(result.Notifications, n)
 	}
 	if len(temporary) > 0 {
-		return activities.NotifyResult{}, temporal.NewApplicationError(
-			fmt.Sprintf("%s e-mail of card %s: temporary failure for %d of %d recipients, retrying them: %s",
-				in.Event, in.CardID, len(temporary), len(recipients), strings.Join(temporary, "; ")),
-			ErrMailTemporary)
+		return cards.NotifyResult{}, &failure{kind: ErrTemporary, msg: fmt.Sprintf(
+			"%s e-mail of card %s: temporary failure for %d of %d recipients, retrying them: %s",
+			in.Event, in.CardID, len(temporary), len(recipients), strings.Join(temporary, "; "))}
 	}
 	return result, nil
 }
 
-func validate(in activities.NotifyInput) error {
-	known := false
-	for _, e := range events {
-		known = known || e == in.Event
-	}
+func validate(in cards.NotifyInput) error {
 	switch {
-	case !known:
-		return fmt.Errorf("notification event %q is not one of %s", in.Event, strings.Join(events, ", "))
+	case !cards.IsNotifyEvent(in.Event):
+		return fmt.Errorf("notification event %q is not one of %s", in.Event, strings.Join(cards.NotifyEvents, ", "))
 	case in.CardID == "":
 		return errors.New("notification without a card id")
-	case in.Event == activities.NotifyDecided && in.Decision == nil:
+	case in.Event == cards.NotifyDecided && in.Decision == nil:
 		return fmt.Errorf("decided notification of card %s without the decision", in.CardID)
 	}
 	return nil

@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/smtptest"
@@ -28,7 +26,7 @@ type world struct {
 	store   *store.Store
 	smtp    *smtptest.Server
 	metrics *counts
-	card    activities.NotifyInput
+	card    cards.NotifyInput
 }
 
 // The directory: olivia requests (and could approve), alice and bernard
@@ -56,7 +54,7 @@ func newWorld(t testing.TB) *world {
 	}
 	expires := time.Date(2030, 1, 8, 9, 30, 0, 0, time.UTC)
 	return &world{t: t, store: st, smtp: smtptest.Start(t), metrics: &counts{n: map[string]int{}},
-		card: activities.NotifyInput{Event: activities.NotifyRequested, CardID: id, UserID: "carol", CardType: "standard",
+		card: cards.NotifyInput{Event: cards.NotifyRequested, CardID: id, UserID: "carol", CardType: "standard",
 			CommonName: "Carol Cole", UPN: "carol@corp.example.com", RequestedBy: "olivia", ApproverRole: "approver",
 			ApprovalsRequired: 2, ExpiresAt: &expires}}
 }
@@ -75,7 +73,7 @@ func (w *world) service(cfg notify.Config) *notify.Service {
 }
 
 // outcomes maps recipient to outcome.
-func outcomes(r activities.NotifyResult) map[string]string {
+func outcomes(r cards.NotifyResult) map[string]string {
 	out := map[string]string{}
 	for _, n := range r.Notifications {
 		out[n.Recipient] = n.Outcome
@@ -131,9 +129,13 @@ func recipients(msgs []smtptest.Message) []string {
 func TestRequestedMailsTheEligibleApproversOnce(t *testing.T) {
 	w := newWorld(t)
 	svc := w.service(w.config())
-	res, err := svc.Notify(context.Background(), w.card)
+	var progressed []string
+	res, err := svc.Notify(context.Background(), w.card, func(id string) { progressed = append(progressed, id) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if slices.Sort(progressed); !slices.Equal(progressed, []string{"alice", "bernard", "nomail"}) {
+		t.Errorf("progress reported %v, want every recipient once", progressed)
 	}
 	got := outcomes(res)
 	want := map[string]string{"alice": "sent", "bernard": "sent", "nomail": "skipped: no e-mail address in the directory"}
@@ -172,7 +174,7 @@ func TestRequestedMailsTheEligibleApproversOnce(t *testing.T) {
 
 	// A retried activity (or a replayed workflow) sends nothing again and
 	// reports the same outcomes.
-	again, err := svc.Notify(context.Background(), w.card)
+	again, err := svc.Notify(context.Background(), w.card, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,10 +193,9 @@ func TestTemporaryFailureRetriesOnlyThatRecipient(t *testing.T) {
 	w := newWorld(t)
 	svc := w.service(w.config())
 	w.smtp.Refuse("bernard@example.com", 451, "mailbox busy, try later")
-	_, err := svc.Notify(context.Background(), w.card)
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.NonRetryable() || appErr.Type() != notify.ErrMailTemporary || !strings.Contains(err.Error(), "bernard") {
-		t.Fatalf("err = %v, want a retryable %s naming bernard", err, notify.ErrMailTemporary)
+	_, err := svc.Notify(context.Background(), w.card, nil)
+	if !errors.Is(err, notify.ErrTemporary) || !strings.Contains(err.Error(), "bernard") {
+		t.Fatalf("err = %v, want a temporary failure naming bernard", err)
 	}
 	if to := recipients(w.smtp.Messages()); !slices.Equal(to, []string{"alice@example.com"}) {
 		t.Fatalf("mailed %v, want alice (handled despite bernard's failure)", to)
@@ -204,7 +205,7 @@ func TestTemporaryFailureRetriesOnlyThatRecipient(t *testing.T) {
 	}
 
 	w.smtp.Accept("bernard@example.com")
-	res, err := svc.Notify(context.Background(), w.card)
+	res, err := svc.Notify(context.Background(), w.card, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestPermanentFailureIsRecordedAndNotRetried(t *testing.T) {
 	svc := w.service(w.config())
 	w.smtp.Refuse("bernard@example.com", 550, "no such user")
 	for attempt := 1; attempt <= 2; attempt++ {
-		res, err := svc.Notify(ctx, w.card)
+		res, err := svc.Notify(ctx, w.card, nil)
 		if err != nil {
 			t.Fatalf("attempt %d: %v (a permanent failure must not fail the activity)", attempt, err)
 		}
@@ -262,13 +263,12 @@ func TestUnreachableServerIsRetriedLater(t *testing.T) {
 	_ = l.Close()
 	cfg := w.config()
 	cfg.SMTPURL = "smtp://" + closed + "?tls=none"
-	_, err = w.service(cfg).Notify(context.Background(), w.card)
-	var appErr *temporal.ApplicationError
-	if !errors.As(err, &appErr) || appErr.NonRetryable() || !strings.Contains(err.Error(), "not reachable") {
+	_, err = w.service(cfg).Notify(context.Background(), w.card, nil)
+	if !errors.Is(err, notify.ErrTemporary) || !strings.Contains(err.Error(), "not reachable") {
 		t.Fatalf("err = %v, want a retryable error saying the server is not reachable", err)
 	}
 	// The next attempt (say, after the relay came back) sends to everyone.
-	res, err := w.service(w.config()).Notify(context.Background(), w.card)
+	res, err := w.service(w.config()).Notify(context.Background(), w.card, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,13 +287,13 @@ func TestAnInterruptedSendIsNeverRepeated(t *testing.T) {
 	// The worker dies right after the server took alice's message: the
 	// activity's context ends before the send is recorded.
 	cfg.AfterSend = func(context.Context, store.NotificationKey) { cancel() }
-	if _, err := w.service(cfg).Notify(ctx, w.card); err == nil {
+	if _, err := w.service(cfg).Notify(ctx, w.card, nil); err == nil {
 		t.Fatal("Notify succeeded although its context ended before the send was recorded")
 	}
 	if row := w.rows()["requested/alice"]; row.Status != store.NotificationSending {
 		t.Fatalf("alice's row %+v, want sending (in doubt)", row)
 	}
-	res, err := w.service(w.config()).Notify(context.Background(), w.card)
+	res, err := w.service(w.config()).Notify(context.Background(), w.card, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,9 +310,9 @@ func TestAnInterruptedSendIsNeverRepeated(t *testing.T) {
 func TestReminderSkipsApproversWhoActed(t *testing.T) {
 	w := newWorld(t)
 	in := w.card
-	in.Event = activities.NotifyReminder
+	in.Event = cards.NotifyReminder
 	in.Acted = []string{"alice"}
-	res, err := w.service(w.config()).Notify(context.Background(), in)
+	res, err := w.service(w.config()).Notify(context.Background(), in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,9 +336,9 @@ func TestReminderSkipsApproversWhoActed(t *testing.T) {
 func TestDecidedMailsTheRequesterAndTheCardsUser(t *testing.T) {
 	w := newWorld(t)
 	in := w.card
-	in.Event = activities.NotifyDecided
+	in.Event = cards.NotifyDecided
 	in.Decision = &cards.Decision{To: cards.StateRejected, Actor: "alice", Comment: "no badge budget", At: time.Date(2030, 1, 2, 10, 0, 0, 0, time.UTC)}
-	res, err := w.service(w.config()).Notify(context.Background(), in)
+	res, err := w.service(w.config()).Notify(context.Background(), in, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestDecidedMailsTheRequesterAndTheCardsUser(t *testing.T) {
 	// requester who left the directory is recorded as skipped.
 	in.RequestedBy = "carol"
 	in.CardID = w.newCard("carol")
-	if res, err = w.service(w.config()).Notify(context.Background(), in); err != nil {
+	if res, err = w.service(w.config()).Notify(context.Background(), in, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := outcomes(res); len(got) != 1 || got["carol"] != "sent" {
@@ -370,7 +370,7 @@ func TestDecidedMailsTheRequesterAndTheCardsUser(t *testing.T) {
 	}
 	in.RequestedBy = "ghost"
 	in.CardID = w.newCard("ghost")
-	if res, err = w.service(w.config()).Notify(context.Background(), in); err != nil {
+	if res, err = w.service(w.config()).Notify(context.Background(), in, nil); err != nil {
 		t.Fatal(err)
 	}
 	if got := outcomes(res); got["ghost"] != "skipped: not in the directory" || got["carol"] != "sent" {
@@ -392,15 +392,14 @@ func (w *world) newCard(requestedBy string) string {
 func TestBadInputIsRefusedWithoutRetry(t *testing.T) {
 	w := newWorld(t)
 	svc := w.service(w.config())
-	for name, in := range map[string]activities.NotifyInput{
+	for name, in := range map[string]cards.NotifyInput{
 		"unknown event":        {Event: "approved", CardID: w.card.CardID},
-		"no card":              {Event: activities.NotifyRequested},
-		"decided, no decision": {Event: activities.NotifyDecided, CardID: w.card.CardID},
+		"no card":              {Event: cards.NotifyRequested},
+		"decided, no decision": {Event: cards.NotifyDecided, CardID: w.card.CardID},
 	} {
-		_, err := svc.Notify(context.Background(), in)
-		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) || !appErr.NonRetryable() || appErr.Type() != notify.ErrInvalidNotification {
-			t.Errorf("%s: err = %v, want a non-retryable %s", name, err, notify.ErrInvalidNotification)
+		_, err := svc.Notify(context.Background(), in, nil)
+		if !errors.Is(err, notify.ErrInvalid) || errors.Is(err, notify.ErrTemporary) {
+			t.Errorf("%s: err = %v, want an invalid notification", name, err)
 		}
 	}
 	if n := len(w.smtp.Messages()); n != 0 {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
-	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/internal/cards"
 )
 
 //go:embed templates/*.txt templates/*.html
@@ -20,7 +20,7 @@ var builtinTemplates embed.FS
 
 // events are the notification events, each with a plain-text and an HTML
 // template named after it: requested.txt, requested.html, ...
-var events = []string{activities.NotifyRequested, activities.NotifyReminder, activities.NotifyDecided}
+var events = cards.NotifyEvents
 
 // MessageData is what the body templates see. Names are display names
 // (given name and surname from the directory, else the id); times are
@@ -157,7 +157,7 @@ func sampleData(event string) MessageData {
 		ApprovalsRequired: 2, Approvals: []string{"Bob Baker"}, ExpiresAt: "2026-01-08 09:00 UTC",
 		CardURL: "http://127.0.0.1:8080/cards/00000000-0000-0000-0000-000000000000",
 	}
-	if event == activities.NotifyDecided {
+	if event == cards.NotifyDecided {
 		d.Decision = &DecisionData{State: "approved", Actor: "alice", ActorName: "Alice Archer", Comment: "ok", At: "2026-01-02 10:00 UTC"}
 	}
 	return d

@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"github.com/lib/pq"
-	"go.temporal.io/sdk/temporal"
 )
 
 // Cause is why an activity attempt failed, as a metric label.
@@ -35,13 +34,22 @@ const (
 	Refusal Cause = "refusal"
 )
 
+// nonRetryable is an error that says whether it may be retried: Temporal's
+// ApplicationError does. Matching the behaviour rather than the type keeps
+// this package, and the mail code that classifies its database errors with
+// it, free of the Temporal SDK.
+type nonRetryable interface {
+	error
+	NonRetryable() bool
+}
+
 // Classify names the cause of err; nil has no cause ("").
 func Classify(err error) Cause {
 	if err == nil {
 		return ""
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.NonRetryable() {
+	var refusal nonRetryable
+	if errors.As(err, &refusal) && refusal.NonRetryable() {
 		return Refusal
 	}
 	var pqErr *pq.Error

@@ -1,0 +1,49 @@
+package cards
+
+import (
+	"slices"
+	"time"
+)
+
+// Notification events: when a card becomes requested, the reminder before
+// its approval timeout, and its final decision.
+const (
+	NotifyRequested = "requested"
+	NotifyReminder  = "reminder"
+	NotifyDecided   = "decided"
+)
+
+// NotifyEvents lists the notification events in a fixed order: the e-mail
+// templates come one per event, and the outbox accepts no other.
+var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided}
+
+// IsNotifyEvent reports whether event is one of NotifyEvents.
+func IsNotifyEvent(event string) bool { return slices.Contains(NotifyEvents, event) }
+
+// NotifyInput is one card event to tell people about. It belongs to the
+// domain, not to the mail code or to Temporal: the workflow builds it, the
+// outbox stores it as JSON, and the mail code finds its recipients in the
+// directory (approvers for requested and reminder; the requester and the
+// card's user for decided).
+type NotifyInput struct {
+	Event             string     `json:"event"`
+	CardID            string     `json:"cardId"`
+	UserID            string     `json:"userId"`
+	CardType          string     `json:"cardType"`
+	CommonName        string     `json:"commonName"`
+	UPN               string     `json:"upn"`
+	RequestedBy       string     `json:"requestedBy"`
+	ApproverRole      string     `json:"approverRole,omitempty"`
+	ApprovalsRequired int        `json:"approvalsRequired,omitempty"`
+	ExpiresAt         *time.Time `json:"expiresAt,omitempty"`
+	// Acted are the approvers who already approved: no reminder for them.
+	Acted []string `json:"acted,omitempty"`
+	// Decision is the final transition, for the decided event.
+	Decision *Decision `json:"decision,omitempty"`
+}
+
+// NotifyResult lists what was done for each recipient of one event; the
+// workflow adds it to the card's status.
+type NotifyResult struct {
+	Notifications []Notification `json:"notifications"`
+}

@@ -9,10 +9,10 @@ import (
 )
 
 // OutboxEvent is a notification to queue with a card write (table
-// notification_outbox): the event name and the activities.NotifyInput as
-// JSON, which the store keeps without reading it (the store does not know
-// the activities' types). Queuing it in the statement that writes the card
-// makes the e-mail exist exactly when the state change does.
+// notification_outbox): the event name and the cards.NotifyInput as JSON,
+// which the store keeps without reading it. Queuing it in the statement
+// that writes the card makes the e-mail exist exactly when the state change
+// does.
 type OutboxEvent struct {
 	Event string
 	Input []byte

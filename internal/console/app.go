@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,8 +12,10 @@ import (
 
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
+	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cardops"
+	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -31,7 +32,9 @@ type Config struct {
 	TaskQueue   string
 	PolicyPath  string
 	Temporal    temporalconn.Settings
-	Log         *slog.Logger
+	// Log is the console's logger (zap, as the worker's and the starter's);
+	// nil logs nothing.
+	Log *zap.Logger
 	// OnReady is called once the console listens, with its address.
 	OnReady func(addr string)
 }
@@ -70,7 +73,11 @@ func Run(ctx context.Context, c Config) error {
 	}
 	log := c.Log
 	if log == nil {
-		log = slog.Default()
+		log = zap.NewNop()
+	}
+	if c.Temporal.Logger == nil {
+		// The SDK's lines go through the same logger as the console's own.
+		c.Temporal.Logger = logging.NewTemporalLogger(log)
 	}
 	pol, err := policy.Load(c.PolicyPath)
 	if err != nil {
@@ -121,7 +128,7 @@ func Run(ctx context.Context, c Config) error {
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("console listening", "address", ln.Addr().String(), "url", c.URL, "issuer", c.Auth.Issuer)
+	log.Info("Console listening", zap.String("address", ln.Addr().String()), zap.String("url", c.URL), zap.String("issuer", c.Auth.Issuer))
 	if c.OnReady != nil {
 		c.OnReady(ln.Addr().String())
 	}

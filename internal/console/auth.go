@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
 	"github.com/cardflow/cardflow/internal/store"
@@ -127,7 +128,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		s.failure(w, r, http.StatusServiceUnavailable, "The session store (PostgreSQL) did not answer", err)
 		return
 	}
-	s.Log.Info("signed in", "identity", identity, "user", u.ID)
+	s.Log.Info("Signed in", zap.String("identity", identity), zap.String("user", u.ID))
 	if next == "" {
 		next = "/inbox"
 	}
@@ -172,7 +173,7 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, msg string
 	page := messagePage{Title: "Sign-in failed", Message: msg + " Nothing was changed; sign in again.", Link: "/auth/login", LinkText: "Sign in again"}
 	if err != nil {
 		page.Detail = err.Error()
-		s.Log.Warn("sign-in failed", "reason", msg, "error", err)
+		s.Log.Warn("Sign-in failed", zap.String("reason", msg), zap.Error(err))
 	}
 	s.render(w, r, http.StatusBadRequest, "message", page)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -39,7 +41,8 @@ func (s *Server) decide(kind string) http.HandlerFunc {
 				// The workflow says "comment"; on this page the field is Reason.
 				ref.Message = "A rejection needs a reason: write it in Reason, then press Reject again."
 			}
-			s.Log.Info("decision refused", "card", v.Card.ID, "kind", kind, "actor", currentUser(r).ID, "refusal", ref.Message, "error", err)
+			s.Log.Info("Decision refused", zap.String("card", v.Card.ID), zap.String("kind", kind), zap.String("actor", currentUser(r).ID),
+				zap.String("refusal", ref.Message), zap.Error(err))
 			if fresh, ok := s.reload(r, v.Card.ID); ok {
 				v = fresh
 			}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -115,7 +117,8 @@ func (s *Server) notADirectoryUser(w http.ResponseWriter, r *http.Request, ident
 // crossOriginRefused answers a form post that came from another site (or
 // another origin): it might be a forged request, so nothing was done.
 func (s *Server) crossOriginRefused(w http.ResponseWriter, r *http.Request) {
-	s.Log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"), "sec-fetch-site", r.Header.Get("Sec-Fetch-Site"))
+	s.Log.Warn("Cross-origin request refused", zap.String("method", r.Method), zap.String("path", r.URL.Path),
+		zap.String("origin", r.Header.Get("Origin")), zap.String("sec-fetch-site", r.Header.Get("Sec-Fetch-Site")))
 	s.render(w, r, http.StatusForbidden, "message", messagePage{
 		Title:   "Refused: cross-origin request",
 		Message: "This form was sent from another site or origin, so the console refused it and changed nothing. Open the console itself and act from its pages.",

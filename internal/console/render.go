@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -84,7 +86,7 @@ func (s *Server) fragment(w http.ResponseWriter, status int, page, name string, 
 func (s *Server) write(w http.ResponseWriter, status int, page, name string, data any) {
 	var buf bytes.Buffer
 	if err := s.pages.sets[page].ExecuteTemplate(&buf, name, data); err != nil {
-		s.Log.Error("render page", "page", page, "template", name, "error", err)
+		s.Log.Error("Render page", zap.String("page", page), zap.String("template", name), zap.Error(err))
 		http.Error(w, "The console could not render this page; the error is in its log.", http.StatusInternalServerError)
 		return
 	}
@@ -109,7 +111,7 @@ func (m messagePage) pageTitle() string { return m.Title }
 // failure shows an infrastructure error in plain words, with the technical
 // detail underneath for whoever is on call.
 func (s *Server) failure(w http.ResponseWriter, r *http.Request, status int, what string, err error) {
-	s.Log.Error(what, "path", r.URL.Path, "error", err)
+	s.Log.Error(what, zap.String("path", r.URL.Path), zap.Error(err))
 	s.render(w, r, status, "message", messagePage{
 		Title:   "Something did not answer",
 		Message: what + ". Nothing was changed. Try again in a moment; if it keeps happening, tell whoever runs cardflow.",

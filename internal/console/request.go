@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
@@ -95,7 +96,8 @@ func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request) {
 	st, err := s.Cards.Request(ctx, cardops.RequestInput{CardID: id, UserID: page.Selected.ID, CardType: page.CardType, RequestedBy: me.ID})
 	if err != nil {
 		ref := explain(err)
-		s.Log.Info("request refused", "user", page.Selected.ID, "cardType", page.CardType, "requester", me.ID, "refusal", ref.Message, "error", err)
+		s.Log.Info("Request refused", zap.String("user", page.Selected.ID), zap.String("cardType", page.CardType), zap.String("requester", me.ID),
+			zap.String("refusal", ref.Message), zap.Error(err))
 		page.Refusal = &ref
 		s.render(w, r, ref.Status, "request", page)
 		return

@@ -8,11 +8,11 @@ package console
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
@@ -38,7 +38,7 @@ type Server struct {
 	// Auth signs people in; nil serves no /auth/ routes (handler tests sign
 	// people in through the session directly).
 	Auth *Auth
-	Log  *slog.Logger
+	Log  *zap.Logger
 	// ActionTimeout bounds a request or a decision: how long a person waits
 	// before being told the workflow did not answer.
 	ActionTimeout time.Duration
@@ -56,7 +56,7 @@ func NewServer(s Server) (*Server, error) {
 	s.pages = p
 	s.mapper = &policy.Mapper{}
 	if s.Log == nil {
-		s.Log = slog.New(slog.DiscardHandler)
+		s.Log = zap.NewNop()
 	}
 	if s.ActionTimeout == 0 {
 		s.ActionTimeout = 30 * time.Second

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/google/uuid"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
@@ -126,7 +126,7 @@ func newWorldWith(t *testing.T, policyYAML string) *world {
 	srv, err := NewServer(Server{
 		Store: st, Policy: pol, Cards: fc,
 		Sessions: NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 0), false),
-		Log:      slog.New(slog.NewTextHandler(testLog{t}, nil)),
+		Log:      zaptest.NewLogger(t),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -266,14 +266,6 @@ func (p page) lacks(t *testing.T, texts ...string) {
 			t.Errorf("page (status %d) shows %q, which it must not", p.status, text)
 		}
 	}
-}
-
-// testLog sends the console's log to the test's log.
-type testLog struct{ t *testing.T }
-
-func (l testLog) Write(p []byte) (int, error) {
-	l.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
 }
 
 // people adds n active directory users without roles (p00, p01, ...), as

@@ -6,13 +6,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/alecthomas/kong"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/console"
+	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workercmd"
 )
@@ -31,7 +31,7 @@ type Command struct {
 	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233; TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
 	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
 	CodecKeys         string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"The worker's payload key file ('<key-id> <base64 of 32 bytes>' lines; the first encrypts). Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are sent in clear."`
-	LogFormat         string `name:"log-format" env:"CARDS_LOG_FORMAT" enum:"console,json" default:"console" help:"Log format: console (readable) or json."`
+	LogFormat         string `name:"log-format" env:"CARDS_LOG_FORMAT" enum:"console,json" default:"console" help:"Log format: console (readable) or json (production)."`
 	LogLevel          string `name:"log-level" env:"CARDS_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Minimum log level."`
 }
 
@@ -47,7 +47,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	err := console.Run(ctx, console.Config{
+	log, err := logging.New(cmd.LogFormat, cmd.LogLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "console: %v\n", err)
+		return 1
+	}
+	defer func() { _ = log.Sync() }()
+	err = console.Run(ctx, console.Config{
 		Listen: cmd.Listen,
 		URL:    cmd.URL,
 		Auth: console.AuthConfig{
@@ -58,21 +64,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		PolicyPath:  cmd.Policy,
 		Temporal: temporalconn.Settings{Address: cmd.TemporalAddress, Namespace: cmd.TemporalNamespace,
 			CodecKeys: codec.ResolveKeyFile(cmd.CodecKeys)},
-		Log: newLogger(stderr, cmd.LogFormat, cmd.LogLevel),
+		Log: log,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "console: %v\n", err)
 		return 1
 	}
 	return 0
-}
-
-func newLogger(w io.Writer, format, level string) *slog.Logger {
-	var lvl slog.Level
-	_ = lvl.UnmarshalText([]byte(level))
-	opts := &slog.HandlerOptions{Level: lvl}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/console"
@@ -187,7 +189,7 @@ func startConsole(t *testing.T, h *harness, addr, url, issuer string) {
 			TaskQueue:   h.taskQueue,
 			PolicyPath:  h.policyPath,
 			Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecKeys},
-			Log:         slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Log:         zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
 			OnReady:     func(string) { close(ready) },
 		})
 	}()
@@ -203,12 +205,4 @@ func startConsole(t *testing.T, h *harness, addr, url, issuer string) {
 			t.Errorf("console stopped with error: %v", err)
 		}
 	})
-}
-
-// testWriter sends a log to the test's log.
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
 }

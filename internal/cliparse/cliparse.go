@@ -1,6 +1,8 @@
 // Package cliparse parses a kong command line for a main that must return an
 // exit code rather than exit: --help ends with 0, bad usage with 2, and both
 // print where the caller says, which keeps the commands testable in-process.
+// It also defines the flags the worker, the starter and the console share
+// (flags.go), so that each is declared once.
 package cliparse
 
 import (
@@ -17,12 +19,14 @@ type exitSignal struct{ code int }
 
 // Parse parses args into model. When done is true the command line was
 // handled (help printed, or a usage error reported on stderr) and code is the
-// exit code; otherwise run kctx.
+// exit code; otherwise run kctx. The variables of the shared flags
+// (flags.go) are set; options may add more.
 func Parse(name string, model any, args []string, stdout, stderr io.Writer, options ...kong.Option) (kctx *kong.Context, code int, done bool) {
 	options = append([]kong.Option{
 		kong.Name(name),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exitSignal{code: code}) }),
+		kong.Vars(sharedVars()),
 	}, options...)
 	parser, err := kong.New(model, options...)
 	if err != nil {

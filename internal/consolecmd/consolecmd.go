@@ -12,27 +12,23 @@ import (
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/console"
-	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/temporalconn"
-	"github.com/cardflow/cardflow/internal/workercmd"
 )
 
 // Command is the console's command line.
 type Command struct {
-	Listen            string `name:"listen" env:"CARDS_CONSOLE_LISTEN" default:"127.0.0.1:8080" help:"Address the console listens on."`
-	URL               string `name:"url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"External base URL of the console (https:// makes the session cookie Secure); the identity provider redirects to <url>/auth/callback."`
-	OIDCIssuer        string `name:"oidc-issuer" env:"CARDS_OIDC_ISSUER" help:"OpenID Connect issuer URL (the local Dex of make up: http://127.0.0.1:5556/dex)."`
-	OIDCClientID      string `name:"oidc-client-id" env:"CARDS_OIDC_CLIENT_ID" help:"Client id registered for the console at the identity provider."`
-	OIDCClientSecret  string `name:"oidc-client-secret" env:"CARDS_OIDC_CLIENT_SECRET" help:"Client secret (empty for a public client; PKCE protects the code either way)."`
-	OIDCUserClaim     string `name:"oidc-user-claim" env:"CARDS_OIDC_USER_CLAIM" default:"email" help:"ID token claim matched against users.email to find the directory user."`
-	DatabaseURL       string `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL (directory, cards, sessions)."`
-	TaskQueue         string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Task queue the worker polls."`
-	Policy            string `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file: card types, roles and mappings (the same file as the worker's)."`
-	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233; TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
-	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
-	CodecKeys         string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"The worker's payload key file ('<key-id> <base64 of 32 bytes>' lines; the first encrypts). Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are sent in clear."`
-	LogFormat         string `name:"log-format" env:"CARDS_LOG_FORMAT" enum:"console,json" default:"console" help:"Log format: console (readable) or json (production)."`
-	LogLevel          string `name:"log-level" env:"CARDS_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Minimum log level."`
+	Listen           string `name:"listen" env:"CARDS_CONSOLE_LISTEN" default:"127.0.0.1:8080" help:"Address the console listens on."`
+	URL              string `name:"url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"External base URL of the console (https:// makes the session cookie Secure); the identity provider redirects to <url>/auth/callback."`
+	OIDCIssuer       string `name:"oidc-issuer" env:"CARDS_OIDC_ISSUER" help:"OpenID Connect issuer URL (the local Dex of make up: http://127.0.0.1:5556/dex)."`
+	OIDCClientID     string `name:"oidc-client-id" env:"CARDS_OIDC_CLIENT_ID" help:"Client id registered for the console at the identity provider."`
+	OIDCClientSecret string `name:"oidc-client-secret" env:"CARDS_OIDC_CLIENT_SECRET" help:"Client secret (empty for a public client; PKCE protects the code either way)."`
+	OIDCUserClaim    string `name:"oidc-user-claim" env:"CARDS_OIDC_USER_CLAIM" default:"email" help:"ID token claim matched against users.email to find the directory user."`
+	// The database holds the directory, the cards and the sessions.
+	cliparse.Database
+	cliparse.Temporal
+	cliparse.PolicyFile
+	cliparse.Codec
+	cliparse.Logging
 }
 
 // Run parses args and serves the console until ctx ends; it returns the
@@ -42,12 +38,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	_, code, done := cliparse.Parse("console", &cmd, args, stdout, stderr,
 		kong.Description("cardflow console: the web console where operators request cards and approvers decide them, after signing in with OpenID Connect."),
-		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "localCodecKeys": codec.LocalKeyFile},
 	)
 	if done {
 		return code
 	}
-	log, err := logging.New(cmd.LogFormat, cmd.LogLevel)
+	log, err := cmd.Logger()
 	if err != nil {
 		fmt.Fprintf(stderr, "console: %v\n", err)
 		return 1

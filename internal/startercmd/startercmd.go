@@ -22,7 +22,6 @@ import (
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
-	"github.com/cardflow/cardflow/internal/workercmd"
 )
 
 // Exit codes of the contract.
@@ -35,14 +34,13 @@ const (
 
 // Globals are accepted by every command.
 type Globals struct {
-	JSON              bool          `name:"json" help:"Print one JSON object on stdout."`
-	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233; TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE are read by the SDK's envconfig)."`
-	TemporalNamespace string        `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
-	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Task queue the worker polls."`
-	DatabaseURL       string        `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL (list, users upsert, and the e-mails status lists)."`
-	Timeout           time.Duration `name:"timeout" env:"CARDS_TIMEOUT" default:"60s" help:"How long to wait for an answer before giving up."`
-	TemporalWait      time.Duration `name:"temporal-wait" env:"CARDS_TEMPORAL_WAIT" default:"1m" help:"How long to keep retrying while Temporal is unreachable (a server restart) before exiting 1; progress is printed meanwhile."`
-	CodecKeys         string        `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"The worker's payload key file ('<key-id> <base64 of 32 bytes>' lines; the first encrypts). Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are sent in clear."`
+	JSON bool `name:"json" help:"Print one JSON object on stdout."`
+	cliparse.Temporal
+	// The database serves list, users upsert, and the e-mails status lists.
+	cliparse.Database
+	Timeout      time.Duration `name:"timeout" env:"CARDS_TIMEOUT" default:"60s" help:"How long to wait for an answer before giving up."`
+	TemporalWait time.Duration `name:"temporal-wait" env:"CARDS_TEMPORAL_WAIT" default:"1m" help:"How long to keep retrying while Temporal is unreachable (a server restart) before exiting 1; progress is printed meanwhile."`
+	cliparse.Codec
 }
 
 // Command is the starter's command line.
@@ -79,7 +77,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("starter", &cmd, args, stdout, stderr,
 		kong.Description("cardflow starter: request, approve, reject, cancel and inspect card requests."),
-		kong.Vars{"defaultDatabaseURL": workercmd.DefaultDatabaseURL, "defaultOperator": currentUser(), "localCodecKeys": codec.LocalKeyFile},
+		kong.Vars{"defaultOperator": currentUser()},
 	)
 	if done {
 		return code

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/teststore"
 )
@@ -37,7 +38,7 @@ func TestStatusListsTheEmailsFromTheNotificationsTable(t *testing.T) {
 	if _, err := st.RecordNotification(ctx, sent, store.NotificationSent, ""); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{ctx: ctx, g: &Globals{DatabaseURL: dbURL}}
+	e := &env{ctx: ctx, g: &Globals{Database: cliparse.Database{DatabaseURL: dbURL}}}
 
 	s := cards.Status{ID: id, State: cards.StateRequested}
 	e.storedNotifications(ctx, &s)
@@ -66,7 +67,7 @@ func TestStatusListsTheEmailsFromTheNotificationsTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	u.Host = closedAddress(t)
-	down := &env{ctx: ctx, g: &Globals{DatabaseURL: u.String()}}
+	down := &env{ctx: ctx, g: &Globals{Database: cliparse.Database{DatabaseURL: u.String()}}}
 	s = cards.Status{ID: id, State: cards.StateApproved}
 	start := time.Now()
 	down.storedNotifications(ctx, &s)

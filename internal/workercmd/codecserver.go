@@ -6,15 +6,15 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/codecserver"
-	"github.com/cardflow/cardflow/internal/logging"
 )
 
 // CodecServerCmd serves the codec endpoint for the Temporal UI and CLI.
 type CodecServerCmd struct {
-	Logging
-	CodecFlags
+	cliparse.Logging
+	cliparse.Codec
 	Listen      string `name:"listen" env:"CARDS_CODEC_LISTEN" default:"127.0.0.1:8234" help:"Address to serve the codec endpoint on."`
 	CORSOrigins string `name:"cors-origins" env:"CARDS_CODEC_CORS_ORIGINS" default:"http://localhost:8233" help:"Comma-separated browser origins (the Temporal UI's) allowed to call the endpoint."`
 	Token       string `name:"token" env:"CARDS_CODEC_TOKEN" help:"When set, requests need 'Authorization: Bearer <token>' (the CLI: --codec-auth 'Bearer <token>'; the UI sends it only to https endpoints)."`
@@ -22,7 +22,7 @@ type CodecServerCmd struct {
 
 // Run serves until the context ends (SIGINT or SIGTERM).
 func (c *CodecServerCmd) Run(rc *runContext) error {
-	log, err := logging.New(c.LogFormat, c.LogLevel)
+	log, err := c.Logger()
 	if err != nil {
 		return err
 	}

@@ -5,11 +5,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/cardflow/cardflow/internal/cliparse"
 )
 
 func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 	cases := map[string][]string{
-		"run": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--task-queue", "$CARDS_TASK_QUEUE", `"cards"`,
+		"run": {"--database-url", "$DATABASE_URL", cliparse.DefaultDatabaseURL, "--task-queue", "$CARDS_TASK_QUEUE", `"cards"`,
 			"--policy", "$CARDS_POLICY", "config/policy.yaml", "--temporal-address", "$TEMPORAL_ADDRESS", "localhost:7233",
 			"--temporal-namespace", "$TEMPORAL_NAMESPACE", "TEMPORAL_API_KEY", "TEMPORAL_TLS_CLIENT_CERT_PATH",
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
@@ -21,7 +23,7 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--retry-for", "$CARDS_RETRY_FOR", "=1h", "--workflow-cache", "$CARDS_WORKFLOW_CACHE", "2000"},
 		"codec-server": {"--codec-keys", "$CARDS_CODEC_KEYS", "--listen", "$CARDS_CODEC_LISTEN", "127.0.0.1:8234",
 			"--cors-origins", "$CARDS_CODEC_CORS_ORIGINS", "http://localhost:8233", "--token", "$CARDS_CODEC_TOKEN"},
-		"migrate": {"--database-url", "$DATABASE_URL", DefaultDatabaseURL, "--log-format", "--grant-to", "$CARDS_DB_GRANT_TO"},
+		"migrate": {"--database-url", "$DATABASE_URL", cliparse.DefaultDatabaseURL, "--log-format", "--grant-to", "$CARDS_DB_GRANT_TO"},
 		"grants":  {"<role>", "DATABASE_URL"},
 	}
 	for cmd, wants := range cases {

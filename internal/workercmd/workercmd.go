@@ -17,27 +17,12 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/codec"
-	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/schema"
 )
-
-// DefaultDatabaseURL is the contract's default, a local PostgreSQL.
-const DefaultDatabaseURL = "postgres://postgres@localhost:5432/cards?sslmode=disable"
-
-// Database is the PostgreSQL flag shared by both commands.
-type Database struct {
-	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"${defaultDatabaseURL}" help:"PostgreSQL connection URL."`
-}
-
-// Logging selects the log format and level.
-type Logging struct {
-	LogFormat string `name:"log-format" env:"CARDS_LOG_FORMAT" enum:"console,json" default:"console" help:"Log format: console (readable) or json (production)."`
-	LogLevel  string `name:"log-level" env:"CARDS_LOG_LEVEL" enum:"debug,info,warn,error" default:"info" help:"Minimum log level."`
-}
 
 // Command is the worker's command line.
 type Command struct {
@@ -47,11 +32,6 @@ type Command struct {
 	Probe   ProbeCmd   `cmd:"" help:"Exit 0 if a running worker's probe answers 200 (for container health checks in images without curl)."`
 
 	CodecServer CodecServerCmd `cmd:"" name:"codec-server" help:"Serve the Temporal codec endpoint (POST /encode, /decode) so that the Temporal UI and CLI show decrypted payloads."`
-}
-
-// CodecFlags is the payload key file flag, shared by the worker's commands.
-type CodecFlags struct {
-	CodecKeys string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"Key file that encrypts payloads (AES-256-GCM): lines '<key-id> <base64 of 32 bytes>', the first encrypts, all decrypt. Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are not encrypted."`
 }
 
 // ProbeCmd checks a running worker's /readyz (or /healthz).
@@ -82,30 +62,28 @@ func (c *ProbeCmd) Run(rc *runContext) error {
 
 // RunCmd runs the worker.
 type RunCmd struct {
-	Database
-	Logging
-	CodecFlags
-	TaskQueue         string        `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue to poll."`
-	Policy            string        `name:"policy" env:"CARDS_POLICY" default:"config/policy.yaml" help:"Policy file (YAML) with the use cases and card types."`
-	TemporalAddress   string        `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
-	TemporalNamespace string        `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
-	DBMaxConns        int           `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
-	GRPCCompression   string        `name:"grpc-compression" env:"CARDS_GRPC_COMPRESSION" enum:"gzip,none" default:"gzip" help:"Compression of requests to Temporal: gzip (the SDK's default; right for Temporal Cloud) or none (saves CPU on both ends next to the server)."`
-	WorkflowPollers   int           `name:"workflow-pollers" env:"CARDS_WORKFLOW_POLLERS" default:"8" help:"Workflow task pollers (docs/performance.md: 8 doubles throughput over the SDK's 2 at 32 concurrent requests)."`
-	ActivityPollers   int           `name:"activity-pollers" env:"CARDS_ACTIVITY_POLLERS" default:"8" help:"Activity task pollers."`
-	WorkflowCache     int           `name:"workflow-cache" env:"CARDS_WORKFLOW_CACHE" default:"2000" help:"Workflow executions kept in memory between their tasks (the SDK's sticky cache; about 50 KB each, docs/performance.md). A waiting card that is not kept costs no memory and is replayed from its history when its decision comes."`
-	SMTPURL           string        `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
-	MailFrom          string        `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
-	MailTemplates     string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
-	ConsoleURL        string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
-	MetricsAddress    string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
-	RetryFor          time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
+	cliparse.Database
+	cliparse.Temporal
+	cliparse.PolicyFile
+	cliparse.Codec
+	cliparse.Logging
+	DBMaxConns      int           `name:"db-max-conns" env:"CARDS_DB_MAX_CONNS" default:"20" help:"Maximum open PostgreSQL connections."`
+	GRPCCompression string        `name:"grpc-compression" env:"CARDS_GRPC_COMPRESSION" enum:"gzip,none" default:"gzip" help:"Compression of requests to Temporal: gzip (the SDK's default; right for Temporal Cloud) or none (saves CPU on both ends next to the server)."`
+	WorkflowPollers int           `name:"workflow-pollers" env:"CARDS_WORKFLOW_POLLERS" default:"8" help:"Workflow task pollers (docs/performance.md: 8 doubles throughput over the SDK's 2 at 32 concurrent requests)."`
+	ActivityPollers int           `name:"activity-pollers" env:"CARDS_ACTIVITY_POLLERS" default:"8" help:"Activity task pollers."`
+	WorkflowCache   int           `name:"workflow-cache" env:"CARDS_WORKFLOW_CACHE" default:"2000" help:"Workflow executions kept in memory between their tasks (the SDK's sticky cache; about 50 KB each, docs/performance.md). A waiting card that is not kept costs no memory and is replayed from its history when its decision comes."`
+	SMTPURL         string        `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
+	MailFrom        string        `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
+	MailTemplates   string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
+	ConsoleURL      string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
+	MetricsAddress  string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
+	RetryFor        time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
 }
 
 // MigrateCmd applies migrations, as the role that owns the tables.
 type MigrateCmd struct {
-	Database
-	Logging
+	cliparse.Database
+	cliparse.Logging
 	GrantTo string `name:"grant-to" env:"CARDS_DB_GRANT_TO" placeholder:"ROLE" help:"After migrating, grant this existing login role the privileges the worker, the starter and the console need, and no more (schema/grants.sql); run migrate as the tables' owner, and the worker, the starter and the console as ROLE."`
 }
 
@@ -134,7 +112,6 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("worker", &cmd, args, stdout, stderr,
 		kong.Description("cardflow worker: runs the RequestCard workflow and its activities."),
-		kong.Vars{"defaultDatabaseURL": DefaultDatabaseURL, "localCodecKeys": codec.LocalKeyFile},
 	)
 	if done {
 		return code
@@ -154,7 +131,7 @@ func (c *RunCmd) Run(rc *runContext) error {
 	if c.WorkflowCache <= 0 {
 		return fmt.Errorf("--workflow-cache (CARDS_WORKFLOW_CACHE) must be positive, got %d: it is how many workflow executions the worker keeps in memory (default 2000)", c.WorkflowCache)
 	}
-	log, err := logging.New(c.LogFormat, c.LogLevel)
+	log, err := c.Logger()
 	if err != nil {
 		return err
 	}
@@ -183,7 +160,7 @@ func (c *RunCmd) Run(rc *runContext) error {
 
 // Run applies the migrations and says what it did.
 func (c *MigrateCmd) Run(rc *runContext) error {
-	log, err := logging.New(c.LogFormat, c.LogLevel)
+	log, err := c.Logger()
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,7 @@ ensure_debian_packages() {
 run_parallel() {
   local dir pids=() names=() failed=0 started=$SECONDS
   dir="$(mktemp -d)"
+  say "checking, and building when missing, side by side: $* (first run: a few minutes; a failure shows its log)"
   for fn in "$@"; do
     ( "$fn" ) >"$dir/$fn.log" 2>&1 &
     pids+=($!)

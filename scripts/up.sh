@@ -6,8 +6,11 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/codec.sh"
 cd "$ROOT"
-ensure_temporal_cli
 ensure_postgres
+# The pinned tools build side by side (on a fresh machine: as long as the
+# longest, Dex, instead of the three one after another); later runs find
+# them in bin/ and go straight on.
+run_parallel ensure_temporal_cli ensure_mailpit ensure_dex
 
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@localhost:5432/cards?sslmode=disable}"
 export CARDS_POLICY="${CARDS_POLICY:-config/policy.yaml}"

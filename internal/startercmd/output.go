@@ -14,6 +14,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/codec"
+	"github.com/cardflow/cardflow/internal/temporalconn"
 )
 
 // output prints answers for people or, with --json, for programs.
@@ -59,6 +60,8 @@ func classify(err error) (code int, errType, message string) {
 		sealed *codec.DecodeError
 		down   *cardops.UnreachableError
 		notYet *cardops.NotYetDurableError
+		// setting before fail: ops() wraps a dial error as a failure.
+		setting *temporalconn.SettingError
 	)
 	switch {
 	case errors.As(err, &sealed):
@@ -71,6 +74,10 @@ func classify(err error) (code int, errType, message string) {
 		return ExitFailure, "NotYetDurable", notYet.Error()
 	case errors.As(err, &usage):
 		return ExitUsage, "BadUsage", usage.Message
+	case errors.As(err, &setting):
+		// A Temporal address or namespace that cannot work is bad input
+		// too, from a flag or the environment.
+		return ExitUsage, setting.Kind, setting.Message
 	case errors.As(err, &ref):
 		return ExitRefused, ref.Type, ref.Message
 	case errors.As(err, &appErr):

@@ -7,6 +7,7 @@ package startercmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/user"
@@ -124,7 +125,8 @@ func (e *env) temporal() (client.Client, error) {
 }
 
 // dialPatiently dials Temporal, and while it is unreachable tries again
-// every second for --temporal-wait, saying so on stderr.
+// every second for --temporal-wait, saying so on stderr; a setting no wait
+// can fix (a namespace that does not exist) ends it at once.
 func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
 	deadline := time.Now().Add(e.g.TemporalWait)
 	var lastSaid time.Time
@@ -136,6 +138,11 @@ func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
 			var c client.Client
 			if c, err = temporalconn.Dial(e.ctx, opts, 5*time.Second); err == nil {
 				return c, nil
+			}
+			// A namespace that does not exist will not appear by waiting.
+			var setting *temporalconn.SettingError
+			if errors.As(err, &setting) {
+				return nil, err
 			}
 		}
 		left := time.Until(deadline)

@@ -55,6 +55,9 @@ func Options(s Settings) (client.Options, error) {
 	if opts.HostPort == "" {
 		opts.HostPort = DefaultAddress
 	}
+	if err := checkAddress(opts.HostPort); err != nil {
+		return client.Options{}, err
+	}
 	if s.Namespace != "" {
 		opts.Namespace = s.Namespace
 	}
@@ -97,14 +100,19 @@ func setConverters(opts *client.Options, keyFile string) error {
 	return nil
 }
 
-// Dial connects and checks that the server answers, within timeout, so that a
-// wrong address fails fast with a message that names it.
+// Dial connects and checks that the server answers and has the namespace,
+// within timeout, so that a wrong address fails fast with a message that
+// names it, and a namespace that does not exist with a *SettingError.
 func Dial(ctx context.Context, opts client.Options, timeout time.Duration) (client.Client, error) {
 	dialCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	c, err := client.DialContext(dialCtx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot reach Temporal at %s (namespace %s): %w (check TEMPORAL_ADDRESS and that the server is running)", opts.HostPort, opts.Namespace, err)
+	}
+	if err := checkNamespace(dialCtx, c, opts.HostPort, opts.Namespace); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
 }

@@ -30,7 +30,7 @@ func (r *request) check(kind string, d cards.DecisionInput) error {
 	case !r.persisted:
 		return refuse(cards.ErrNotAllowed, "the card is not persisted yet; send the %s again once its state is requested", kind)
 	}
-	if r.directory() && kind != cards.Cancel && actor == r.in.UserID {
+	if kind != cards.Cancel && actor == r.in.UserID {
 		return refuse(cards.ErrNotAllowed, "%s is the user this card is for and cannot %s it", actor, kind)
 	}
 	switch kind {

@@ -35,48 +35,15 @@ func (r *request) setup(ctx workflow.Context) error {
 	}, workflow.UpdateHandlerOptions{Description: "Answers once the card is persisted (requested or approved) or the request is refused."}); err != nil {
 		return err
 	}
-	if r.lean() {
-		// The main coroutine handles signals (awaitDecisionLean, finish):
-		// one coroutine fewer to keep in memory per waiting card.
-		for _, kind := range cards.DecisionKinds {
-			if err := r.setDecisionUpdate(ctx, kind); err != nil {
-				return err
-			}
-			workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
-		}
-		r.signalsStopped = true
-		return nil
-	}
-	selector := workflow.NewSelector(ctx)
-	// signalCtx is the signal coroutine's own context: onSignal may block on
-	// the directory check, which must happen on the coroutine that runs it.
-	var signalCtx workflow.Context
+	// Decision signals are only declared here (for their description): the
+	// main coroutine handles them (awaitDecision, finish), so that no
+	// coroutine of their own stays in memory per waiting card.
 	for _, kind := range cards.DecisionKinds {
 		if err := r.setDecisionUpdate(ctx, kind); err != nil {
 			return err
 		}
-		ch := workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
-		selector.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
-			var raw converter.RawValue
-			c.Receive(signalCtx, &raw)
-			r.onSignal(signalCtx, kind, raw)
-		})
+		workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
 	}
-	// finish closes stopSignals so that this coroutine handles the signal its
-	// blocked Select already took (one that arrived in the last workflow task,
-	// which drainSignals cannot see) and stops before the workflow returns.
-	r.stopSignals = workflow.NewChannel(ctx)
-	stopped := false
-	selector.AddReceive(r.stopSignals, func(workflow.ReceiveChannel, bool) { stopped = true })
-	// One coroutine serves all three signal channels: fewer coroutines for
-	// the dispatcher to run on every workflow task.
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		signalCtx = ctx
-		for !stopped {
-			selector.Select(ctx)
-		}
-		r.signalsStopped = true
-	})
 	return nil
 }
 
@@ -150,21 +117,6 @@ func (r *request) ignore(ctx workflow.Context, kind, actor, reason string) {
 		r.status.Ignored = r.status.Ignored[1:]
 	}
 	r.status.Ignored = append(r.status.Ignored, cards.Ignored{Signal: kind, Actor: actor, Reason: reason})
-}
-
-// drainSignals handles signals still buffered when the workflow is about to
-// return, so that none is lost without a trace.
-func (r *request) drainSignals(ctx workflow.Context) {
-	for _, kind := range cards.DecisionKinds {
-		ch := workflow.GetSignalChannel(ctx, kind)
-		for {
-			var raw converter.RawValue
-			if !ch.ReceiveAsync(&raw) {
-				break
-			}
-			r.onSignal(ctx, kind, raw)
-		}
-	}
 }
 
 // snapshot returns a copy of the status, safe to hand out while handlers run.

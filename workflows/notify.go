@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -15,7 +14,9 @@ import (
 // for maintenance, a 4xx); the workflow stays open until it is sent or given up.
 const notifyWindow = 24 * time.Hour
 
-// notify sends the e-mails of event without holding up the card: the
+// notify sends the e-mails of event (the reminder: the requested and
+// decided e-mails are queued with the card's writes, queuedNotification)
+// without holding up the card: the
 // activity runs in the background on a disconnected context (an aborted
 // card is still announced), its outcome lands in the status, and finish
 // waits for it. A failure is recorded, never returned.
@@ -65,28 +66,11 @@ func (r *request) notifyInput(event string) activities.NotifyInput {
 }
 
 // queuedNotification is the e-mail event a card write queues in the same
-// transaction (versionLean), or nil when e-mail is off.
+// transaction (an outbox), or nil when e-mail is off.
 func (r *request) queuedNotification(event string) *activities.NotifyInput {
 	if !r.policy.Notify {
 		return nil
 	}
 	in := r.notifyInput(event)
 	return &in
-}
-
-// remindBefore starts the reminder timer: after wait, approvers who have
-// not acted are reminded once. The returned function cancels it, which the
-// workflow does as soon as the card is decided.
-func (r *request) remindBefore(ctx workflow.Context, wait time.Duration) (cancel func()) {
-	reminderCtx, cancel := workflow.WithCancel(ctx)
-	workflow.Go(reminderCtx, func(ctx workflow.Context) {
-		timer := workflow.NewTimerWithOptions(ctx, wait, workflow.TimerOptions{
-			Summary: fmt.Sprintf("Reminder to approvers (%s before the approval timeout)", r.policy.RemindBefore),
-		})
-		if err := timer.Get(ctx, nil); err != nil || r.outcome != nil {
-			return
-		}
-		r.notify(ctx, activities.NotifyReminder)
-	})
-	return cancel
 }

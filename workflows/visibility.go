@@ -17,7 +17,7 @@ func (r *request) upsertSearchAttributes(ctx workflow.Context) {
 		StateSearchAttribute.ValueSet(string(r.status.State)),
 		UserIDSearchAttribute.ValueSet(r.in.UserID),
 	}
-	if r.status.CardType != "" || !r.lean() {
+	if r.status.CardType != "" {
 		// Before the policy is read the card type may be unknown: left
 		// unset rather than listed as "".
 		attrs = append(attrs, CardTypeSearchAttribute.ValueSet(r.status.CardType))

@@ -63,9 +63,7 @@ func describeWaiting(desc *workflowservice.DescribeWorkflowExecutionResponse, fa
 var activityTitles = map[string]string{
 	"PersistCard":       "Persist card",
 	"TransitionCard":    "Write decision",
-	"CheckRequest":      "Check user and requester",
 	"PrepareRequest":    "Check user and requester",
-	"CheckUserState":    "Check user",
 	"AuthorizeDecision": "Check approver",
 	"ResolvePolicy":     "Resolve policy",
 	"Notify":            "Send e-mail",

@@ -16,9 +16,10 @@ import (
 )
 
 // TestReplayRecordedHistories replays histories recorded from a real server
-// (make record-histories) against today's RequestCard. testdata/histories/v2
-// holds executions of the current version; older versions are retired (see
-// version.go) and their histories deleted with their code. A change to the
+// (make record-histories) against the workflows Register gives the worker.
+// testdata/histories/v2 holds RequestCard executions of its current version;
+// older versions are retired (see requestcard/version.go) and their
+// histories deleted with their code. A change to the
 // workflow that is not behind workflow.GetVersion makes this fail with a
 // nondeterminism error, before it can break requests already in flight.
 func TestReplayRecordedHistories(t *testing.T) {
@@ -32,7 +33,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), func(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
-			replayer.RegisterWorkflow(workflows.RequestCard)
+			workflows.RegisterWorkflows(replayer)
 			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, file); err != nil {
 				t.Fatalf("replay %s: %v", file, err)
 			}
@@ -75,7 +76,7 @@ func TestRetiredVersionsDoNotReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	replayer := worker.NewWorkflowReplayer()
-	replayer.RegisterWorkflow(workflows.RequestCard)
+	workflows.RegisterWorkflows(replayer)
 	// The replayer logs the panic with its stack; the error is what counts.
 	quiet := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 	err = replayer.ReplayWorkflowHistoryFromJSONFile(quiet, file)

@@ -146,7 +146,6 @@ func Run(ctx context.Context, cfg Config) error {
 	wopts := cfg.Worker
 	wopts.Interceptors = append(wopts.Interceptors, m.Interceptor())
 	w := worker.New(c, taskQueue, wopts)
-	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
@@ -156,7 +155,7 @@ func Run(ctx context.Context, cfg Config) error {
 		defer dispatcher.stop()
 		acts.OnQueued = dispatcher.Poke
 	}
-	w.RegisterActivity(acts)
+	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)
 	}

@@ -1,4 +1,4 @@
-package workflows
+package requestcard
 
 import "go.temporal.io/sdk/workflow"
 

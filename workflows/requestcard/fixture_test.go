@@ -1,4 +1,4 @@
-package workflows_test
+package requestcard_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // The fixture runs RequestCard in the SDK's test environment with every
@@ -54,7 +54,7 @@ func newFixture(t *testing.T, approvers int) *fixture {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	f := &fixture{t: t, env: suite.NewTestWorkflowEnvironment()}
-	f.env.RegisterWorkflow(workflows.RequestCard)
+	f.env.RegisterWorkflow(requestcard.RequestCard)
 	f.env.RegisterActivity(acts)
 	f.policy = policy.Resolved{CardType: "standard", CommonNameTemplate: "{{.GivenName}} {{.Surname}}", UPNTemplate: "{{.UPN}}"}
 	if approvers > 0 {
@@ -120,7 +120,7 @@ func newFixture(t *testing.T, approvers int) *fixture {
 }
 
 func (f *fixture) run() (cards.Status, error) {
-	f.env.ExecuteWorkflow(workflows.RequestCard, workflows.RequestCardInput{CardID: "c1", UserID: "u1", RequestedBy: "olivia"})
+	f.env.ExecuteWorkflow(requestcard.RequestCard, requestcard.RequestCardInput{CardID: "c1", UserID: "u1", RequestedBy: "olivia"})
 	require.True(f.t, f.env.IsWorkflowCompleted())
 	var s cards.Status
 	err := f.env.GetWorkflowError()
@@ -165,7 +165,7 @@ func (f *fixture) decide(kind, actor, comment string) *sent {
 }
 
 func (f *fixture) query() cards.Status {
-	v, err := f.env.QueryWorkflow(workflows.StatusQuery)
+	v, err := f.env.QueryWorkflow(requestcard.StatusQuery)
 	require.NoError(f.t, err)
 	var s cards.Status
 	require.NoError(f.t, v.Get(&s))
@@ -220,11 +220,11 @@ func (f *fixture) watchStates() *[]string {
 	var states []string
 	f.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
-		if v, ok := sa.GetKeyword(workflows.StateSearchAttribute); ok {
+		if v, ok := sa.GetKeyword(requestcard.StateSearchAttribute); ok {
 			states = append(states, v)
 		}
-		user, _ := sa.GetKeyword(workflows.UserIDSearchAttribute)
-		cardType, known := sa.GetKeyword(workflows.CardTypeSearchAttribute)
+		user, _ := sa.GetKeyword(requestcard.UserIDSearchAttribute)
+		cardType, known := sa.GetKeyword(requestcard.CardTypeSearchAttribute)
 		require.Equal(f.t, "u1", user, "CardUserId is set on every upsert")
 		// Before the policy is read (the pending upsert of a client that
 		// set no search attributes at start) the card type is left unset.

@@ -1,7 +1,4 @@
-// Package workflows holds RequestCard, the durable process of the Request card
-// use case (CardsProcRequest): from an operator's request to an approved,
-// rejected or aborted card.
-package workflows
+package requestcard
 
 import (
 	"go.temporal.io/sdk/temporal"
@@ -13,8 +10,6 @@ import (
 const (
 	// WorkflowType is the registered workflow name (the function's name).
 	WorkflowType = "RequestCard"
-	// DefaultTaskQueue is where workers poll unless CARDS_TASK_QUEUE says otherwise.
-	DefaultTaskQueue = "cards"
 	// WorkflowIDPrefix precedes the card id in the workflow id, so that the
 	// business id finds the execution and a second start of it attaches.
 	WorkflowIDPrefix = "request-card-"
@@ -36,7 +31,8 @@ var (
 )
 
 // SearchAttributeNames lists the search attributes a Temporal namespace must
-// have registered before RequestCard can run there.
+// have registered before RequestCard can run there (workflows.SearchAttributeNames
+// gathers those of every workflow type for the worker's start-up check).
 var SearchAttributeNames = []string{
 	StateSearchAttribute.GetName(), UserIDSearchAttribute.GetName(), CardTypeSearchAttribute.GetName(),
 }

@@ -1,4 +1,4 @@
-package workflows_test
+package requestcard_test
 
 import (
 	"testing"
@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // The paths of one request, each checked for the card it writes (or does
@@ -23,7 +23,7 @@ func TestNoApprovalNeverTransitionsAndAnswersPersisted(t *testing.T) {
 	f := newFixture(t, 0)
 	states := f.watchStates()
 	var persisted *sent
-	f.at(0, func() { persisted = f.send(workflows.PersistedUpdate) })
+	f.at(0, func() { persisted = f.send(requestcard.PersistedUpdate) })
 	s, err := f.run()
 	require.NoError(t, err)
 
@@ -50,11 +50,11 @@ func TestNoApprovalNeverTransitionsAndAnswersPersisted(t *testing.T) {
 
 func TestPersistedUpdateAnswersRequestedAndWorkflowWaits(t *testing.T) {
 	f := newFixture(t, 1)
-	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.WorkflowID("c1")})
+	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: requestcard.WorkflowID("c1")})
 	start := f.env.Now()
 	var persisted *sent
 	var waiting cards.Status
-	f.at(0, func() { persisted = f.send(workflows.PersistedUpdate) })
+	f.at(0, func() { persisted = f.send(requestcard.PersistedUpdate) })
 	f.at(time.Hour, func() {
 		require.False(t, f.env.IsWorkflowCompleted(), "the workflow waits for approvers")
 		waiting = f.query()
@@ -347,8 +347,8 @@ func TestFailedTransitionFailsTheUpdate(t *testing.T) {
 // TestApproveBySignalWritesTheApproval.)
 func TestSearchAttributesSetAtStartAreNotUpsertedAgain(t *testing.T) {
 	f := newFixture(t, 1)
-	require.NoError(t, f.env.SetTypedSearchAttributesOnStart(workflows.StartSearchAttributes(
-		workflows.RequestCardInput{CardID: "c1", UserID: "u1", RequestedBy: "olivia"})))
+	require.NoError(t, f.env.SetTypedSearchAttributesOnStart(requestcard.StartSearchAttributes(
+		requestcard.RequestCardInput{CardID: "c1", UserID: "u1", RequestedBy: "olivia"})))
 	states := f.watchStates()
 	f.at(time.Minute, func() { f.signal(cards.Approve, "alice", "") })
 	s, err := f.run()

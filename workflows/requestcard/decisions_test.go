@@ -1,4 +1,4 @@
-package workflows_test
+package requestcard_test
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package workflows_test
+package requestcard_test
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // Refusals and failures before the card exists: a business rule refuses
@@ -36,7 +36,7 @@ func TestRefusalsWriteNothingAndReportRefused(t *testing.T) {
 			states := f.watchStates()
 			tc.set(f, temporal.NewNonRetryableApplicationError("refused: "+tc.errType, tc.errType, nil))
 			var persisted *sent
-			f.at(0, func() { persisted = f.send(workflows.PersistedUpdate) })
+			f.at(0, func() { persisted = f.send(requestcard.PersistedUpdate) })
 			_, err := f.run()
 
 			require.Equal(t, tc.errType, errType(err), "workflow error %v", err)

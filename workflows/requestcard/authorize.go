@@ -1,4 +1,4 @@
-package workflows
+package requestcard
 
 import (
 	"strings"

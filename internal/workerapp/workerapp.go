@@ -179,6 +179,13 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Warn("Payloads are NOT encrypted: names and comments are stored in clear in Temporal; set CARDS_CODEC_KEYS to a key file")
 		}
 	}
+	// In the background: the check is advice and must not delay polling.
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		WarnRetiredVersions(ctx, c, log, retiredCheckTimeout)
+	}()
+	defer func() { <-checked }()
 	if cfg.OnReady != nil {
 		cfg.OnReady(ready)
 	}

@@ -1,6 +1,11 @@
 package requestcard
 
-import "go.temporal.io/sdk/workflow"
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+)
 
 // versionChangeID names RequestCard's versioned change point. Every new
 // execution records it (a marker in its history, and "request-card-N" in the
@@ -24,3 +29,20 @@ const currentVersion workflow.Version = 2
 // that raises this, check that no such execution is open (the operations
 // guide's upgrade rule; the worker warns at start when it finds one).
 const minSupportedVersion = currentVersion
+
+// RetiredVersionsQuery is the visibility query that finds open RequestCard
+// executions this code cannot run: those that recorded no version of the
+// change point (they started before it existed, or have not run their first
+// workflow task yet) or only retired ones. The operations guide's upgrade
+// rule runs it with `temporal workflow list --query`, and the worker at
+// start, to warn.
+var RetiredVersionsQuery = retiredVersionsQuery()
+
+func retiredVersionsQuery() string {
+	supported := make([]string, 0, currentVersion-minSupportedVersion+1)
+	for v := minSupportedVersion; v <= currentVersion; v++ {
+		supported = append(supported, fmt.Sprintf("'%s-%d'", versionChangeID, v))
+	}
+	return fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND (TemporalChangeVersion IS NULL OR TemporalChangeVersion NOT IN (%s))",
+		WorkflowType, strings.Join(supported, ", "))
+}

@@ -47,6 +47,7 @@ func newWorld(t *testing.T, policyYAML string) *world {
 	st, _ := teststore.New(t,
 		cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"},
 		cards.User{ID: "bob", GivenName: "Bob", Surname: "Locked", UPN: "bob@example.com", State: "locked"},
+		cards.User{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", State: "active", Roles: []string{"operator"}},
 	)
 	pol, err := policy.Parse([]byte(policyYAML))
 	if err != nil {
@@ -94,21 +95,28 @@ func TestResolvePolicy(t *testing.T) {
 	}
 }
 
-func TestCheckUserState(t *testing.T) {
+// TestPrepareRequestChecksUserAndRequester: the directory read refuses a
+// user that is missing or not active, and a requester without the role.
+func TestPrepareRequestChecksUserAndRequester(t *testing.T) {
 	w := newWorld(t, testPolicy)
-	v, err := w.env.ExecuteActivity(w.acts.CheckUserState, "ada")
-	var u cards.User
-	if err != nil || v.Get(&u) != nil || u.Surname != "Lovelace" {
-		t.Fatalf("ada: %+v, %v", u, err)
+	require := func(name string, in activities.PrepareRequestInput, wantType, wantText string) {
+		t.Helper()
+		v, err := w.env.ExecuteActivity(w.acts.PrepareRequest, in)
+		if wantType == "" {
+			var p activities.PreparedRequest
+			if err != nil || v.Get(&p) != nil || p.Card.CommonName != "Lovelace, Ada" || p.Policy.CardType != "standard" {
+				t.Fatalf("%s: %+v, %v", name, p, err)
+			}
+			return
+		}
+		if errType(err) != wantType || !nonRetryable(err) || !strings.Contains(err.Error(), wantText) {
+			t.Fatalf("%s: got %v, want %s mentioning %q", name, err, wantType, wantText)
+		}
 	}
-	_, err = w.env.ExecuteActivity(w.acts.CheckUserState, "bob")
-	if errType(err) != cards.ErrUserNotActive || !nonRetryable(err) || !strings.Contains(err.Error(), "locked") {
-		t.Fatalf("locked user: %v", err)
-	}
-	_, err = w.env.ExecuteActivity(w.acts.CheckUserState, "zed")
-	if errType(err) != cards.ErrUserNotFound || !nonRetryable(err) {
-		t.Fatalf("unknown user: %v", err)
-	}
+	require("operator requests for ada", activities.PrepareRequestInput{UserID: "ada", RequestedBy: "olivia"}, "", "")
+	require("locked user", activities.PrepareRequestInput{UserID: "bob", RequestedBy: "olivia"}, cards.ErrUserNotActive, "locked")
+	require("unknown user", activities.PrepareRequestInput{UserID: "zed", RequestedBy: "olivia"}, cards.ErrUserNotFound, "zed")
+	require("requester without the role", activities.PrepareRequestInput{UserID: "ada", RequestedBy: "ada"}, cards.ErrNotAllowed, `does not hold role "operator"`)
 }
 
 // contractPolicy is the policy example of the product contract.
@@ -147,16 +155,12 @@ func TestMapUserToCard(t *testing.T) {
 				t.Fatal(err)
 			}
 			acts := activities.New(nil, pol)
-			var suite testsuite.WorkflowTestSuite
-			env := suite.NewTestActivityEnvironment()
-			env.RegisterActivity(acts)
 			r, err := pol.Resolve(tc.cardType)
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := env.ExecuteActivity(acts.MapUserToCard, activities.MapUserToCardInput{User: ada, Policy: r})
-			var d cards.CardData
-			if err != nil || v.Get(&d) != nil || d != tc.want {
+			d, err := activities.MapUserToCard(acts, ada, r)
+			if err != nil || d != tc.want {
 				t.Fatalf("mapped %+v, %v; want %+v", d, err, tc.want)
 			}
 		})

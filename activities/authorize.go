@@ -10,19 +10,12 @@ import (
 	"github.com/cardflow/cardflow/internal/policy"
 )
 
-// CheckRequestInput names the user a card is for, who asks for it, and the
-// policy in force (requesterRole, selfService).
-type CheckRequestInput struct {
-	UserID      string          `json:"userId"`
-	RequestedBy string          `json:"requestedBy"`
-	Policy      policy.Resolved `json:"policy"`
-}
-
-// CheckRequest is the prerequisite of the use case and the requester rule in
-// one directory read: the user must exist and be active, and the requester
-// must be an active user holding the policy's requesterRole (or, with
-// selfService, the user themselves). It returns the user for the mapping.
-func (a *Activities) CheckRequest(ctx context.Context, in CheckRequestInput) (cards.User, error) {
+// checkRequest is the prerequisite of the use case and the requester rule in
+// one directory read, PrepareRequest's second step: the user must exist and
+// be active, and the requester must be an active user holding the policy's
+// requesterRole (or, with selfService, the user themselves). p is the policy
+// in force. It returns the user for the mapping.
+func (a *Activities) checkRequest(ctx context.Context, in PrepareRequestInput, p policy.Resolved) (cards.User, error) {
 	users, err := a.Store.Users(ctx, in.UserID, in.RequestedBy)
 	if err != nil {
 		return cards.User{}, err
@@ -35,12 +28,12 @@ func (a *Activities) CheckRequest(ctx context.Context, in CheckRequestInput) (ca
 		return u, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("user %q is %q; a card can be requested only for an active user", in.UserID, u.State), cards.ErrUserNotActive, nil, u.State)
 	}
-	if in.Policy.SelfService && in.RequestedBy == in.UserID {
+	if p.SelfService && in.RequestedBy == in.UserID {
 		return u, nil
 	}
-	role := in.Policy.RequesterRole
+	role := p.RequesterRole
 	selfHint := ""
-	if in.Policy.SelfService {
+	if p.SelfService {
 		selfHint = " (self-service lets users request only their own card)"
 	}
 	requester, ok := users[in.RequestedBy]

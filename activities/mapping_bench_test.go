@@ -23,11 +23,10 @@ func benchActivities(b *testing.B) *activities.Activities {
 func BenchmarkMapUserToCard(b *testing.B) {
 	a := benchActivities(b)
 	r, _ := a.Policy.Resolve("standard")
-	in := activities.MapUserToCardInput{User: cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com"}, Policy: r}
-	ctx := context.Background()
+	ada := cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := a.MapUserToCard(ctx, in); err != nil {
+		if _, err := activities.MapUserToCard(a, ada, r); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -24,20 +24,17 @@ type PreparedRequest struct {
 // PrepareRequest resolves the policy, checks the user and the requester
 // against the directory (one read) and maps the user to the card's data, in
 // one local activity: the workflow records one marker and encodes one input
-// and one result per request instead of three of each. Each part refuses
-// with the same error as the activity it replaces (ResolvePolicy,
-// CheckRequest, MapUserToCard), which stay registered for executions that
-// started before.
+// and one result per request instead of three of each.
 func (a *Activities) PrepareRequest(ctx context.Context, in PrepareRequestInput) (PreparedRequest, error) {
 	resolved, err := a.ResolvePolicy(ctx, in.CardType)
 	if err != nil {
 		return PreparedRequest{}, err
 	}
-	user, err := a.CheckRequest(ctx, CheckRequestInput{UserID: in.UserID, RequestedBy: in.RequestedBy, Policy: resolved})
+	user, err := a.checkRequest(ctx, in, resolved)
 	if err != nil {
 		return PreparedRequest{Policy: resolved}, err
 	}
-	data, err := a.MapUserToCard(ctx, MapUserToCardInput{User: user, Policy: resolved})
+	data, err := a.mapUserToCard(user, resolved)
 	if err != nil {
 		return PreparedRequest{Policy: resolved}, err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 )
 
 // Config is one benchmark run.
@@ -71,12 +70,6 @@ type Config struct {
 	// workers, which is why the bench sets it before any of them starts.
 	StickyCache int
 
-	// WorkflowVersion, when positive, has new cardflow executions record
-	// this RequestCard version instead of the newest (the SDK's
-	// PreferredVersionProvider), so that two versions of the workflow can be
-	// measured with the same binary: 1 is the directory version, 2 the lean one.
-	WorkflowVersion int
-
 	// CPUProfile, when set, writes a pprof CPU profile of the bench process
 	// (the cardflow worker runs in it) to this file.
 	CPUProfile string
@@ -122,7 +115,6 @@ func parseFlags(args []string) (Config, error) {
 	fs.IntVar(&cfg.ActivitySlots, "activity-slots", 0, "concurrent activity executions (0: SDK default)")
 	fs.IntVar(&cfg.LocalActivitySlots, "local-activity-slots", 0, "concurrent local activity executions (0: SDK default)")
 	fs.IntVar(&cfg.StickyCache, "sticky-cache", 2000, "sticky workflow cache size, one cache for the whole process (default: the worker command's --workflow-cache; 0: the SDK's 10000)")
-	fs.IntVar(&cfg.WorkflowVersion, "workflow-version", 0, "RequestCard version new cardflow executions record (1: directory, 2: lean; 0: the newest)")
 	fs.IntVar(&cfg.Waiting, "waiting", 0, "scale test: this many cardflow cards waiting for approval at once (worker memory), then approve them all")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the workers run in it) to this file")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "with -waiting: write a heap profile taken with every card waiting to this file")
@@ -153,9 +145,6 @@ func (cfg Config) validate() error {
 	if cfg.StartMode != "update-with-start" && cfg.StartMode != "start-then-query" {
 		return fmt.Errorf("unknown -start-mode %q", cfg.StartMode)
 	}
-	if cfg.WorkflowVersion < 0 {
-		return fmt.Errorf("-workflow-version cannot be negative")
-	}
 	if cfg.StickyCache < 0 || cfg.Waiting < 0 || cfg.Warmup < 0 {
 		return fmt.Errorf("-sticky-cache, -waiting and -warmup cannot be negative")
 	}
@@ -163,18 +152,6 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("-memprofile needs -waiting: the heap profile is taken with the cards waiting")
 	}
 	return nil
-}
-
-// cardflowWorkerOptions are workerOptions plus the workflow version to run.
-func (cfg Config) cardflowWorkerOptions() worker.Options {
-	opts := cfg.workerOptions()
-	if cfg.WorkflowVersion > 0 {
-		version := workflow.Version(cfg.WorkflowVersion)
-		opts.PreferredVersionProvider = func(worker.PreferredVersionProviderInput) *worker.VersionPreference {
-			return &worker.VersionPreference{Version: version}
-		}
-	}
-	return opts
 }
 
 // workerOptions are shared by the three workers, so that none has more

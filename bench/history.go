@@ -7,7 +7,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // HistoryShape is what one card's workflow wrote to the Temporal server:
@@ -35,7 +35,7 @@ func workflowID(system string, j job) string {
 	case Minimal:
 		return minimalIDPrefix + j.cardID
 	}
-	return workflows.WorkflowID(j.cardID)
+	return requestcard.WorkflowID(j.cardID)
 }
 
 // historyShape waits for the workflow of card j to finish (a card's last

@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // The systems every scenario measures, side by side in the same run.
@@ -40,7 +40,7 @@ func requestCard(ctx context.Context, cfg Config, e *env, system, scenario strin
 	if scenario == Approval {
 		cardType = "standard"
 	}
-	in := workflows.RequestCardInput{CardID: j.cardID, UserID: j.userID, CardType: cardType, RequestedBy: benchOperator}
+	in := requestcard.RequestCardInput{CardID: j.cardID, UserID: j.userID, CardType: cardType, RequestedBy: benchOperator}
 	// As the starter and the console send it (internal/cardops.Request):
 	// search attributes, summary and details included, since the server
 	// stores them with every card.
@@ -48,14 +48,14 @@ func requestCard(ctx context.Context, cfg Config, e *env, system, scenario strin
 		ID: workflowID(system, j), TaskQueue: e.queues[Cardflow],
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    workflows.StartSearchAttributes(in),
+		TypedSearchAttributes:    requestcard.StartSearchAttributes(in),
 		StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
 		StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
 	}
 	if cfg.StartMode == "start-then-query" {
 		return startThenQuery(ctx, e.client, opts, in)
 	}
-	return updateWithStart(ctx, e.client, opts, workflows.WorkflowType, in, workflows.PersistedUpdate)
+	return updateWithStart(ctx, e.client, opts, requestcard.WorkflowType, in, requestcard.PersistedUpdate)
 }
 
 func updateWithStart(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, workflowType string, input any, update string) error {
@@ -72,13 +72,13 @@ func updateWithStart(ctx context.Context, c client.Client, opts client.StartWork
 
 // startThenQuery is the alternative to update-with-start: start, then poll
 // the status query until the card is persisted.
-func startThenQuery(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, in workflows.RequestCardInput) error {
-	run, err := c.ExecuteWorkflow(ctx, opts, workflows.WorkflowType, in)
+func startThenQuery(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, in requestcard.RequestCardInput) error {
+	run, err := c.ExecuteWorkflow(ctx, opts, requestcard.WorkflowType, in)
 	if err != nil {
 		return err
 	}
 	for {
-		v, err := c.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.StatusQuery)
+		v, err := c.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), requestcard.StatusQuery)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,7 @@ func startCardflow(cfg Config, e *env, addr, keyFile string, mail notify.Config)
 		done <- workerapp.Run(workerCtx, workerapp.Config{
 			DatabaseURL: e.databaseURL, TaskQueue: e.queues[Cardflow], PolicyPath: policyPath,
 			Temporal: temporalconn.Settings{Address: addr, Namespace: "default", Compression: cfg.Compression, EnvLookup: noEnv{}, CodecKeys: keyFile},
-			Logger:   zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: cfg.cardflowWorkerOptions(),
+			Logger:   zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: cfg.workerOptions(),
 			MetricsAddress: "127.0.0.1:0", Mail: mail,
 			OnReady: func(r workerapp.Ready) {
 				e.metricsURL = "http://" + r.MetricsAddress + "/metrics"

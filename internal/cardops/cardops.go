@@ -20,7 +20,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/temporalconn"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // Client acts on card requests through Temporal.
@@ -119,8 +119,8 @@ type RequestInput struct {
 // persisted or refused, in one call (update-with-start). The same card id
 // twice attaches to the first request.
 func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, error) {
-	wid := workflows.WorkflowID(in.CardID)
-	input := workflows.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy}
+	wid := requestcard.WorkflowID(in.CardID)
+	input := requestcard.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy}
 	cardType := in.CardType
 	if cardType == "" {
 		cardType = "default type"
@@ -135,15 +135,15 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 			TaskQueue:                c.TaskQueue,
 			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-			TypedSearchAttributes:    workflows.StartSearchAttributes(input),
+			TypedSearchAttributes:    requestcard.StartSearchAttributes(input),
 			StaticSummary:            fmt.Sprintf("Card for **%s** (%s), requested by %s", in.UserID, cardType, in.RequestedBy),
 			StaticDetails:            fmt.Sprintf("User: %s\n\nCard type: %s\n\nRequested by: %s\n\nCard id: %s", in.UserID, cardType, in.RequestedBy, in.CardID),
-		}, workflows.WorkflowType, input)
+		}, requestcard.WorkflowType, input)
 		handle, err := c.Temporal.UpdateWithStartWorkflow(opCtx, client.UpdateWithStartWorkflowOptions{
 			StartWorkflowOperation: start,
 			UpdateOptions: client.UpdateWorkflowOptions{
 				UpdateID:     updateID,
-				UpdateName:   workflows.PersistedUpdate,
+				UpdateName:   requestcard.PersistedUpdate,
 				WaitForStage: client.WorkflowUpdateStageCompleted,
 			},
 		})
@@ -164,7 +164,7 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 // once the decision is durable; the workflow's validator or its directory
 // check says why when it is refused.
 func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.DecisionInput) (cards.Status, error) {
-	wid := workflows.WorkflowID(cardID)
+	wid := requestcard.WorkflowID(cardID)
 	opCtx, sup := c.supervise(ctx, wid)
 	updateID := c.updateID()
 	var status cards.Status
@@ -202,7 +202,7 @@ func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.Decis
 // Status returns the live status of a running request (the status query) or
 // the final status of a closed one (its result).
 func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error) {
-	wid := workflows.WorkflowID(cardID)
+	wid := requestcard.WorkflowID(cardID)
 	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, wid, "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
@@ -221,7 +221,7 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		return c.Finished(ctx, cardID)
 	}
-	resp, err := c.Temporal.QueryWorkflow(ctx, wid, "", workflows.StatusQuery)
+	resp, err := c.Temporal.QueryWorkflow(ctx, wid, "", requestcard.StatusQuery)
 	if err != nil {
 		return cards.Status{}, err
 	}
@@ -239,7 +239,7 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 // terminated.
 func (c *Client) Finished(ctx context.Context, cardID string) (cards.Status, error) {
 	var status cards.Status
-	err := c.Temporal.GetWorkflow(ctx, workflows.WorkflowID(cardID), "").Get(ctx, &status)
+	err := c.Temporal.GetWorkflow(ctx, requestcard.WorkflowID(cardID), "").Get(ctx, &status)
 	var appErr *temporal.ApplicationError
 	var terminated *temporal.TerminatedError
 	switch {

@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // waitingLine says what the request waits for: a retrying activity (from
@@ -26,7 +26,7 @@ func (c *Client) waitingLine(ctx context.Context, workflowID string) string {
 	}
 	queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if resp, err := c.Temporal.QueryWorkflow(queryCtx, workflowID, "", workflows.StatusQuery); err == nil {
+	if resp, err := c.Temporal.QueryWorkflow(queryCtx, workflowID, "", requestcard.StatusQuery); err == nil {
 		var status cards.Status
 		if resp.Get(&status) == nil && status.Waiting != "" {
 			return "waiting: " + status.Waiting
@@ -63,9 +63,7 @@ func describeWaiting(desc *workflowservice.DescribeWorkflowExecutionResponse, fa
 var activityTitles = map[string]string{
 	"PersistCard":       "Persist card",
 	"TransitionCard":    "Write decision",
-	"CheckRequest":      "Check user and requester",
 	"PrepareRequest":    "Check user and requester",
-	"CheckUserState":    "Check user",
 	"AuthorizeDecision": "Check approver",
 	"ResolvePolicy":     "Resolve policy",
 	"Notify":            "Send e-mail",

@@ -30,7 +30,7 @@ import (
 	"github.com/cardflow/cardflow/internal/teststore"
 	"github.com/cardflow/cardflow/internal/testtools"
 	"github.com/cardflow/cardflow/internal/workerapp"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 var (
@@ -291,7 +291,7 @@ func (h *harness) wait(cardID string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var s cards.Status
-	return h.client.GetWorkflow(ctx, workflows.WorkflowID(cardID), "").Get(ctx, &s)
+	return h.client.GetWorkflow(ctx, requestcard.WorkflowID(cardID), "").Get(ctx, &s)
 }
 
 // card reads the stored card.

@@ -12,7 +12,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/testio"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // A database error is retried, not a refusal: while the directory cannot be
@@ -27,7 +27,7 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 
 	id := "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"
 	progress, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "90s", "--json")
-	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(id))
+	h.workflowIDs = append(h.workflowIDs, requestcard.WorkflowID(id))
 
 	// The first try (a local activity) gives up after 10s; then the check
 	// is a regular activity that Temporal shows as pending with its failure,

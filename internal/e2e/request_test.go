@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
@@ -28,7 +28,7 @@ func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
 		t.Fatalf("workflow: %v", err)
 	}
 	c := h.card(s.ID)
-	if c.State != cards.StateApproved || c.RequestedBy != "olivia" || c.WorkflowID != workflows.WorkflowID(s.ID) {
+	if c.State != cards.StateApproved || c.RequestedBy != "olivia" || c.WorkflowID != requestcard.WorkflowID(s.ID) {
 		t.Fatalf("stored card = %+v", c)
 	}
 	if ev := h.events(s.ID); len(ev) != 1 || !strings.HasPrefix(ev[0], "->approved by olivia") {
@@ -129,7 +129,7 @@ func TestCancelByRequesterOnly(t *testing.T) {
 func TestTemporalCancelAbortsTheCard(t *testing.T) {
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
-	temporalCmd(t, "workflow", "cancel", "--workflow-id", workflows.WorkflowID(s.ID))
+	temporalCmd(t, "workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
 	if err := h.wait(s.ID); !temporal.IsCanceledError(err) {
 		t.Fatalf("workflow error = %v, want canceled", err)
 	}
@@ -178,7 +178,7 @@ func TestBusinessRefusals(t *testing.T) {
 	if r.code != 3 {
 		t.Fatalf("exit %d", r.code)
 	}
-	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(ghostID))
+	h.workflowIDs = append(h.workflowIDs, requestcard.WorkflowID(ghostID))
 	if err := h.wait(ghostID); !isAppError(err, cards.ErrUserNotFound) {
 		t.Fatalf("workflow error = %v, want UserNotFound", err)
 	}
@@ -229,7 +229,7 @@ func TestSameRequestIDTwiceAttaches(t *testing.T) {
 func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
-	wid := workflows.WorkflowID(s.ID)
+	wid := requestcard.WorkflowID(s.ID)
 	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `"just a string"`)
 	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
 	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
@@ -262,7 +262,7 @@ func TestApprovalWhileWorkerIsDown(t *testing.T) {
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	h.stopWorker()
-	err := h.client.SignalWorkflow(context.Background(), workflows.WorkflowID(s.ID), "", "approve", cards.DecisionInput{Actor: "alice", Comment: "while down"})
+	err := h.client.SignalWorkflow(context.Background(), requestcard.WorkflowID(s.ID), "", "approve", cards.DecisionInput{Actor: "alice", Comment: "while down"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,11 +283,11 @@ func TestSearchAttributesFollowTheState(t *testing.T) {
 	user := h.user("active")
 	s := h.request(user, "")
 	query := "CardRequestState='requested' AND CardUserId='" + user + "' AND CardType='standard'"
-	waitForList(t, h.client, query, workflows.WorkflowID(s.ID))
+	waitForList(t, h.client, query, requestcard.WorkflowID(s.ID))
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
-	waitForList(t, h.client, "CardRequestState='approved' AND CardUserId='"+user+"'", workflows.WorkflowID(s.ID))
+	waitForList(t, h.client, "CardRequestState='approved' AND CardUserId='"+user+"'", requestcard.WorkflowID(s.ID))
 	out := temporalCmd(t, "workflow", "list", "--query", "CardRequestState='approved' AND CardUserId='"+user+"'")
-	if !strings.Contains(out, workflows.WorkflowID(s.ID)) {
+	if !strings.Contains(out, requestcard.WorkflowID(s.ID)) {
 		t.Fatalf("temporal workflow list did not show the card:\n%s", out)
 	}
 }

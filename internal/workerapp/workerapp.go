@@ -146,7 +146,6 @@ func Run(ctx context.Context, cfg Config) error {
 	wopts := cfg.Worker
 	wopts.Interceptors = append(wopts.Interceptors, m.Interceptor())
 	w := worker.New(c, taskQueue, wopts)
-	w.RegisterWorkflow(workflows.RequestCard)
 	acts := activities.New(st, pol)
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
@@ -156,7 +155,7 @@ func Run(ctx context.Context, cfg Config) error {
 		defer dispatcher.stop()
 		acts.OnQueued = dispatcher.Poke
 	}
-	w.RegisterActivity(acts)
+	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)
 	}
@@ -180,6 +179,13 @@ func Run(ctx context.Context, cfg Config) error {
 			log.Warn("Payloads are NOT encrypted: names and comments are stored in clear in Temporal; set CARDS_CODEC_KEYS to a key file")
 		}
 	}
+	// In the background: the check is advice and must not delay polling.
+	checked := make(chan struct{})
+	go func() {
+		defer close(checked)
+		WarnRetiredVersions(ctx, c, log, retiredCheckTimeout)
+	}()
+	defer func() { <-checked }()
 	if cfg.OnReady != nil {
 		cfg.OnReady(ready)
 	}

@@ -1,0 +1,128 @@
+package requestcard
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+var decisionDescriptions = map[string]string{
+	cards.Approve: `Approve the card. Payload {"actor": "<approver>", "comment": "<text>"}; the requester cannot approve; each approver counts once.`,
+	cards.Reject:  `Reject the card. Payload {"actor": "<approver>", "comment": "<reason>"}; a reason is required.`,
+	cards.Cancel:  `Withdraw the request. Payload {"actor": "<requester>", "comment": "<text>"}; only the requester may cancel.`,
+}
+
+// setup registers every handler before the workflow does anything else, so
+// that no query, signal or update that arrives early finds it deaf.
+func (r *request) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandlerWithOptions(ctx, StatusQuery, func() (cards.Status, error) {
+		return r.snapshot(), nil
+	}, workflow.QueryHandlerOptions{Description: "The card request's status document: state, approvals, ignored signals."}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, PersistedUpdate, func(ctx workflow.Context) (cards.Status, error) {
+		if err := workflow.Await(ctx, func() bool { return r.persisted || r.refusal != nil || r.outcome != nil }); err != nil {
+			return r.snapshot(), err
+		}
+		if r.refusal != nil {
+			return r.snapshot(), r.refusal
+		}
+		return r.snapshot(), nil
+	}, workflow.UpdateHandlerOptions{Description: "Answers once the card is persisted (requested or approved) or the request is refused."}); err != nil {
+		return err
+	}
+	// Decision signals are only declared here (for their description): the
+	// main coroutine handles them (awaitDecision, finish), so that no
+	// coroutine of their own stays in memory per waiting card.
+	for _, kind := range cards.DecisionKinds {
+		if err := r.setDecisionUpdate(ctx, kind); err != nil {
+			return err
+		}
+		workflow.GetSignalChannelWithOptions(ctx, kind, workflow.SignalChannelOptions{Description: decisionDescriptions[kind]})
+	}
+	return nil
+}
+
+// setDecisionUpdate registers the update of one decision kind.
+func (r *request) setDecisionUpdate(ctx workflow.Context, kind string) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
+		Validator: func(_ workflow.Context, d cards.DecisionInput) error {
+			return r.check(kind, d)
+		},
+		Description: decisionDescriptions[kind],
+	})
+}
+
+// decisionUpdate applies a decision sent as an update and answers with the
+// status once the decision is durable: if it decided the card, after the
+// transition is written.
+func (r *request) decisionUpdate(kind string) func(workflow.Context, cards.DecisionInput) (cards.Status, error) {
+	return func(ctx workflow.Context, d cards.DecisionInput) (cards.Status, error) {
+		if err := r.check(kind, d); err != nil {
+			return r.snapshot(), err
+		}
+		if err := r.authorize(ctx, kind, d); err != nil {
+			return r.snapshot(), err
+		}
+		r.apply(ctx, kind, d)
+		if r.outcome != nil {
+			if err := workflow.Await(ctx, func() bool { return r.final }); err != nil {
+				return r.snapshot(), err
+			}
+			if r.transitionErr != nil {
+				// The decision was not written: do not answer as if it were.
+				return r.snapshot(), r.transitionErr
+			}
+		}
+		return r.snapshot(), nil
+	}
+}
+
+// onSignal applies a decision sent as a signal. A signal cannot be answered,
+// so one that breaks a rule is ignored and the reason kept in the status;
+// it never fails the workflow.
+func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawValue) {
+	var d cards.DecisionInput
+	if err := converter.GetDefaultDataConverter().FromPayload(raw.Payload(), &d); err != nil {
+		r.ignore(ctx, kind, "", `payload is not {"actor": "...", "comment": "..."}: `+err.Error())
+		return
+	}
+	err := r.check(kind, d)
+	if err == nil {
+		err = r.authorize(ctx, kind, d)
+	}
+	if err != nil {
+		reason := err.Error()
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) {
+			reason = appErr.Type() + ": " + appErr.Message()
+		}
+		r.ignore(ctx, kind, d.Actor, reason)
+		return
+	}
+	r.apply(ctx, kind, d)
+}
+
+// maxIgnored bounds the ignored list, so that a misbehaving client cannot grow
+// the status (and every query answer) without limit.
+const maxIgnored = 50
+
+func (r *request) ignore(ctx workflow.Context, kind, actor, reason string) {
+	r.logger(ctx).Info("Signal ignored", "signal", kind, "actor", actor, "reason", reason)
+	if len(r.status.Ignored) == maxIgnored {
+		r.status.Ignored = r.status.Ignored[1:]
+	}
+	r.status.Ignored = append(r.status.Ignored, cards.Ignored{Signal: kind, Actor: actor, Reason: reason})
+}
+
+// snapshot returns a copy of the status, safe to hand out while handlers run.
+func (r *request) snapshot() cards.Status {
+	s := r.status
+	s.Approvals = append([]cards.Approval{}, r.status.Approvals...)
+	s.Ignored = append([]cards.Ignored{}, r.status.Ignored...)
+	return s
+}

@@ -158,3 +158,23 @@ func describeEntries(entries []observer.LoggedEntry) string {
 	}
 	return b.String()
 }
+
+// A role without a privilege the worker needs is refused at start, with
+// each missing privilege named and the command that grants them.
+func TestWorkerRefusesToStartWithoutAPrivilegeItNeeds(t *testing.T) {
+	h := newHarness(t)
+	role, roleURL := testdb.NewRole(t, h.databaseURL)
+	if err := schema.Grant(context.Background(), h.store.DB.DB, role); err != nil {
+		t.Fatal(err)
+	}
+	h.exec(`REVOKE INSERT ON notifications FROM ` + role)
+	h.exec(`REVOKE UPDATE (state) ON cards FROM ` + role)
+	cfg := h.workerConfig(zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
+	cfg.DatabaseURL = roleURL
+	err := runWorkerUntilReady(cfg)
+	want := "database role " + role + " lacks privileges the worker needs: UPDATE (state, updated_at) on cards; INSERT on notifications: " +
+		"grant them with `worker migrate --grant-to " + role + "` as the tables' owner (or `psql -v role=" + role + " -f schema/grants.sql`)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("worker as %s without two privileges:\n got %v\nwant %s", role, err, want)
+	}
+}

@@ -141,7 +141,10 @@ func (p *Permissions) logDenied(d Denial, err, lookupErr error) {
 	if p.Log == nil {
 		return
 	}
-	fields := []zap.Field{zap.String("privilege", d.Privilege), zap.String("object", d.Object.Name), zap.String("objectKind", d.Object.Kind), zap.Error(err)}
+	fields := []zap.Field{zap.String("privilege", d.Privilege), zap.String("object", d.Object.Name), zap.String("objectKind", d.Object.Kind)}
+	if err != nil {
+		fields = append(fields, zap.Error(err))
+	}
 	if p.Fix != "" {
 		fields = append(fields, zap.String("fix", p.Fix))
 	}
@@ -250,6 +253,16 @@ func (p *Permissions) recheck() (left bool) {
 	}
 
 	p.mu.Lock()
+	// A privilege on the same object revoked since is missing too: the
+	// worker's next use of it fails, and the object's errors are not
+	// looked up again while it has open denials.
+	var added []Denial
+	for d := range stillMissing {
+		if _, ok := p.open[d]; !ok {
+			p.open[d] = time.Now()
+			added = append(added, d)
+		}
+	}
 	var granted []Denial
 	for d, seen := range p.open {
 		switch {
@@ -265,12 +278,15 @@ func (p *Permissions) recheck() (left bool) {
 		p.stop = nil
 	}
 	p.mu.Unlock()
+	for _, d := range added {
+		p.logDenied(d, nil, nil)
+	}
 	for _, d := range granted {
 		if p.Log != nil && d.Privilege != "" {
 			p.Log.Info("PostgreSQL privilege granted: "+d.String()+"; the work that needed it goes on", zap.String("privilege", d.Privilege), zap.String("object", d.Object.Name))
 		}
 	}
-	if len(granted) > 0 {
+	if len(granted) > 0 || len(added) > 0 {
 		p.changed()
 	}
 	return left

@@ -131,6 +131,22 @@ func TestPermissionsLogOncePerMissingPrivilegeUntilGranted(t *testing.T) {
 	if n := logs.FilterLevelExact(zap.ErrorLevel).Len(); n != 3 {
 		t.Fatalf("%d error lines after a second revoke of two privileges, want 3", n)
 	}
+
+	// One more revoked on the same object while it is reported: its
+	// errors are not looked up again, the periodic check finds it.
+	privs.mu.Lock()
+	privs.missing[notifications] = []string{"DELETE", "INSERT", "UPDATE (status)"}
+	privs.mu.Unlock()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.DeniedText() != "DELETE on notifications; INSERT on notifications; UPDATE (status) on notifications" {
+		if time.Now().After(deadline) {
+			t.Fatalf("DeniedText = %q 5s after a third revoke", p.DeniedText())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := logs.FilterLevelExact(zap.ErrorLevel).FilterMessageSnippet("lacks DELETE on notifications").Len(); n != 1 {
+		t.Fatalf("%d error lines for the third revoke, want 1", n)
+	}
 }
 
 // A refusal the check cannot trace to a privilege the worker names is

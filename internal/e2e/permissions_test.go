@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
@@ -50,7 +51,7 @@ func TestMissingGrantIsReportedOnceAndRetriedUntilGranted(t *testing.T) {
 	h.exec(`REVOKE INSERT ON card_events FROM ` + role)
 	h.exec(`REVOKE INSERT ON notifications FROM ` + role)
 	user := h.user("active")
-	id := "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0042"
+	id := uuid.NewString() // a fresh request each run: the dev server outlives one run
 	_, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "120s", "--json")
 	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(id))
 

@@ -28,6 +28,7 @@ type Metrics struct {
 	activityFailures *prometheus.CounterVec
 	activityRetries  *prometheus.CounterVec
 	dependencyUp     *prometheus.GaugeVec
+	permissionDenied *prometheus.GaugeVec
 
 	// observeFailure, when set, sees every failed attempt's error (the
 	// outage tracker).
@@ -65,7 +66,7 @@ func New() *Metrics {
 		}, []string{"activity", "type"}),
 		activityRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cardflow_activity_retries_total",
-			Help: "Failed activity attempts that are retried (infrastructure, not business refusals), by activity and cause: database_unreachable, database_error, timeout, other.",
+			Help: "Failed activity attempts that are retried (infrastructure, not business refusals), by activity and cause: database_unreachable, permission_denied, database_error, timeout, other.",
 		}, []string{"activity", "cause"}),
 		dependencyUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "cardflow_dependency_up",
@@ -79,6 +80,7 @@ func New() *Metrics {
 			Name: "cardflow_outbox_events_total",
 			Help: "Claims of queued notification events by the outbox dispatcher, by event and outcome: handled (left the outbox), retried (a temporary failure; due again after the backoff), given_up (still failing a day after it was queued), invalid (can never be sent).",
 		}, []string{"event", "outcome"}),
+		permissionDenied: newPermissionDenied(),
 		outboxDelay: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "cardflow_outbox_delay_seconds",
 			Help:    "Time from queuing a notification event (with its card write) to having handled it, by event.",
@@ -86,7 +88,7 @@ func New() *Metrics {
 		}, []string{"event"}),
 	}
 	m.dependencyUp.WithLabelValues("postgresql").Set(1)
-	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications, m.outboxEvents, m.outboxDelay, m.activityRetries, m.dependencyUp,
+	reg.MustRegister(m.cards, m.decisionSeconds, m.activitySeconds, m.activityFailures, m.notifications, m.outboxEvents, m.outboxDelay, m.activityRetries, m.dependencyUp, m.permissionDenied,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

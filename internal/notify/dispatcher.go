@@ -67,8 +67,9 @@ type DispatcherOptions struct {
 	// nil logs nothing.
 	Log *zap.Logger
 	// Observe, when set, sees every PostgreSQL error the dispatcher meets:
-	// the worker's outage tracker, which then reports the outage (once)
-	// and the dispatcher does not repeat it.
+	// the worker's outage and permission trackers, which then report an
+	// outage or a missing privilege (once) and the dispatcher does not
+	// repeat it.
 	Observe func(error)
 }
 

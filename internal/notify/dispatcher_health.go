@@ -18,9 +18,9 @@ type health struct {
 	db, dbLogged, mail bool
 }
 
-// databaseFailed reports a PostgreSQL error. The outage tracker, when
-// there is one, sees every error and reports an unreachable database
-// itself; other errors (a missing privilege, a missing table) are the
+// databaseFailed reports a PostgreSQL error. The worker's trackers, when
+// there are, see every error and report an unreachable database and a
+// missing privilege themselves; other errors (a missing table) are the
 // dispatcher's to report.
 func (h *health) databaseFailed(err error) {
 	if h.observe != nil {
@@ -30,7 +30,7 @@ func (h *health) databaseFailed(err error) {
 		return
 	}
 	h.db = true
-	if h.observe != nil && outage.Classify(err) == outage.DatabaseUnreachable {
+	if cause := outage.Classify(err); h.observe != nil && (cause == outage.DatabaseUnreachable || cause == outage.PermissionDenied) {
 		return
 	}
 	h.dbLogged = true

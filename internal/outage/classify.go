@@ -23,6 +23,11 @@ const (
 	// DatabaseUnreachable: no connection to PostgreSQL (refused, reset,
 	// closed, the server starting up or shutting down).
 	DatabaseUnreachable Cause = "database_unreachable"
+	// PermissionDenied: PostgreSQL refused a statement because the
+	// worker's role lacks a privilege (SQLSTATE 42501). Retried like an
+	// outage, since nothing is lost once the grant is fixed, but reported
+	// apart: it needs a GRANT, not patience.
+	PermissionDenied Cause = "permission_denied"
 	// DatabaseError: PostgreSQL answered with an error.
 	DatabaseError Cause = "database_error"
 	// Timeout: a deadline passed (a query or the activity's own timeout).
@@ -58,7 +63,13 @@ func Classify(err error) Cause {
 		case "08", "57": // connection exception; operator intervention (shutdown, starting up)
 			return DatabaseUnreachable
 		}
+		if pqErr.Code == insufficientPrivilege {
+			return PermissionDenied
+		}
 		return DatabaseError
+	}
+	if _, ok := deniedObject(err.Error()); ok {
+		return PermissionDenied
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return Timeout

@@ -7,7 +7,6 @@ import (
 
 	"github.com/cardflow/cardflow/internal/metrics"
 	"github.com/cardflow/cardflow/internal/notify"
-	"github.com/cardflow/cardflow/internal/outage"
 )
 
 // The worker's metrics count the dispatcher's outcomes.
@@ -24,11 +23,12 @@ type runningDispatcher struct {
 // queue, for as long as the worker runs. It has a context of its own, not
 // the worker's: it is stopped after the worker drained its activities, so
 // that their last queued e-mails are still claimed promptly by some worker,
-// and a stop lets it finish the e-mail in hand. PostgreSQL errors go to the
-// worker's outage tracker, which logs an outage once.
-func startDispatcher(svc *notify.Service, opts notify.DispatcherOptions, log *zap.Logger, db *outage.Tracker) *runningDispatcher {
+// and a stop lets it finish the e-mail in hand. PostgreSQL errors go to
+// observe (the worker's trackers), which logs an outage or a missing
+// privilege once.
+func startDispatcher(svc *notify.Service, opts notify.DispatcherOptions, log *zap.Logger, observe func(error)) *runningDispatcher {
 	opts.Log = log
-	opts.Observe = db.Observe
+	opts.Observe = observe
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &runningDispatcher{Dispatcher: svc.Dispatcher(opts), cancel: cancel, done: make(chan struct{})}
 	go func() {

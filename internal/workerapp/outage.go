@@ -2,6 +2,7 @@ package workerapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -17,20 +18,21 @@ import (
 // activities that meet an outage report it (through the metrics
 // interceptor), and cardflow_dependency_up follows it. The tracker logs the
 // outage once and closes it when a ping answers again.
-func watchDatabase(t *outage.Tracker, m *metrics.Metrics) {
+func watchDatabase(t *outage.Tracker, p *outage.Permissions, m *metrics.Metrics) {
 	t.OnChange = func(down bool) { m.DependencyDown("postgresql", down) }
-	m.ObserveFailures(t.Observe)
+	m.ObserveFailures(observeBoth(t, p))
 }
 
 // quietDuringOutage demotes the lines that would repeat, attempt after
-// attempt, what the tracker has already said once: the SDK's "Activity
+// attempt, what the trackers have already said once: the SDK's "Activity
 // error." for an infrastructure error and the workflow's "Waiting for
-// infrastructure", while an outage is open. Business refusals and errors
-// outside an outage keep their level.
-func quietDuringOutage(t *outage.Tracker) logging.Demoter {
+// infrastructure", while an outage is open, and both for a permission
+// denied error while a missing privilege is reported. Business refusals
+// and errors outside an outage keep their level.
+func quietDuringOutage(t *outage.Tracker, p *outage.Permissions) logging.Demoter {
 	return func(msg string, keyvals []any) bool {
 		if down, _, _ := t.Down(); !down {
-			return false
+			return len(p.Denied()) > 0 && isPermissionDenied(msg, keyvals)
 		}
 		switch msg {
 		case "Waiting for infrastructure":
@@ -43,13 +45,17 @@ func quietDuringOutage(t *outage.Tracker) logging.Demoter {
 	}
 }
 
-// readiness is /readyz: ready while PostgreSQL answers a ping. A failed ping
-// also opens an outage, so an idle worker notices one too; the answer says
-// since when the database is unreachable and why.
-func readiness(st *store.Store, t *outage.Tracker) metrics.ReadinessCheck {
+// readiness is /readyz: ready while PostgreSQL answers a ping and no
+// privilege the worker needs was refused. A failed ping also opens an
+// outage, so an idle worker notices one too; the answer says since when
+// the database is unreachable and why, or which privileges are missing.
+func readiness(st *store.Store, t *outage.Tracker, p *outage.Permissions) metrics.ReadinessCheck {
 	return func(ctx context.Context) error {
 		err := st.DB.PingContext(ctx)
 		if err == nil {
+			if denied := p.DeniedText(); denied != "" {
+				return errors.New("permission denied: " + denied)
+			}
 			return nil
 		}
 		t.Observe(err)
@@ -73,4 +79,23 @@ func databaseAddress(databaseURL string) string {
 		port = "5432"
 	}
 	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// isPermissionDenied reports whether an SDK or workflow line is about a
+// permission denied error: the SDK's lines carry the error, the workflow's
+// its message.
+func isPermissionDenied(msg string, keyvals []any) bool {
+	switch msg {
+	case "Activity error.":
+		err := logging.ErrorValue(keyvals)
+		return err != nil && outage.Classify(err) == outage.PermissionDenied
+	case "Waiting for infrastructure":
+		for i := 0; i+1 < len(keyvals); i += 2 {
+			if k, ok := keyvals[i].(string); ok && k == "error" {
+				text, _ := keyvals[i+1].(string)
+				return outage.Classify(errors.New(text)) == outage.PermissionDenied
+			}
+		}
+	}
+	return false
 }

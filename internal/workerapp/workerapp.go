@@ -1,5 +1,5 @@
 // Package workerapp is the cardflow worker: it checks everything it depends on
-// (policy, database schema, Temporal and its search attributes) before it
+// (policy, database privileges and schema, Temporal and its search attributes) before it
 // polls, so that a misconfiguration stops it at start with a message that says
 // what to change, and it drains in-flight tasks when told to stop.
 package workerapp
@@ -87,9 +87,10 @@ func Run(ctx context.Context, cfg Config) error {
 	// The PostgreSQL outage tracker: its state quiets the SDK's per-attempt
 	// error lines during an outage it has reported.
 	db := &outage.Tracker{Name: "PostgreSQL", Log: log}
+	perms := &outage.Permissions{Log: log}
 	if cfg.Client == nil {
 		if cfg.Temporal.Logger == nil {
-			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db))
+			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db, perms))
 		}
 		if opts, err = temporalconn.Options(cfg.Temporal); err != nil {
 			return err
@@ -101,6 +102,11 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer st.Close()
+	// The privileges first: without SELECT on the schema version even the
+	// schema check would fail, and this names everything missing at once.
+	if err := schema.CheckPrivileges(ctx, st.DB.DB); err != nil {
+		return err
+	}
 	if err := schema.CheckCurrent(ctx, st.DB.DB); err != nil {
 		return err
 	}
@@ -109,8 +115,10 @@ func Run(ctx context.Context, cfg Config) error {
 	defer m.Close()
 	m.ObserveStore(st.Counts)
 	db.Ping, db.Address = st.DB.PingContext, databaseAddress(cfg.DatabaseURL)
-	watchDatabase(db, m)
+	watchPermissions(perms, st, m, currentRole(ctx, st))
+	watchDatabase(db, perms, m)
 	defer db.Close()
+	defer perms.Close()
 	// E-mail settings are checked before Temporal is dialled: a typo stops
 	// the worker at once, not after a connection.
 	var notifier *notify.Service
@@ -151,7 +159,7 @@ func Run(ctx context.Context, cfg Config) error {
 	acts.RetryFor = cfg.RetryFor
 	if notifier != nil {
 		acts.Notifier = notifier
-		dispatcher := startDispatcher(notifier, cfg.Outbox, log, db)
+		dispatcher := startDispatcher(notifier, cfg.Outbox, log, observeBoth(db, perms))
 		defer dispatcher.stop()
 		acts.OnQueued = dispatcher.Poke
 	}
@@ -161,7 +169,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	var ready Ready
 	if cfg.MetricsAddress != "" {
-		srv, err := metrics.Listen(cfg.MetricsAddress, m, readiness(st, db))
+		srv, err := metrics.Listen(cfg.MetricsAddress, m, readiness(st, db, perms))
 		if err != nil {
 			w.Stop()
 			return fmt.Errorf("metrics server on %s: %w (set CARDS_METRICS_ADDRESS)", cfg.MetricsAddress, err)

@@ -20,7 +20,7 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testdb"
 	"github.com/cardflow/cardflow/schema"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // A grant revoked under a running worker is not an outage: the work that
@@ -53,7 +53,7 @@ func TestMissingGrantIsReportedOnceAndRetriedUntilGranted(t *testing.T) {
 	user := h.user("active")
 	id := uuid.NewString() // a fresh request each run: the dev server outlives one run
 	_, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "120s", "--json")
-	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(id))
+	h.workflowIDs = append(h.workflowIDs, requestcard.WorkflowID(id))
 
 	body := h.waitForReadiness(30*time.Second, 503, "permission denied: INSERT on card_events")
 	if strings.Contains(body, "unreachable") {

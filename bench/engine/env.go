@@ -138,6 +138,19 @@ func SetUp(ctx context.Context, cfg Config, lineup Lineup) (e *Env, err error) {
 	return e, nil
 }
 
+// setUpShown is SetUp with the header on the progress output, as every run
+// begins, so that what was on is known before the first figure.
+func setUpShown(ctx context.Context, cfg Config, lineup Lineup) (*Env, error) {
+	e, err := SetUp(ctx, cfg, lineup)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Progress != nil {
+		PrintSetup(cfg.Progress, e.Setup)
+	}
+	return e, nil
+}
+
 // temporalServer starts the dev server, unless -temporal-address names a
 // server, and returns its address.
 func temporalServer(ctx context.Context, cfg Config, e *Env) (string, error) {

@@ -65,14 +65,11 @@ func opName(system, scenario, step string) string { return system + " " + scenar
 // one batch leaves behind hit all systems alike), and verifies the
 // subject's cards in PostgreSQL.
 func Run(ctx context.Context, cfg Config, lineup Lineup, scenarios []CardScenario) (*Report, error) {
-	e, err := SetUp(ctx, cfg, lineup)
+	e, err := setUpShown(ctx, cfg, lineup)
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
-	if cfg.Progress != nil {
-		PrintSetup(cfg.Progress, e.Setup)
-	}
 
 	// Each scenario's subject cards: the warm-up's first, then the
 	// measured ones; each card has its own user in the directory.

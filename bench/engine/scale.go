@@ -6,13 +6,10 @@ import "context"
 // comparison run, so that the process holds the same workers) and runs a
 // scale scenario with n cards on the subject.
 func RunScale(ctx context.Context, cfg Config, lineup Lineup, scenario ScaleScenario, n int) (ScaleReport, error) {
-	e, err := SetUp(ctx, cfg, lineup)
+	e, err := setUpShown(ctx, cfg, lineup)
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
-	if cfg.Progress != nil {
-		PrintSetup(cfg.Progress, e.Setup)
-	}
 	return scenario.Run(ctx, e, e.Running(lineup.Subject), n)
 }

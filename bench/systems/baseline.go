@@ -43,6 +43,7 @@ type runningBaseline struct {
 	localReads bool
 }
 
+// Client, TaskQueue and WorkflowID are how the engine finds its workflows.
 func (r *runningBaseline) Client() client.Client { return r.client }
 func (r *runningBaseline) TaskQueue() string     { return r.queue }
 

@@ -111,6 +111,7 @@ type runningCardflow struct {
 	metricsURL string
 }
 
+// Client, TaskQueue and WorkflowID are how the engine finds its workflows.
 func (r *runningCardflow) Client() client.Client { return r.client }
 func (r *runningCardflow) TaskQueue() string     { return r.queue }
 

@@ -48,6 +48,7 @@ type runningMinimal struct {
 	queue  string
 }
 
+// Client, TaskQueue and WorkflowID are how the engine finds its workflows.
 func (r *runningMinimal) Client() client.Client { return r.client }
 func (r *runningMinimal) TaskQueue() string     { return r.queue }
 

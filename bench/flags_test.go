@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"strings"
 	"testing"
@@ -42,8 +41,5 @@ func TestScenariosFlag(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval)`) {
 			t.Errorf("-scenarios %s: %v; want it refused by name", bad, err)
 		}
-	}
-	if _, err := parseFlags([]string{"-help"}); !errors.Is(err, flag.ErrHelp) {
-		t.Errorf("-help: %v, want flag.ErrHelp", err)
 	}
 }

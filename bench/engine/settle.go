@@ -14,9 +14,9 @@ import (
 // later (an outbox). Work left over would run during the next batch, slow
 // another system down and be counted against it; so each batch, of every
 // system alike, waits until none of its workflows runs and, for the
-// subject's cards that send e-mails (with e-mail on), until they are sent. That time
-// counts in the batch's wall time (throughput is cards completely done per
-// second) and is reported.
+// subject's cards that send e-mails (with e-mail on), until they are sent.
+// That time counts in the batch's wall time (throughput is cards completely
+// done per second) and is reported.
 
 // settleWithin bounds the wait; a batch that has not settled by then is
 // left to the verification.

@@ -80,4 +80,4 @@ bench-waiting:
 # The harness small, for correctness (CI runs it as part of `make test`).
 bench-smoke:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
-	go test -count=1 -v ./bench/
+	go test -count=1 -v ./bench/...

@@ -6,14 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cardflow/cardflow/bench/engine"
+	"github.com/cardflow/cardflow/bench/scenarios"
+	"github.com/cardflow/cardflow/bench/systems"
 )
 
 // smokeConfig is the harness small, with everything on as `go run ./bench`
 // runs it: directory checks, encryption with a temporary key file, e-mail
 // through a real Mailpit, all three systems.
-func smokeConfig(progress *bytes.Buffer) Config {
-	return Config{
-		N: 30, C: 8, Rounds: 2, Warmup: 8, Scenarios: []string{NoApproval, Approval},
+func smokeConfig(progress *bytes.Buffer) engine.Config {
+	return engine.Config{
+		N: 30, C: 8, Rounds: 2, Warmup: 8, Scenarios: cardScenarioNames(),
 		StartMode: "update-with-start", BaselineLocalReads: true, BaselineMetrics: true,
 		TemporalCLI: filepath.Join("..", "bin", "temporal"),
 		PostgresURL: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
@@ -31,10 +35,10 @@ func smokeConfig(progress *bytes.Buffer) Config {
 func TestSmoke(t *testing.T) {
 	var progress bytes.Buffer
 	cfg := smokeConfig(&progress)
-	report, err := Run(context.Background(), cfg)
+	report, err := engine.Run(context.Background(), cfg, systems.All, engine.CardScenarios(scenarios.All))
 	if report != nil {
 		var out bytes.Buffer
-		printReport(&out, report)
+		engine.PrintReport(&out, report)
 		t.Log(out.String())
 	}
 	if err != nil {
@@ -58,15 +62,16 @@ func TestSmoke(t *testing.T) {
 	if want := 2 * (cfg.Warmup + cfg.N); report.Mail == nil || report.Mail.MailpitMessages != want {
 		t.Errorf("e-mail report %+v, want %d messages in Mailpit (2 per approval card)", report.Mail, want)
 	}
-	for _, system := range systems {
+	for _, sys := range systems.All.Systems {
 		for _, s := range cfg.Scenarios {
-			if sum := findSummary(report.Summaries, opName(system, s, "card")); sum.Count != cfg.N || sum.Errors != 0 {
+			system := sys.Name()
+			if sum := findSummary(report.Summaries, system+" "+s+" card"); sum.Count != cfg.N || sum.Errors != 0 {
 				t.Errorf("%s %s: %d cards, %d errors; want %d, none", system, s, sum.Count, sum.Errors, cfg.N)
 			}
 		}
 	}
 	checkHistories(t, report.Histories, len(cfg.Scenarios))
-	if len(report.Ratios) != 2*len(cfg.Scenarios) {
+	if len(report.Ratios) != len(systems.All.Comparisons)*len(cfg.Scenarios) {
 		t.Errorf("%d ratios, want cardflow/minimal and cardflow/baseline per scenario", len(report.Ratios))
 	}
 	if progress.Len() == 0 {
@@ -81,15 +86,16 @@ func TestSmokeWaiting(t *testing.T) {
 	cfg := smokeConfig(&progress)
 	cfg.MemProfile = filepath.Join(t.TempDir(), "heap.prof")
 	cfg.StickyCache = 0
-	r, err := runWaiting(context.Background(), cfg, 20)
-	if r != nil {
+	report, err := engine.RunScale(context.Background(), cfg, systems.All, waitingScenario(), 20)
+	if report != nil {
 		var out bytes.Buffer
-		printWaiting(&out, r)
+		report.Print(&out)
 		t.Log(out.String())
 	}
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
 	}
+	r := report.(*scenarios.WaitingReport)
 	if r.Mail == nil || r.Mail.MailpitMessages != 2*r.Cards {
 		t.Errorf("e-mail report %+v, want %d messages in Mailpit", r.Mail, 2*r.Cards)
 	}
@@ -102,35 +108,32 @@ func TestSmokeWaiting(t *testing.T) {
 }
 
 // checkHistories checks that every system's history was counted and that
-// the yardstick is still what it was defined as: one local activity (one
+// the yardstick is still what it is defined as: one local activity (one
 // marker), one activity per state change, no timer, no search attribute.
-func checkHistories(t *testing.T, hs []HistoryShape, scenarios int) {
+func checkHistories(t *testing.T, hs []engine.HistoryShape, scenarioCount int) {
 	t.Helper()
-	if len(hs) != len(systems)*scenarios {
+	if len(hs) != len(systems.All.Systems)*scenarioCount {
 		t.Errorf("%d histories, want one per system and scenario", len(hs))
 	}
 	for _, h := range hs {
 		if h.Events == 0 {
 			t.Errorf("%s %s: empty history", h.System, h.Scenario)
 		}
-		if h.System != Minimal {
+		if h.System != systems.MinimalName {
 			continue
 		}
-		changes := 1
-		if h.Scenario == Approval {
-			changes = 2
-		}
+		changes := engine.Find(scenarios.All, h.Scenario).(engine.CardScenario).StateChanges()
 		if h.Activities != changes || h.Markers != 1 || h.Timers != 0 || h.Upserts != 0 || h.Updates != changes {
 			t.Errorf("the minimal baseline is not minimal: %+v", h)
 		}
 	}
 }
 
-func findSummary(sums []Summary, name string) Summary {
+func findSummary(sums []engine.Summary, name string) engine.Summary {
 	for _, s := range sums {
 		if s.Name == name {
 			return s
 		}
 	}
-	return Summary{}
+	return engine.Summary{}
 }

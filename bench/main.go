@@ -2,14 +2,15 @@
 // yardsticks run in the same process, against the same server, in the same
 // run:
 //
-//   - minimal (minimal.go), the fixed yardstick: the card's job
-//     as a Temporal expert would write it with nothing inside
+//   - minimal (systems/minimal_workflow.go), the fixed yardstick: the card's
+//     job as a Temporal expert would write it with nothing inside
 //     (update-with-start, one local activity for the reads, one activity per
 //     state change, an update for the decision; no search attributes, no
 //     timer, no codec). cardflow / minimal is the headline: the targets are
 //     at least 0.9 of its throughput and at most 1.5 times its p99;
-//   - baseline (baseline.go), RequestCard's shape with empty activities and
-//     cardflow's codec, kept for continuity with earlier figures.
+//   - baseline (systems/baseline_workflow.go), RequestCard's shape with
+//     empty activities and cardflow's codec, kept for continuity with
+//     earlier figures.
 //
 // cardflow runs with everything on by default: directory checks (always),
 // payload encryption (a temporary key unless -codec-keys; -encrypt=false or
@@ -30,6 +31,11 @@
 // -waiting N is the scale run: N cardflow cards waiting for approval at
 // once (resident memory, Go heap, goroutines and a heap profile with all of
 // them waiting), then all approved (time and approvals per second).
+//
+// This package is only the command: flags, the choice of scenario, the
+// exit code. The machinery is bench/engine; the systems and the scenarios
+// are one file each in bench/systems and bench/scenarios, registered in
+// systems.All and scenarios.All (-help lists them).
 package main
 
 import (
@@ -42,6 +48,10 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/cardflow/cardflow/bench/engine"
+	"github.com/cardflow/cardflow/bench/scenarios"
+	"github.com/cardflow/cardflow/bench/systems"
 )
 
 func main() { os.Exit(run()) }
@@ -72,21 +82,21 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if cfg.Waiting > 0 {
-		w, err := runWaiting(ctx, cfg, cfg.Waiting)
-		if w != nil {
-			printWaiting(os.Stdout, w)
-			writeJSON(cfg.Out, w)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return 1
-		}
-		fmt.Println("verification: every card approved" + mailVerified(cfg))
-		return 0
+		return runScale(ctx, cfg, waitingScenario(), cfg.Waiting)
 	}
-	report, err := Run(ctx, cfg)
+	return runCards(ctx, cfg)
+}
+
+// runCards runs the card scenarios of -scenarios on every system, prints
+// the report and writes it.
+func runCards(ctx context.Context, cfg engine.Config) int {
+	var picked []engine.CardScenario
+	for _, name := range cfg.Scenarios {
+		picked = append(picked, engine.Find(scenarios.All, name).(engine.CardScenario))
+	}
+	report, err := engine.Run(ctx, cfg, systems.All, picked)
 	if report != nil {
-		printReport(os.Stdout, report)
+		engine.PrintReport(os.Stdout, report)
 		writeJSON(cfg.Out, report)
 	}
 	if err != nil {
@@ -97,7 +107,25 @@ func run() int {
 	return 0
 }
 
-func mailVerified(cfg Config) string {
+// runScale runs a scale scenario with n cards, prints its report and
+// writes it.
+func runScale(ctx context.Context, cfg engine.Config, scenario engine.ScaleScenario, n int) int {
+	report, err := engine.RunScale(ctx, cfg, systems.All, scenario, n)
+	if report != nil {
+		report.Print(os.Stdout)
+		writeJSON(cfg.Out, report)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 1
+	}
+	fmt.Println(report.Verified())
+	return 0
+}
+
+// mailVerified is the end of the closing line: what was checked of the
+// e-mails, when there were any.
+func mailVerified(cfg engine.Config) string {
 	if !cfg.Mail {
 		return ""
 	}

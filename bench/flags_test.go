@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/cardflow/cardflow/bench/scenarios"
+	"github.com/cardflow/cardflow/bench/systems"
+)
+
+// -help lists every registered scenario and system, so that a new one
+// shows up without touching the command.
+func TestHelpListsTheRegistries(t *testing.T) {
+	var out bytes.Buffer
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(&out)
+	usage(fs)
+	for _, s := range scenarios.All {
+		if !strings.Contains(out.String(), s.Name()) || !strings.Contains(out.String(), s.Description()) {
+			t.Errorf("-help lacks scenario %s:\n%s", s.Name(), out.String())
+		}
+	}
+	for _, s := range systems.All.Systems {
+		if !strings.Contains(out.String(), s.Name()) {
+			t.Errorf("-help lacks system %s:\n%s", s.Name(), out.String())
+		}
+	}
+}
+
+// The defaults run every card scenario, and -scenarios takes only
+// registered card scenarios: a scale scenario or a typo is refused by name.
+func TestScenariosFlag(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil || strings.Join(cfg.Scenarios, ",") != "noapproval,approval" {
+		t.Fatalf("defaults: scenarios %v, %v; want noapproval,approval", cfg.Scenarios, err)
+	}
+	for _, bad := range []string{"waiting", "approvals"} {
+		_, err := parseFlags([]string{"-scenarios", bad})
+		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval)`) {
+			t.Errorf("-scenarios %s: %v; want it refused by name", bad, err)
+		}
+	}
+}

@@ -132,6 +132,7 @@ func TestAStopWhileTheSMTPServerHangsRecordsTheOutcomeWithinTheGrace(t *testing.
 	if took > grace+time.Second || len(sending) > 0 {
 		t.Fatalf("Run returned %s after the stop (StopGrace %s); left sending: %v", took.Round(time.Millisecond), grace, sending)
 	}
+	t.Logf("Run returned %s after the stop (StopGrace %s); nothing left sending", took.Round(time.Millisecond), grace)
 	run(t, w.service(w.config()).Dispatcher(notify.DispatcherOptions{Poll: 50 * time.Millisecond}))
 	waitFor(t, 10*time.Second, "outbox emptied by the next dispatcher", func() bool { return w.outbox() == 0 })
 	if to := recipients(w.smtp.Messages()); !slices.Equal(to, []string{"alice@example.com", "bernard@example.com"}) {

@@ -35,6 +35,8 @@ type world struct {
 	acts  *activities.Activities
 	env   *testsuite.TestActivityEnvironment
 	rec   *recorder
+	// dbURL is the test database, for a second pool (through a proxy).
+	dbURL string
 }
 
 type recorder struct{ persisted, decided []cards.State }
@@ -44,7 +46,7 @@ func (r *recorder) CardDecided(s cards.State, _ time.Duration) { r.decided = app
 
 func newWorld(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	st, _ := teststore.New(t,
+	st, dbURL := teststore.New(t,
 		cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"},
 		cards.User{ID: "bob", GivenName: "Bob", Surname: "Locked", UPN: "bob@example.com", State: "locked"},
 		cards.User{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", State: "active", Roles: []string{"operator"}},
@@ -53,7 +55,7 @@ func newWorld(t *testing.T, policyYAML string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, store: st, acts: activities.New(st, pol), rec: &recorder{}}
+	w := &world{t: t, store: st, acts: activities.New(st, pol), rec: &recorder{}, dbURL: dbURL}
 	w.acts.Metrics = w.rec
 	var suite testsuite.WorkflowTestSuite
 	w.env = suite.NewTestActivityEnvironment()

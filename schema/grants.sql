@@ -22,7 +22,7 @@ GRANT SELECT, INSERT, DELETE ON TABLE user_roles TO :"role";
 
 -- Cards: a request inserts one, a decision changes only its state.
 GRANT SELECT, INSERT ON TABLE cards TO :"role";
-GRANT UPDATE (state, updated_at) ON TABLE cards TO :"role";
+GRANT UPDATE (state, updated_at, write_token) ON TABLE cards TO :"role";
 GRANT SELECT, INSERT ON TABLE card_approvals TO :"role";
 
 -- The audit trail is append-only: no UPDATE, DELETE or TRUNCATE.
@@ -37,10 +37,10 @@ GRANT UPDATE (data, expiry) ON TABLE sessions TO :"role";
 -- E-mails, at most once each: a send claims its row, then records how it
 -- ended; rows are never deleted.
 GRANT SELECT, INSERT ON TABLE notifications TO :"role";
-GRANT UPDATE (status, email, error, attempts, at) ON TABLE notifications TO :"role";
+GRANT UPDATE (status, email, error, attempts, at, claim) ON TABLE notifications TO :"role";
 
 -- The e-mail outbox: a card write queues its event, the worker's dispatcher
 -- leases, reschedules and deletes the rows once handled. Rows are short-lived
 -- work items, not a record (the notifications table is the record).
 GRANT SELECT, INSERT, DELETE ON TABLE notification_outbox TO :"role";
-GRANT UPDATE (due_at, attempts, last_error) ON TABLE notification_outbox TO :"role";
+GRANT UPDATE (due_at, attempts, last_error, claim) ON TABLE notification_outbox TO :"role";

@@ -212,17 +212,26 @@ func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 		t.Fatalf("insert card as %s: %v", role, err)
 	}
 	key := store.NotificationKey{CardID: cardID, Event: "requested", Recipient: "alice"}
-	if _, claimed, err := st.ClaimNotification(ctx, key, "alice@example.com", "<m1@example.com>"); err != nil || !claimed {
+	claim := store.NewClaim()
+	if _, claimed, err := st.ClaimNotification(ctx, key, "alice@example.com", "<m1@example.com>", claim); err != nil || !claimed {
 		t.Fatalf("claim notification as %s: %v, %v", role, claimed, err)
 	}
-	if _, err := st.RecordNotification(ctx, key, "retry", "421 try later"); err != nil {
+	// A retry recorded for an event no longer queued queues it again.
+	requeue := &store.Requeue{Input: []byte(`{"event":"requested"}`), QueuedAt: time.Now(), Attempts: 1, Delay: time.Hour}
+	if _, err := st.RecordNotification(ctx, key, claim, "retry", "421 try later", requeue); err != nil {
 		t.Fatalf("record notification as %s: %v", role, err)
 	}
-	if _, claimed, err := st.ClaimNotification(ctx, key, "alice@example.com", "<m1@example.com>"); err != nil || !claimed {
+	if _, err := st.DB.Exec(`DELETE FROM notification_outbox`); err != nil {
+		t.Fatalf("delete the queued retry as %s: %v", role, err)
+	}
+	if _, claimed, err := st.ClaimNotification(ctx, key, "alice@example.com", "<m1@example.com>", store.NewClaim()); err != nil || !claimed {
 		t.Fatalf("claim a notification to retry as %s: %v, %v", role, claimed, err)
 	}
 	if _, _, err := st.SkipNotification(ctx, store.NotificationKey{CardID: cardID, Event: "requested", Recipient: "bob"}, "<m2@example.com>", "no address"); err != nil {
 		t.Fatalf("skip notification as %s: %v", role, err)
+	}
+	if _, err := st.SkipDeparted(ctx, cardID, "requested", []string{"alice"}, "no longer a recipient"); err != nil {
+		t.Fatalf("skip departed recipients as %s: %v", role, err)
 	}
 	// The notification outbox: a card write queues, the dispatcher claims
 	// (FOR UPDATE SKIP LOCKED), reschedules and deletes.
@@ -230,20 +239,20 @@ func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 		Notify: &store.OutboxEvent{Event: "decided", Input: []byte(`{"event":"decided"}`)}}); err != nil {
 		t.Fatalf("transition queuing an e-mail as %s: %v", role, err)
 	}
-	claimed, err := st.ClaimOutbox(ctx, 32, time.Minute, nil)
+	claimed, err := st.ClaimOutbox(ctx, 32, time.Minute, nil, store.NewOutboxClaim())
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim the outbox as %s: %d rows, %v", role, len(claimed), err)
 	}
 	if err := st.RescheduleOutbox(ctx, []store.OutboxRetry{{OutboxKey: claimed[0].Key(), Delay: -time.Second, Error: "421"}}); err != nil {
 		t.Fatalf("reschedule as %s: %v", role, err)
 	}
-	if claimed, err = st.ClaimOutbox(ctx, 32, time.Minute, nil); err != nil || len(claimed) != 1 {
+	if claimed, err = st.ClaimOutbox(ctx, 32, time.Minute, nil, store.NewOutboxClaim()); err != nil || len(claimed) != 1 {
 		t.Fatalf("claim again as %s: %d rows, %v", role, len(claimed), err)
 	}
 	if n, err := st.FinishOutbox(ctx, []store.OutboxKey{{CardID: cardID, Event: "decided", Attempts: 1}}); err != nil || n != 0 {
 		t.Fatalf("finish a stale claim as %s: %d, %v", role, n, err)
 	}
-	if _, err := st.ClaimOutbox(ctx, 32, time.Minute, []store.OutboxKey{claimed[0].Key()}); err != nil {
+	if _, err := st.ClaimOutbox(ctx, 32, time.Minute, []store.OutboxKey{claimed[0].Key()}, store.NewOutboxClaim()); err != nil {
 		t.Fatalf("claim finishing the last batch as %s: %v", role, err)
 	}
 	var left int

@@ -29,8 +29,9 @@ type workerProc struct {
 }
 
 // startWorker runs the worker with the world's configuration against
-// databaseURL and temporalAddress; it returns once the worker polls.
-func (w *world) startWorker(name, databaseURL, temporalAddress string) *workerProc {
+// databaseURL and temporalAddress, plus env (NAME=value lines, such as the
+// e-mail settings); it returns once the worker polls.
+func (w *world) startWorker(name, databaseURL, temporalAddress string, env ...string) *workerProc {
 	w.t.Helper()
 	ports, err := freePorts(1)
 	if err != nil {
@@ -48,6 +49,7 @@ func (w *world) startWorker(name, databaseURL, temporalAddress string) *workerPr
 		"CARDS_LOG_FORMAT=json",
 		"CARDS_GRPC_COMPRESSION=none",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	p := &workerProc{t: w.t, name: name, cmd: cmd, exited: make(chan struct{}), Log: &testio.Buffer{}, probes: "http://" + metrics}
 	cmd.Stdout, cmd.Stderr = p.Log, p.Log
 	if err := cmd.Start(); err != nil {

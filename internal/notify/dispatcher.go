@@ -110,12 +110,17 @@ type Dispatcher struct {
 	// next claim to delete when it follows at once; only Run's goroutine
 	// uses them.
 	finished []store.OutboxKey
+	// claim is the token of the next outbox claim: kept when a claim
+	// fails, so that running it again gets back what it may have leased,
+	// and new after each claim that answered; only Run's goroutine uses it.
+	claim string
 }
 
 // Dispatcher returns a dispatcher that sends through s.
 func (s *Service) Dispatcher(opts DispatcherOptions) *Dispatcher {
 	opts = opts.withDefaults()
-	return &Dispatcher{service: s, opts: opts, poke: make(chan struct{}, 1), health: health{log: opts.Log, observe: opts.Observe}}
+	return &Dispatcher{service: s, opts: opts, poke: make(chan struct{}, 1), health: health{log: opts.Log, observe: opts.Observe},
+		claim: store.NewOutboxClaim()}
 }
 
 // Poke tells the dispatcher that this process queued an event, so that it

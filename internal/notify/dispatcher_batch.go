@@ -55,14 +55,14 @@ type batch struct {
 // of their own. It reports whether to claim again at once.
 func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
 	claimed := time.Now()
-	rows, err := d.service.store.ClaimOutbox(work, d.opts.Batch, d.opts.Lease, d.finished)
+	rows, err := d.service.store.ClaimOutbox(work, d.opts.Batch, d.opts.Lease, d.finished, d.claim)
 	if err != nil {
 		if work.Err() == nil {
 			d.health.databaseFailed(err)
 		}
 		return false
 	}
-	d.finished = nil
+	d.finished, d.claim = nil, store.NewOutboxClaim()
 	d.health.databaseWorks()
 	if len(rows) == 0 {
 		return false
@@ -83,7 +83,7 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
 			}
 			break
 		}
-		if !d.send(work, conn, row, &b) {
+		if !d.send(work, conn, row, claimed, &b) {
 			if work.Err() != nil {
 				// The stop grace ran out mid-event: this event and the
 				// rest go back at once. Whatever was handed to the SMTP
@@ -98,7 +98,7 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
 			break
 		}
 	}
-	again = stop.Err() == nil && (len(rows) == d.opts.Batch || len(b.release) > 0 || d.poked())
+	again = stop.Err() == nil && (len(rows) >= d.opts.Batch || len(b.release) > 0 || d.poked())
 	if again {
 		d.finished, b.done = b.done, nil
 	}
@@ -119,20 +119,59 @@ func (d *Dispatcher) poked() bool {
 // settleWait bounds the statements that write a batch's outcome.
 const settleWait = 5 * time.Second
 
+// errLeaseLost stops work on an event whose lease ran out and which
+// another dispatcher claimed since: the event is that dispatcher's now.
+var errLeaseLost = errors.New("the lease of the queued notification ran out and another dispatcher claimed it")
+
+// departed is the reason recorded for a recipient left to retry who is no
+// longer among the event's recipients when it is tried again.
+const departed = "no longer a recipient when the e-mail was tried again (not an active holder of the approver role, or not in the directory)"
+
 // send handles one claimed event and files it in b. It returns false when
 // the batch should stop: PostgreSQL unreachable, or the stop grace over.
-func (d *Dispatcher) send(work context.Context, conn *connection, row store.OutboxRow, b *batch) bool {
+// Before each recipient it renews the event's lease once a quarter of it
+// has passed since the claim or the last renewal, so that a slow SMTP
+// server does not let the lease run out mid-event; if another dispatcher
+// claimed the event meanwhile, it leaves the event to it.
+func (d *Dispatcher) send(work context.Context, conn *connection, row store.OutboxRow, claimed time.Time, b *batch) bool {
 	var in cards.NotifyInput
 	if err := json.Unmarshal(row.Input, &in); err != nil {
 		d.drop(row, b, OutboxInvalid, "queued notification is not a NotifyInput: "+err.Error())
 		return true
 	}
-	_, err := d.service.notify(work, conn, in, nil)
+	renewed := claimed
+	hooks := eventHooks{
+		progress: func(string) error {
+			if time.Since(renewed) < d.opts.Lease/4 {
+				return nil
+			}
+			ok, err := d.service.store.RenewOutbox(work, row.Key(), d.opts.Lease)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errLeaseLost
+			}
+			renewed = time.Now()
+			return nil
+		},
+		requeue: &store.Requeue{Input: row.Input, QueuedAt: row.CreatedAt, Attempts: row.Attempts, Delay: backoff(row.Attempts)},
+	}
+	res, err := d.service.notify(work, conn, in, hooks)
+	if err == nil && row.Attempts > 1 {
+		// Tried before: recipients left to retry then may have left
+		// the list since.
+		err = d.skipDeparted(work, in, res)
+	}
 	switch {
 	case err == nil:
 		d.health.mailWorks()
 		b.done = append(b.done, row.Key())
 		d.record(row, OutboxHandled, time.Since(row.CreatedAt))
+		return true
+	case errors.Is(err, errLeaseLost):
+		d.opts.Log.Info("Queued notification taken over by another dispatcher after its lease ran out; leaving it to that one",
+			zap.String("cardId", row.CardID), zap.String("event", row.Event), zap.Int("attempts", row.Attempts))
 		return true
 	case errors.Is(err, ErrInvalid):
 		d.drop(row, b, OutboxInvalid, err.Error())
@@ -156,6 +195,20 @@ func (d *Dispatcher) send(work context.Context, conn *connection, row store.Outb
 	b.retry = append(b.retry, store.OutboxRetry{OutboxKey: row.Key(), Delay: delay, Error: err.Error()})
 	d.record(row, OutboxRetried, 0)
 	return true
+}
+
+// skipDeparted records as skipped the recipients an earlier attempt left
+// to retry who are not in res, the event's recipients now.
+func (d *Dispatcher) skipDeparted(work context.Context, in cards.NotifyInput, res cards.NotifyResult) error {
+	listed := make([]string, 0, len(res.Notifications))
+	for _, n := range res.Notifications {
+		listed = append(listed, n.Recipient)
+	}
+	n, err := d.service.store.SkipDeparted(work, in.CardID, in.Event, listed, departed)
+	for range n {
+		d.service.metrics.Notification(in.Event, OutcomeSkipped)
+	}
+	return err
 }
 
 // drop deletes an event that will never be sent, and says so: an invalid

@@ -397,8 +397,9 @@ func TestADatabaseFailureIsLoggedOnce(t *testing.T) {
 }
 
 // A stop whose grace runs out in the middle of a send puts the event back
-// at once, not after its lease: the next dispatcher sends what is left,
-// and the interrupted message, in doubt, not a second time.
+// at once, not after its lease: the send in hand still has its outcome
+// recorded (the grace bounds the work, not the bookkeeping of a send that
+// is over), and the next dispatcher sends what is left, nothing twice.
 func TestAStopCuttingASendShortPutsTheEventBack(t *testing.T) {
 	w := newWorld(t)
 	in := w.queue()
@@ -416,8 +417,8 @@ func TestAStopCuttingASendShortPutsTheEventBack(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the dispatcher did not stop")
 	}
-	if r := w.rowsOf(in.CardID)["requested/"+interrupted.Recipient]; r.Status != store.NotificationSending {
-		t.Fatalf("%s's row %+v, want sending (in doubt)", interrupted.Recipient, r)
+	if r := w.rowsOf(in.CardID)["requested/"+interrupted.Recipient]; r.Status != store.NotificationSent {
+		t.Fatalf("%s's row %+v, want sent (recorded after the grace)", interrupted.Recipient, r)
 	}
 	var due int
 	if err := w.store.DB.Get(&due, `SELECT count(*) FROM notification_outbox WHERE due_at <= now()`); err != nil || due != 1 {

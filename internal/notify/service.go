@@ -70,6 +70,8 @@ type Service struct {
 	templates  *templates
 	metrics    Recorder
 	afterSend  func(ctx context.Context, key store.NotificationKey)
+	// claims are the tokens of claims that may hold a row unsent.
+	claims claims
 }
 
 // New checks the configuration and the templates, so that a mistake stops
@@ -140,12 +142,26 @@ func (noRecorder) Notification(string, string) {}
 func (s *Service) Notify(ctx context.Context, in cards.NotifyInput, progress func(recipientID string)) (cards.NotifyResult, error) {
 	conn := &connection{service: s}
 	defer conn.close()
-	return s.notify(ctx, conn, in, progress)
+	var each func(string) error
+	if progress != nil {
+		each = func(id string) error { progress(id); return nil }
+	}
+	return s.notify(ctx, conn, in, eventHooks{progress: each})
+}
+
+// eventHooks are what the outbox dispatcher adds to a Notify call.
+type eventHooks struct {
+	// progress, when not nil, is called with each recipient's id before
+	// it is handled; an error stops the call, which returns it.
+	progress func(recipientID string) error
+	// requeue, when not nil, is the event as queued in the outbox: a
+	// retry recorded for a recipient makes sure it stays queued.
+	requeue *store.Requeue
 }
 
 // notify is Notify over an SMTP session the caller owns, so that the outbox
 // dispatcher sends a whole batch of events through one connection.
-func (s *Service) notify(ctx context.Context, conn *connection, in cards.NotifyInput, progress func(string)) (cards.NotifyResult, error) {
+func (s *Service) notify(ctx context.Context, conn *connection, in cards.NotifyInput, hooks eventHooks) (cards.NotifyResult, error) {
 	if err := validate(in); err != nil {
 		return cards.NotifyResult{}, &failure{kind: ErrInvalid, msg: err.Error()}
 	}
@@ -156,10 +172,12 @@ func (s *Service) notify(ctx context.Context, conn *connection, in cards.NotifyI
 	result := cards.NotifyResult{Notifications: []cards.Notification{}}
 	var temporary []string
 	for _, r := range recipients {
-		if progress != nil {
-			progress(r.ID)
+		if hooks.progress != nil {
+			if err := hooks.progress(r.ID); err != nil {
+				return cards.NotifyResult{}, err
+			}
 		}
-		n, retry, err := s.deliver(ctx, conn, in, names, r)
+		n, retry, err := s.deliver(ctx, conn, in, names, r, hooks.requeue)
 		if err != nil {
 			return cards.NotifyResult{}, err
 		}

@@ -27,6 +27,8 @@ type world struct {
 	smtp    *smtptest.Server
 	metrics *counts
 	card    cards.NotifyInput
+	// dbURL is the test database, for a second pool (through a proxy).
+	dbURL string
 }
 
 // The directory: olivia requests (and could approve), alice and bernard
@@ -46,7 +48,7 @@ var people = []cards.User{
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	st, _ := teststore.New(t, people...)
+	st, dbURL := teststore.New(t, people...)
 	id := uuid.NewString()
 	if _, _, err := st.InsertCard(ctx, store.Card{ID: id, UserID: "carol", CardType: "standard", CommonName: "Carol Cole",
 		UPN: "carol@corp.example.com", State: cards.StateRequested, RequestedBy: "olivia", WorkflowID: "request-card-" + id, ApprovalsRequired: 2}, time.Now()); err != nil {
@@ -54,6 +56,7 @@ func newWorld(t testing.TB) *world {
 	}
 	expires := time.Date(2030, 1, 8, 9, 30, 0, 0, time.UTC)
 	return &world{t: t, store: st, smtp: smtptest.Start(t), metrics: &counts{n: map[string]int{}},
+		dbURL: dbURL,
 		card: cards.NotifyInput{Event: cards.NotifyRequested, CardID: id, UserID: "carol", CardType: "standard",
 			CommonName: "Carol Cole", UPN: "carol@corp.example.com", RequestedBy: "olivia", ApproverRole: "approver",
 			ApprovalsRequired: 2, ExpiresAt: &expires}}
@@ -283,12 +286,19 @@ func TestUnreachableServerIsRetriedLater(t *testing.T) {
 func TestAnInterruptedSendIsNeverRepeated(t *testing.T) {
 	w := newWorld(t)
 	cfg := w.config()
-	ctx, cancel := context.WithCancel(context.Background())
-	// The worker dies right after the server took alice's message: the
-	// activity's context ends before the send is recorded.
-	cfg.AfterSend = func(context.Context, store.NotificationKey) { cancel() }
-	if _, err := w.service(cfg).Notify(ctx, w.card, nil); err == nil {
-		t.Fatal("Notify succeeded although its context ended before the send was recorded")
+	// The worker dies right after the server took alice's message: its
+	// connections to PostgreSQL end before the send is recorded.
+	dying, err := store.Open(context.Background(), w.dbURL, store.PoolOptions{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.AfterSend = func(context.Context, store.NotificationKey) { _ = dying.Close() }
+	svc, err := notify.New(cfg, dying, w.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Notify(context.Background(), w.card, nil); err == nil {
+		t.Fatal("Notify succeeded although the send could not be recorded")
 	}
 	if row := w.rows()["requested/alice"]; row.Status != store.NotificationSending {
 		t.Fatalf("alice's row %+v, want sending (in doubt)", row)

@@ -211,3 +211,35 @@ func parts(contentType, encoding string, body []byte) (text, html string) {
 	}
 	return "", ""
 }
+
+// StartStalled listens on a free local port until the test ends, as a
+// relay that hangs: each connection gets its greeting only after delay,
+// and the greeting is reply (a "421 ..." line refuses the session). It
+// returns the address.
+func StartStalled(t testing.TB, delay time.Duration, reply string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				select {
+				case <-time.After(delay):
+					_, _ = fmt.Fprintf(c, "%s\r\n", reply)
+					_, _ = io.Copy(io.Discard, c)
+				case <-done:
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() { close(done); _ = l.Close() })
+	return l.Addr().String()
+}

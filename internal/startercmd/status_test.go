@@ -30,12 +30,13 @@ func TestStatusListsTheEmailsFromTheNotificationsTable(t *testing.T) {
 	}
 	sent := store.NotificationKey{CardID: id, Event: "requested", Recipient: "alice"}
 	doubt := store.NotificationKey{CardID: id, Event: "requested", Recipient: "bernard"}
+	claim := store.NewClaim()
 	for _, k := range []store.NotificationKey{sent, doubt} {
-		if _, _, err := st.ClaimNotification(ctx, k, k.Recipient+"@example.com", k.Recipient+"@example.com"); err != nil {
+		if _, _, err := st.ClaimNotification(ctx, k, k.Recipient+"@example.com", k.Recipient+"@example.com", claim); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := st.RecordNotification(ctx, sent, store.NotificationSent, ""); err != nil {
+	if _, err := st.RecordNotification(ctx, sent, claim, store.NotificationSent, "", nil); err != nil {
 		t.Fatal(err)
 	}
 	e := &env{ctx: ctx, g: &Globals{Database: cliparse.Database{DatabaseURL: dbURL}}}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -57,15 +58,20 @@ func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Ca
 // the notification outbox, in the same statement: the e-mail is queued if
 // and only if this call wrote the card, so a retry that finds the card
 // already written queues nothing, and a write that fails queues nothing.
+// created is also true when this call's statement wrote the card but its
+// answer was lost and the driver ran it again (a connection closed after
+// the commit): the write carries a token of the call, which the re-run
+// finds.
 func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, notify *OutboxEvent) (stored Card, created bool, err error) {
 	event, input := outboxArgs(notify)
+	token := uuid.NewString()
 	// One statement, so one transaction and one round trip: the card, its
 	// first audit event and its queued e-mail are written together or not
 	// at all.
 	err = s.DB.GetContext(ctx, &stored, `
 		WITH ins AS (
-			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at, write_token)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $14)
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+cardColumns+`
 		), event AS (
@@ -78,21 +84,24 @@ func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, not
 		)
 		SELECT `+cardColumns+` FROM ins`,
 		c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at, requestComment(c),
-		event, input)
+		event, input, token)
 	switch {
 	case err == nil:
 		s.writes.Add(1)
 		return stored, true, nil
 	case errors.Is(err, sql.ErrNoRows):
-		// Already there (a retry or a duplicate delivery): nothing was written.
-		stored, err = s.Card(ctx, c.ID)
+		// Already there: written by this call's statement whose answer was
+		// lost, or by an earlier call (a retry or a duplicate delivery),
+		// when this call wrote nothing.
+		var mine bool
+		stored, mine, err = s.cardWrittenBy(ctx, c.ID, token)
 		if err != nil {
 			return Card{}, false, err
 		}
 		if stored.UserID != c.UserID || stored.CardType != c.CardType {
 			return stored, false, ErrCardIDTaken
 		}
-		return stored, false, nil
+		return stored, mine, nil
 	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
@@ -126,6 +135,24 @@ func (s *Store) openCardID(ctx context.Context, userID, cardType string) (string
 		return "", fmt.Errorf("open request for user %s and card type %s disappeared; retry", userID, cardType)
 	}
 	return id, err
+}
+
+// cardWrittenBy returns the card with id, or ErrNoRows, and whether its
+// last write carried token.
+func (s *Store) cardWrittenBy(ctx context.Context, id, token string) (Card, bool, error) {
+	s.reads.Add(1)
+	var row struct {
+		Card
+		Mine bool `db:"mine"`
+	}
+	err := s.DB.GetContext(ctx, &row, `SELECT `+cardColumns+`, write_token IS NOT DISTINCT FROM $2::uuid AS mine FROM cards WHERE id = $1`, id, token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row.Card, false, ErrNoRows
+	}
+	if err != nil {
+		return row.Card, false, fmt.Errorf("read card %s: %w", id, err)
+	}
+	return row.Card, row.Mine, nil
 }
 
 // Card returns the card with id, or ErrNoRows.
@@ -168,7 +195,10 @@ func (e *ErrAlreadyFinal) Error() string {
 // event and approvals (and queues t.Notify), in one transaction. The update is conditional on the
 // card still being requested, so a retry after a commit whose answer was lost
 // finds the card already in t.To and succeeds without writing twice.
-// changed is false when the card was already in t.To (a retry).
+// changed is false when the card was already in t.To (a retry); it is true
+// when this call's statement moved it but its answer was lost and the driver
+// ran it again (the write carries a token of the call, which the re-run
+// finds).
 func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, changed bool, err error) {
 	actors := make([]string, 0, len(t.Approvals))
 	comments := make([]string, 0, len(t.Approvals))
@@ -177,11 +207,12 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 		actors, comments, ats = append(actors, a.Actor), append(comments, a.Comment), append(ats, a.At)
 	}
 	event, input := outboxArgs(t.Notify)
+	token := uuid.NewString()
 	// One statement, so one transaction and one round trip: the conditional
 	// update, its audit event, the approvals and the queued e-mail.
 	err = s.DB.GetContext(ctx, &c, `
 		WITH upd AS (
-			UPDATE cards SET state = $2, updated_at = $3
+			UPDATE cards SET state = $2, updated_at = $3, write_token = $11
 			WHERE id = $1 AND state = 'requested'
 			RETURNING `+cardColumns+`
 		), event AS (
@@ -198,7 +229,7 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 			ON CONFLICT (card_id, event) DO NOTHING
 		)
 		SELECT `+cardColumns+` FROM upd`,
-		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input)
+		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input, token)
 	switch {
 	case err == nil:
 		s.writes.Add(1)
@@ -206,16 +237,17 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 	case !errors.Is(err, sql.ErrNoRows):
 		return Card{}, false, fmt.Errorf("transition card %s to %s: %w", t.CardID, t.To, err)
 	}
-	// Nothing was requested: a retry after a lost answer, a card decided
+	// Nothing was requested: this call's statement run again after its
+	// answer was lost, a retry after a lost answer, a card decided
 	// otherwise, or no such card.
-	c, err = s.Card(ctx, t.CardID)
+	c, mine, err := s.cardWrittenBy(ctx, t.CardID, token)
 	if err != nil {
 		return Card{}, false, err
 	}
 	if c.State != t.To {
 		return c, false, &ErrAlreadyFinal{State: c.State}
 	}
-	return c, false, nil
+	return c, mine, nil
 }
 
 // Event is a row of the audit trail.

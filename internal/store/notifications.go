@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/lib/pq"
+
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -46,18 +49,26 @@ const notificationColumns = `card_id, event, recipient, email, message_id, statu
 
 // ClaimNotification takes the right to send the e-mail named by key: it
 // inserts the row as sending, or takes over a row a temporary failure left
-// as retry. claimed is false when the row exists in any other status; row is
-// then what an earlier attempt recorded, and nothing must be sent.
-func (s *Store) ClaimNotification(ctx context.Context, key NotificationKey, email, messageID string) (row NotificationRow, claimed bool, err error) {
+// as retry. claim is a random id the caller makes for this claim (see
+// NewClaim) and keeps until the outcome is recorded: a claim that committed
+// but whose answer was lost (a connection closed after the commit, which
+// the driver answers by running the statement again; or an error the caller
+// retries) finds the row sending under its own token and takes it again,
+// instead of mistaking it for another attempt's send. claimed is false when
+// the row exists in any other status; row is then what an earlier attempt
+// recorded, and nothing must be sent.
+func (s *Store) ClaimNotification(ctx context.Context, key NotificationKey, email, messageID, claim string) (row NotificationRow, claimed bool, err error) {
 	err = s.DB.GetContext(ctx, &row, `
-		INSERT INTO notifications (card_id, event, recipient, email, message_id, status)
-		VALUES ($1, $2, $3, $4, $5, 'sending')
+		INSERT INTO notifications (card_id, event, recipient, email, message_id, claim, status)
+		VALUES ($1, $2, $3, $4, $5, $6, 'sending')
 		ON CONFLICT (card_id, event, recipient) DO UPDATE
-			SET status = 'sending', email = EXCLUDED.email, error = '',
-				attempts = notifications.attempts + 1, at = now()
+			SET status = 'sending', email = EXCLUDED.email, error = '', claim = EXCLUDED.claim,
+				attempts = notifications.attempts + CASE WHEN notifications.status = 'retry' THEN 1 ELSE 0 END,
+				at = now()
 			WHERE notifications.status = 'retry'
+				OR (notifications.status = 'sending' AND notifications.claim = EXCLUDED.claim)
 		RETURNING `+notificationColumns,
-		key.CardID, key.Event, key.Recipient, email, messageID)
+		key.CardID, key.Event, key.Recipient, email, messageID, claim)
 	if err == nil {
 		s.writes.Add(1)
 		return row, true, nil
@@ -69,15 +80,63 @@ func (s *Store) ClaimNotification(ctx context.Context, key NotificationKey, emai
 	return row, false, err
 }
 
+// NewClaim returns a fresh claim token for ClaimNotification.
+func NewClaim() string { return uuid.NewString() }
+
+// ErrClaimLost is returned by RecordNotification when the row is no longer
+// under the caller's claim: nothing was recorded.
+var ErrClaimLost = errors.New("the notification is no longer under this claim")
+
+// Requeue is what RecordNotification needs to queue an event again when
+// it records a retry for a dispatcher that no longer holds the event (its
+// lease ran out and another dispatcher finished the event meanwhile): the
+// event's input, when it was first queued, the attempts count of the
+// recorder's own claim of it, and how long until it is due.
+type Requeue struct {
+	Input    []byte
+	QueuedAt time.Time
+	Attempts int
+	Delay    time.Duration
+}
+
 // RecordNotification records how the e-mail named by key ended (sent, retry
-// or failed after a claim), and returns the row as stored.
-func (s *Store) RecordNotification(ctx context.Context, key NotificationKey, status, errText string) (NotificationRow, error) {
+// or failed after a claim, or sending with the reason it is in doubt), and
+// returns the row as stored. It writes only while the row is under claim,
+// so an attempt whose claim was taken over cannot overwrite the newer one
+// (ErrClaimLost); run again with the same arguments it writes the same.
+// For a retry with requeue set it also makes sure the event is queued: a
+// dispatcher whose lease ran out mid-event may record a retry for an event
+// that another dispatcher already finished (then it is queued again) or
+// still holds (then its attempts move on, so that the other dispatcher's
+// delete, fenced on its attempts, leaves it queued).
+func (s *Store) RecordNotification(ctx context.Context, key NotificationKey, claim, status, errText string, requeue *Requeue) (NotificationRow, error) {
+	var input any
+	var queuedAt time.Time
+	var attempts int
+	var delay float64
+	if requeue != nil && status == NotificationRetry {
+		input, queuedAt, attempts, delay = string(requeue.Input), requeue.QueuedAt, requeue.Attempts, requeue.Delay.Seconds()
+	}
 	var row NotificationRow
 	err := s.DB.GetContext(ctx, &row, `
-		UPDATE notifications SET status = $4, error = $5, at = now()
-		WHERE card_id = $1 AND event = $2 AND recipient = $3
-		RETURNING `+notificationColumns,
-		key.CardID, key.Event, key.Recipient, status, errText)
+		WITH rec AS (
+			UPDATE notifications SET status = $4, error = $5, at = now()
+			WHERE card_id = $1 AND event = $2 AND recipient = $3 AND claim = $6
+			RETURNING `+notificationColumns+`
+		), requeue AS (
+			INSERT INTO notification_outbox AS o (card_id, event, input, due_at, attempts, last_error, created_at)
+			SELECT card_id, event, $7::jsonb, now() + make_interval(secs => $10), $9 + 1, error, $8
+			FROM rec WHERE $7::text IS NOT NULL
+			ON CONFLICT (card_id, event) DO UPDATE
+				SET attempts = GREATEST(o.attempts, EXCLUDED.attempts) + 1, claim = NULL,
+					due_at = EXCLUDED.due_at, last_error = EXCLUDED.last_error
+				WHERE o.attempts <> $9
+		)
+		SELECT `+notificationColumns+` FROM rec`,
+		key.CardID, key.Event, key.Recipient, status, errText, claim, input, queuedAt, attempts, delay)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, fmt.Errorf("record notification %s/%s/%s as %s: %w", key.CardID, key.Event, key.Recipient, status, ErrClaimLost)
+	}
 	if err != nil {
 		return row, fmt.Errorf("record notification %s/%s/%s as %s: %w", key.CardID, key.Event, key.Recipient, status, err)
 	}
@@ -86,13 +145,17 @@ func (s *Store) RecordNotification(ctx context.Context, key NotificationKey, sta
 }
 
 // SkipNotification records that there is nothing to send to a recipient
-// (no e-mail address, not in the directory), unless the row exists already;
-// it returns the row as stored and whether this call wrote it.
+// (no e-mail address, not in the directory), unless the row exists already
+// in a final status; a row a temporary failure left as retry is skipped
+// too (the recipient lost their address before the retry). It returns the
+// row as stored and whether this call wrote it.
 func (s *Store) SkipNotification(ctx context.Context, key NotificationKey, messageID, reason string) (row NotificationRow, created bool, err error) {
 	err = s.DB.GetContext(ctx, &row, `
 		INSERT INTO notifications (card_id, event, recipient, message_id, status, error)
 		VALUES ($1, $2, $3, $4, 'skipped', $5)
-		ON CONFLICT (card_id, event, recipient) DO NOTHING
+		ON CONFLICT (card_id, event, recipient) DO UPDATE
+			SET status = 'skipped', error = EXCLUDED.error, claim = NULL, at = now()
+			WHERE notifications.status = 'retry'
 		RETURNING `+notificationColumns,
 		key.CardID, key.Event, key.Recipient, messageID, reason)
 	if err == nil {
@@ -104,6 +167,23 @@ func (s *Store) SkipNotification(ctx context.Context, key NotificationKey, messa
 	}
 	row, err = s.Notification(ctx, key)
 	return row, false, err
+}
+
+// SkipDeparted records as skipped, with reason, the rows of a card's event
+// left as retry for recipients who are no longer among recipients (they
+// lost the role, went inactive or left the directory before the retry), so
+// that no row stays retry once its event is finished. It returns how many
+// it skipped.
+func (s *Store) SkipDeparted(ctx context.Context, cardID, event string, recipients []string, reason string) (int64, error) {
+	res, err := s.DB.ExecContext(ctx, `
+		UPDATE notifications SET status = 'skipped', error = $4, claim = NULL, at = now()
+		WHERE card_id = $1 AND event = $2 AND status = 'retry' AND NOT (recipient = ANY ($3::text[]))`,
+		cardID, event, pq.Array(recipients), reason)
+	if err != nil {
+		return 0, fmt.Errorf("skip the departed recipients of %s/%s: %w", cardID, event, err)
+	}
+	s.writes.Add(1)
+	return res.RowsAffected()
 }
 
 // Notification reads one row, or returns ErrNoRows.

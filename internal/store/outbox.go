@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 )
 
@@ -54,43 +55,64 @@ type OutboxKey struct {
 }
 
 // claimOutboxSQL finishes the caller's handled rows ($3..$5, as
-// FinishOutbox) and leases up to $1 due rows for $2 seconds, in one
-// statement. The rows being finished are kept out of the claim, so that no
-// row is both deleted and updated by it.
+// FinishOutbox) and leases up to $1 due rows for $2 seconds under the claim
+// token $6, in one statement. The rows being finished are kept out of the
+// claim, so that no row is both deleted and updated by it. Rows already
+// leased under $6 are returned again (and their lease renewed, their
+// attempts left as they are): the same claim run again after its answer was
+// lost gets back what its first run leased.
 const claimOutboxSQL = `
 		WITH finished AS (
 			SELECT * FROM unnest($3::uuid[], $4::text[], $5::int[]) AS f(card_id, event, attempts)
 		), gone AS (
 			DELETE FROM notification_outbox o USING finished f
 			WHERE o.card_id = f.card_id AND o.event = f.event AND o.attempts = f.attempts
+		), mine AS MATERIALIZED (
+			SELECT card_id, event FROM notification_outbox
+			WHERE claim = $6
+				AND NOT EXISTS (SELECT 1 FROM finished f WHERE f.card_id = notification_outbox.card_id AND f.event = notification_outbox.event)
+			FOR UPDATE SKIP LOCKED
 		), due AS MATERIALIZED (
 			SELECT card_id, event FROM notification_outbox n
-			WHERE due_at <= now()
+			WHERE due_at <= now() AND claim IS DISTINCT FROM $6
 				AND NOT EXISTS (SELECT 1 FROM finished f WHERE f.card_id = n.card_id AND f.event = n.event)
 			ORDER BY due_at
 			LIMIT $1
 			FOR UPDATE SKIP LOCKED
+		), taken AS (
+			SELECT card_id, event, false AS again FROM due
+			UNION ALL
+			SELECT card_id, event, true FROM mine
 		)
 		UPDATE notification_outbox o
-		SET due_at = now() + make_interval(secs => $2), attempts = o.attempts + 1
-		FROM due
-		WHERE o.card_id = due.card_id AND o.event = due.event
+		SET due_at = now() + make_interval(secs => $2),
+			attempts = o.attempts + CASE WHEN taken.again THEN 0 ELSE 1 END,
+			claim = $6
+		FROM taken
+		WHERE o.card_id = taken.card_id AND o.event = taken.event
 		RETURNING o.card_id, o.event, o.input, o.attempts, o.created_at`
+
+// NewOutboxClaim returns a fresh claim token for ClaimOutbox.
+func NewOutboxClaim() string { return uuid.NewString() }
 
 // ClaimOutbox leases up to limit due rows, oldest due first, in one
 // statement: each is moved out of reach for lease (due_at = now() + lease)
 // and its attempts counted. Rows another claim holds locked are skipped,
 // not waited for, so dispatchers in several workers share the table; a
 // dispatcher that dies leaves its rows to be claimed again when the lease
-// ends. finished, when not empty, are the caller's handled rows of its last
-// batch, deleted by the same statement (as FinishOutbox would): a busy
-// dispatcher pays one write transaction per batch, not two. A claim that
-// finds or finishes rows counts as a write transaction, an empty one (an
-// idle poll, which writes nothing) as a read.
-func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, finished []OutboxKey) ([]OutboxRow, error) {
+// ends. claim is a token the caller makes per claim (NewOutboxClaim) and
+// uses again when it runs the claim again after an error: the rows a
+// claim leased before its answer was lost come back with the next run
+// (which may then return more than limit rows), instead of waiting out
+// their lease. finished, when not empty, are the caller's handled rows of
+// its last batch, deleted by the same statement (as FinishOutbox would): a
+// busy dispatcher pays one write transaction per batch, not two. A claim
+// that finds or finishes rows counts as a write transaction, an empty one
+// (an idle poll, which writes nothing) as a read.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, finished []OutboxKey, claim string) ([]OutboxRow, error) {
 	ids, events, attempts := outboxKeyArrays(finished)
 	var rows []OutboxRow
-	err := s.DB.SelectContext(ctx, &rows, claimOutboxSQL, limit, lease.Seconds(), pq.Array(ids), pq.Array(events), pq.Array(attempts))
+	err := s.DB.SelectContext(ctx, &rows, claimOutboxSQL, limit, lease.Seconds(), pq.Array(ids), pq.Array(events), pq.Array(attempts), claim)
 	if err != nil {
 		return nil, fmt.Errorf("claim queued notifications: %w", err)
 	}
@@ -100,6 +122,23 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration,
 		s.reads.Add(1)
 	}
 	return rows, nil
+}
+
+// RenewOutbox extends the lease of a claimed row to lease from now, while
+// it is still under the caller's claim (its attempts count). It reports
+// false when the row was claimed again since or is gone: the caller must
+// stop working on the event.
+func (s *Store) RenewOutbox(ctx context.Context, key OutboxKey, lease time.Duration) (bool, error) {
+	res, err := s.DB.ExecContext(ctx, `
+		UPDATE notification_outbox SET due_at = now() + make_interval(secs => $4)
+		WHERE card_id = $1 AND event = $2 AND attempts = $3`,
+		key.CardID, key.Event, key.Attempts, lease.Seconds())
+	if err != nil {
+		return false, fmt.Errorf("renew the lease of queued notification %s/%s: %w", key.CardID, key.Event, err)
+	}
+	s.writes.Add(1)
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // FinishOutbox deletes handled rows (sent, given up, or invalid) in one

@@ -146,15 +146,15 @@ func TestClaimLeasesAndFencesRows(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 3)
-	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
+	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
 	if err != nil || len(first) != 2 || first[0].Attempts != 1 || string(first[0].Input) == "" {
 		t.Fatalf("first claim: %+v, %v", first, err)
 	}
-	second, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
+	second, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
 	if err != nil || len(second) != 1 {
 		t.Fatalf("second claim: %d rows, %v; want the one left", len(second), err)
 	}
-	if none, err := st.ClaimOutbox(ctx, 2, time.Hour, nil); err != nil || len(none) != 0 {
+	if none, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim()); err != nil || len(none) != 0 {
 		t.Fatalf("third claim: %d rows, %v; want none while the leases hold", len(none), err)
 	}
 	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE due_at BETWEEN now() + interval '59 minutes' AND now() + interval '61 minutes'`); n != 3 {
@@ -167,7 +167,7 @@ func TestClaimLeasesAndFencesRows(t *testing.T) {
 	if _, err := st.DB.Exec(`UPDATE notification_outbox SET due_at = now() - interval '1 second' WHERE card_id = $1`, stale.CardID); err != nil {
 		t.Fatal(err)
 	}
-	again, err := st.ClaimOutbox(ctx, 10, time.Hour, nil)
+	again, err := st.ClaimOutbox(ctx, 10, time.Hour, nil, NewOutboxClaim())
 	if err != nil || len(again) != 1 || again[0].CardID != stale.CardID || again[0].Attempts != 2 {
 		t.Fatalf("claim after the lease: %+v, %v", again, err)
 	}
@@ -190,7 +190,7 @@ func TestRescheduleSetsTheBackoffAndKeepsTheLastError(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 2)
-	rows, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
+	rows, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("claim: %d, %v", len(rows), err)
 	}
@@ -205,7 +205,7 @@ func TestRescheduleSetsTheBackoffAndKeepsTheLastError(t *testing.T) {
 		AND due_at BETWEEN now() + interval '3 seconds' AND now() + interval '5 seconds'`, rows[0].CardID); n != 1 {
 		t.Fatal("the failed row is not due in 4s with its error")
 	}
-	back, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
+	back, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
 	if err != nil || len(back) != 1 || back[0].CardID != rows[1].CardID || back[0].Attempts != 2 {
 		t.Fatalf("claim after the release: %+v, %v; want the released row only", back, err)
 	}
@@ -229,7 +229,7 @@ func TestConcurrentClaimsNeverShareARow(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				rows, err := st.ClaimOutbox(ctx, 5, time.Hour, nil)
+				rows, err := st.ClaimOutbox(ctx, 5, time.Hour, nil, NewOutboxClaim())
 				if err != nil {
 					t.Error(err)
 					return
@@ -259,7 +259,7 @@ func TestClaimFinishesTheLastBatch(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 3)
-	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil)
+	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
 	if err != nil || len(first) != 2 {
 		t.Fatalf("first claim: %d rows, %v", len(first), err)
 	}
@@ -267,7 +267,7 @@ func TestClaimFinishesTheLastBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	writes0, _ := st.Counts()
-	next, err := st.ClaimOutbox(ctx, 10, time.Hour, []OutboxKey{first[0].Key(), first[1].Key()})
+	next, err := st.ClaimOutbox(ctx, 10, time.Hour, []OutboxKey{first[0].Key(), first[1].Key()}, NewOutboxClaim())
 	if err != nil || len(next) != 1 || next[0].CardID == first[0].CardID || next[0].CardID == first[1].CardID {
 		t.Fatalf("finishing claim: %+v, %v; want the third row only", next, err)
 	}
@@ -294,10 +294,10 @@ func TestClaimIsServedByTheDueIndex(t *testing.T) {
 	var plan []string
 	finished := []string{uuid.NewString()}
 	if err := conn.SelectContext(context.Background(), &plan, `EXPLAIN `+claimOutboxSQL, 32, 60.0,
-		pq.Array(finished), pq.Array([]string{"requested"}), pq.Array([]int64{1})); err != nil {
+		pq.Array(finished), pq.Array([]string{"requested"}), pq.Array([]int64{1}), NewOutboxClaim()); err != nil {
 		t.Fatal(err)
 	}
-	if text := strings.Join(plan, "\n"); !strings.Contains(text, "notification_outbox_due") {
-		t.Fatalf("the claim does not use notification_outbox_due:\n%s", text)
+	if text := strings.Join(plan, "\n"); !strings.Contains(text, "notification_outbox_due") || !strings.Contains(text, "notification_outbox_claim") {
+		t.Fatalf("the claim does not use notification_outbox_due and notification_outbox_claim:\n%s", text)
 	}
 }

@@ -25,11 +25,10 @@ func directory(t *testing.T, users ...cards.User) *store.Store {
 	return st
 }
 
-func TestUserByEmailIgnoresCaseAndRefusesAmbiguity(t *testing.T) {
+func TestUserByEmailIgnoresCaseAndAddressesAreUnique(t *testing.T) {
 	st := directory(t,
 		cards.User{ID: "ada", Email: "Ada@Example.com", State: "active", Roles: []string{"approver"}},
 		cards.User{ID: "twin1", Email: "twin@example.com", State: "active"},
-		cards.User{ID: "twin2", Email: "TWIN@example.com", State: "active"},
 	)
 	ctx := context.Background()
 	u, err := st.UserByEmail(ctx, " ada@example.COM ")
@@ -39,8 +38,21 @@ func TestUserByEmailIgnoresCaseAndRefusesAmbiguity(t *testing.T) {
 	if _, err := st.UserByEmail(ctx, "nobody@example.com"); !errors.Is(err, store.ErrNoRows) {
 		t.Fatalf("unknown address: %v, want ErrNoRows", err)
 	}
-	if _, err := st.UserByEmail(ctx, "twin@example.com"); !errors.Is(err, store.ErrAmbiguous) {
-		t.Fatalf("shared address: %v, want ErrAmbiguous", err)
+	// A second user with the same address, in another case, is refused
+	// with the holder's name, by either upsert.
+	twin := cards.User{ID: "twin2", Email: "TWIN@example.com", State: "active"}
+	for name, upsert := range map[string]func(context.Context, cards.User) error{"UpsertUserWithRoles": st.UpsertUserWithRoles, "UpsertUser": st.UpsertUser} {
+		var taken *store.EmailTakenError
+		if err := upsert(ctx, twin); !errors.As(err, &taken) || taken.Holder != "twin1" || taken.UserID != "twin2" {
+			t.Fatalf("%s of a shared address: %v, want EmailTakenError held by twin1", name, err)
+		}
+	}
+	if u, err := st.UserByEmail(ctx, "twin@example.com"); err != nil || u.ID != "twin1" {
+		t.Fatalf("UserByEmail = %+v, %v; want twin1 alone", u, err)
+	}
+	// The holder may keep (and re-case) their own address.
+	if err := st.UpsertUserWithRoles(ctx, cards.User{ID: "twin1", Email: "Twin@Example.com", State: "active"}); err != nil {
+		t.Fatalf("holder re-cases their address: %v", err)
 	}
 }
 

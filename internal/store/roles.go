@@ -111,7 +111,8 @@ func (s *Store) UpsertUserWithRoles(ctx context.Context, u cards.User) error {
 	}
 	defer func() { _ = tx.Rollback() }()
 	if _, err := tx.NamedExecContext(ctx, upsertUserSQL, u); err != nil {
-		return fmt.Errorf("upsert user %s: %w", u.ID, err)
+		_ = tx.Rollback()
+		return fmt.Errorf("upsert user %s: %w", u.ID, s.emailTaken(ctx, u.ID, u.Email, err))
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_roles WHERE user_id = $1 AND NOT (role = ANY($2))`, u.ID, pq.Array(roles)); err != nil {
 		return fmt.Errorf("set roles of %s: %w", u.ID, err)

@@ -37,7 +37,7 @@ const upsertUserSQL = `
 func (s *Store) UpsertUser(ctx context.Context, u cards.User) error {
 	_, err := s.DB.NamedExecContext(ctx, upsertUserSQL, u)
 	if err != nil {
-		return fmt.Errorf("upsert user %s: %w", u.ID, err)
+		return fmt.Errorf("upsert user %s: %w", u.ID, s.emailTaken(ctx, u.ID, u.Email, err))
 	}
 	s.writes.Add(1)
 	return nil

@@ -117,7 +117,8 @@ type RequestInput struct {
 
 // Request starts the RequestCard workflow and returns once the card is
 // persisted or refused, in one call (update-with-start). The same card id
-// twice attaches to the first request.
+// twice attaches to the first request; a card id already used for another
+// user or card type is refused with RequestIdConflict.
 func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, error) {
 	wid := requestcard.WorkflowID(in.CardID)
 	input := requestcard.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy}
@@ -155,7 +156,10 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 	err = sup.stop(opCtx, err)
 	if IsAlreadyStarted(err) {
 		// The request with this id already ran to its end: report its outcome.
-		return c.Finished(ctx, in.CardID)
+		status, err = c.Finished(ctx, in.CardID)
+	}
+	if conflict := c.requestIDConflict(ctx, in, status, err); conflict != nil {
+		return cards.Status{}, conflict
 	}
 	return status, err
 }

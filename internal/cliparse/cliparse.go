@@ -22,6 +22,14 @@ type exitSignal struct{ code int }
 // exit code; otherwise run kctx. The variables of the shared flags
 // (flags.go) are set; options may add more.
 func Parse(name string, model any, args []string, stdout, stderr io.Writer, options ...kong.Option) (kctx *kong.Context, code int, done bool) {
+	return ParseReporting(name, model, args, stdout, stderr, nil, options...)
+}
+
+// ParseReporting is Parse that also hands a usage error's message to report
+// (when not nil) after printing it on stderr, so that a command with a
+// machine-readable mode (--json) can print it there too: a program that
+// reads stdout learns of a mistyped flag like of any other error.
+func ParseReporting(name string, model any, args []string, stdout, stderr io.Writer, report func(message string), options ...kong.Option) (kctx *kong.Context, code int, done bool) {
 	options = append([]kong.Option{
 		kong.Name(name),
 		kong.Writers(stdout, stderr),
@@ -42,12 +50,18 @@ func Parse(name string, model any, args []string, stdout, stderr io.Writer, opti
 			kctx, code, done = nil, exit.code, true
 			if code != 0 {
 				code = ExitUsage
+				if report != nil {
+					report(fmt.Sprintf("bad usage (see %s --help)", name))
+				}
 			}
 		}
 	}()
 	kctx, err = parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v (see %s --help)\n", name, err, name)
+		if report != nil {
+			report(fmt.Sprintf("%v (see %s --help)", err, name))
+		}
 		return nil, ExitUsage, true
 	}
 	return kctx, 0, false

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 )
 
 // ApproveCmd approves a card.
@@ -30,22 +31,27 @@ type CancelCmd struct {
 
 // Run sends the approve update.
 func (c *ApproveCmd) Run(e *env) error {
-	return e.decide(c.Request, cards.Approve, cards.DecisionInput{Actor: c.Approver, Comment: c.Comment})
+	return e.decide(c.Request, cards.Approve, "--approver", cards.DecisionInput{Actor: c.Approver, Comment: c.Comment})
 }
 
 // Run sends the reject update.
 func (c *RejectCmd) Run(e *env) error {
-	return e.decide(c.Request, cards.Reject, cards.DecisionInput{Actor: c.Approver, Comment: c.Comment})
+	return e.decide(c.Request, cards.Reject, "--approver", cards.DecisionInput{Actor: c.Approver, Comment: c.Comment})
 }
 
 // Run sends the cancel update.
 func (c *CancelCmd) Run(e *env) error {
-	return e.decide(c.Request, cards.Cancel, cards.DecisionInput{Actor: c.Operator, Comment: c.Comment})
+	return e.decide(c.Request, cards.Cancel, "--operator", cards.DecisionInput{Actor: c.Operator, Comment: c.Comment})
 }
 
 // decide sends a decision as an update, so the caller learns whether it was
-// accepted; the workflow's validator gives the reason when it is not.
-func (e *env) decide(request, kind string, in cards.DecisionInput) error {
+// accepted; the workflow's validator gives the reason when it is not. The
+// actor (named by actorFlag) and the comment are checked against the input
+// limits first, so that nothing oversized is sent.
+func (e *env) decide(request, kind, actorFlag string, in cards.DecisionInput) error {
+	if err := inputs(limits.Identifier(actorFlag, in.Actor), limits.Comment("--comment", in.Comment)); err != nil {
+		return err
+	}
 	cardID, err := parseCardID(request)
 	if err != nil {
 		return err

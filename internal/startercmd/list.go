@@ -5,6 +5,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/internal/store"
 )
 
@@ -22,6 +23,9 @@ type listDoc struct {
 // Run reads the cards table: the list must work for millions of cards, which
 // the indexes serve and Temporal's visibility is not meant for.
 func (c *ListCmd) Run(e *env) error {
+	if err := inputs(optional(limits.Identifier, "--user", c.User)); err != nil {
+		return err
+	}
 	if c.Limit <= 0 {
 		return &usageError{fmt.Sprintf("--limit must be positive, got %d", c.Limit)}
 	}

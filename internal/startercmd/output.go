@@ -14,6 +14,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/codec"
+	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 )
 
@@ -52,14 +53,15 @@ type errorDoc struct {
 // classify maps an error to the contract's exit code and error type.
 func classify(err error) (code int, errType, message string) {
 	var (
-		usage  *usageError
-		ref    *refusal
-		appErr *temporal.ApplicationError
-		fail   *failure
-		nf     *serviceerror.NotFound
-		sealed *codec.DecodeError
-		down   *cardops.UnreachableError
-		notYet *cardops.NotYetDurableError
+		usage     *usageError
+		ref       *refusal
+		appErr    *temporal.ApplicationError
+		fail      *failure
+		nf        *serviceerror.NotFound
+		sealed    *codec.DecodeError
+		down      *cardops.UnreachableError
+		notYet    *cardops.NotYetDurableError
+		violation *limits.Violation
 		// setting before fail: ops() wraps a dial error as a failure.
 		setting *temporalconn.SettingError
 	)
@@ -74,6 +76,8 @@ func classify(err error) (code int, errType, message string) {
 		return ExitFailure, "NotYetDurable", notYet.Error()
 	case errors.As(err, &usage):
 		return ExitUsage, "BadUsage", usage.Message
+	case errors.As(err, &violation):
+		return ExitUsage, "BadUsage", violation.Error()
 	case errors.As(err, &setting):
 		// A Temporal address or namespace that cannot work is bad input
 		// too, from a flag or the environment.

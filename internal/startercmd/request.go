@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 )
 
 // RequestCmd requests a card.
@@ -26,8 +26,11 @@ type RequestCmd struct {
 // (update-with-start): it answers as soon as the card is written, without
 // waiting for approvers.
 func (c *RequestCmd) Run(e *env) error {
-	if strings.TrimSpace(c.User) == "" {
-		return &usageError{"--user must not be empty"}
+	// Checked before anything is sent: the user id and the card type become
+	// search attributes, which Temporal bounds at 2 KB.
+	if err := inputs(limits.Identifier("--user", c.User), limits.Identifier("--operator", c.Operator),
+		optional(limits.Identifier, "--card-type", c.CardType)); err != nil {
+		return err
 	}
 	cardID := c.RequestID
 	if cardID == "" {

@@ -76,7 +76,14 @@ type env struct {
 // Run parses args, runs the command and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
-	kctx, code, done := cliparse.Parse("starter", &cmd, args, stdout, stderr,
+	// A mistyped flag is an error like any other: with --json, stdout holds
+	// its error document too.
+	reportUsage := func(message string) {
+		if jsonRequested(args) {
+			(&output{json: true, stdout: stdout, stderr: io.Discard}).fail(&usageError{message})
+		}
+	}
+	kctx, code, done := cliparse.ParseReporting("starter", &cmd, args, stdout, stderr, reportUsage,
 		kong.Description("cardflow starter: request, approve, reject, cancel and inspect card requests."),
 		kong.Vars{"defaultOperator": currentUser()},
 	)
@@ -85,6 +92,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	e := &env{ctx: ctx, g: &cmd.Globals, out: &output{json: cmd.JSON, stdout: stdout, stderr: stderr}, updateID: uuid.NewString()}
 	defer e.close()
+	if err := cmd.Globals.check(); err != nil {
+		return e.out.fail(err)
+	}
 	// A broken key file stops every command, not only those that reach
 	// Temporal, so that it is found before it matters.
 	if e.codecKeys = codec.ResolveKeyFile(cmd.CodecKeys); e.codecKeys != "" {
@@ -116,6 +126,11 @@ func (e *env) temporal() (client.Client, error) {
 		return nil, err
 	}
 	e.address, e.namespace = opts.HostPort, opts.Namespace
+	// A malformed address never starts answering: refuse it now rather
+	// than retry it for --temporal-wait as if the server were down.
+	if err := temporalconn.CheckAddress(opts.HostPort); err != nil {
+		return nil, &usageError{"--temporal-address (TEMPORAL_ADDRESS): " + err.Error()}
+	}
 	c, err := e.dialPatiently(opts)
 	if err != nil {
 		return nil, err
@@ -167,6 +182,10 @@ func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
 // progress lines on stderr.
 func (e *env) ops() (*cardops.Client, error) {
 	cl, err := e.temporal()
+	var usage *usageError
+	if errors.As(err, &usage) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, &failure{Type: "TemporalUnreachable", Err: err}
 	}

@@ -1,10 +1,12 @@
 package startercmd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/internal/store"
 )
 
@@ -20,28 +22,36 @@ type UsersUpsertCmd struct {
 	Surname   string   `name:"surname" required:"" help:"Surname."`
 	UPN       string   `name:"upn" required:"" help:"User principal name."`
 	Email     string   `name:"email" help:"E-mail address."`
-	State     string   `name:"state" required:"" help:"User state; cards can be requested only for active users."`
+	State     string   `name:"state" required:"" help:"User state: active or inactive; cards can be requested only for active users."`
 	Roles     []string `name:"role" sep:"none" help:"A directory role (repeat the flag for several); the given set replaces the user's roles. Policy roles: requesterRole (default operator) may request, approval.approverRole (default approver) may decide."`
 }
 
-// Run writes the user.
+// Run checks every field against the input limits, then writes the user;
+// an e-mail address another user has is refused with the holder's name.
 func (c *UsersUpsertCmd) Run(e *env) error {
-	u := cards.User{ID: strings.TrimSpace(c.ID), GivenName: c.GivenName, Surname: c.Surname, UPN: c.UPN, Email: c.Email, State: strings.TrimSpace(c.State)}
-	if u.ID == "" || u.State == "" {
-		return &usageError{"--id and --state must not be empty"}
+	checks := []error{
+		limits.Identifier("--id", c.ID), limits.Name("--given-name", c.GivenName), limits.Name("--surname", c.Surname),
+		limits.Address("--upn", c.UPN), optional(limits.Address, "--email", c.Email), limits.UserState("--state", c.State),
 	}
 	for _, r := range c.Roles {
-		if strings.TrimSpace(r) == "" {
-			return &usageError{"--role must not be empty"}
-		}
+		checks = append(checks, limits.Identifier("--role", r))
 	}
-	u.Roles = store.NormalizeRoles(c.Roles)
+	if err := inputs(checks...); err != nil {
+		return err
+	}
+	u := cards.User{ID: c.ID, GivenName: c.GivenName, Surname: c.Surname, UPN: c.UPN, Email: c.Email, State: c.State,
+		Roles: store.NormalizeRoles(c.Roles)}
 	st, err := e.store()
 	if err != nil {
 		return &failure{Type: "DatabaseUnreachable", Err: err}
 	}
 	defer st.Close()
-	if err := st.UpsertUserWithRoles(e.ctx, u); err != nil {
+	err = st.UpsertUserWithRoles(e.ctx, u)
+	var taken *store.EmailTakenError
+	if errors.As(err, &taken) {
+		return &refusal{Type: cards.ErrEmailTaken, Message: taken.Error()}
+	}
+	if err != nil {
 		return err
 	}
 	if e.out.json {

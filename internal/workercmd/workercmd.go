@@ -125,11 +125,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // Run runs the worker.
 func (c *RunCmd) Run(rc *runContext) error {
-	if c.RetryFor <= 0 {
-		return fmt.Errorf("--retry-for (CARDS_RETRY_FOR) must be positive, got %s: it is how long infrastructure errors are retried (default 1h)", c.RetryFor)
-	}
-	if c.WorkflowCache <= 0 {
-		return fmt.Errorf("--workflow-cache (CARDS_WORKFLOW_CACHE) must be positive, got %d: it is how many workflow executions the worker keeps in memory (default 2000)", c.WorkflowCache)
+	if err := c.check(); err != nil {
+		return err
 	}
 	log, err := c.Logger()
 	if err != nil {

@@ -13,10 +13,12 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 )
 
 // Defaults that apply when the policy file leaves an option out. They follow the
@@ -35,6 +37,9 @@ const (
 	// DefaultRemindBefore is how long before the approval timeout approvers
 	// who have not acted are reminded.
 	DefaultRemindBefore = 24 * time.Hour
+	// MaxApprovers bounds approval.approvers: every approval is kept in the
+	// card's status and history, and no badge office asks a hundred people.
+	MaxApprovers = 100
 )
 
 // Policy is the validated content of a policy file.
@@ -78,9 +83,6 @@ type Approval struct {
 
 // UnmarshalYAML decodes an approval block, remembering which keys were present.
 func (a *Approval) UnmarshalYAML(node *yaml.Node) error {
-	if err := knownKeys(node, "required", "approvers", "timeout", "approverRole", "remindBefore"); err != nil {
-		return err
-	}
 	var raw struct {
 		Required     bool      `yaml:"required"`
 		Approvers    *int      `yaml:"approvers"`
@@ -108,6 +110,37 @@ func (a *Approval) UnmarshalYAML(node *yaml.Node) error {
 type Mapping struct {
 	CommonName string `yaml:"commonName"`
 	UPN        string `yaml:"upn"`
+
+	// blank lists the templates given as empty or blank ("upn: \"\""),
+	// which would put a blank value on every card, as opposed to left out
+	// (the default), which a plain string cannot tell apart.
+	blank []string
+}
+
+// UnmarshalYAML decodes a mapping block, remembering blank templates.
+func (m *Mapping) UnmarshalYAML(node *yaml.Node) error {
+	var raw struct {
+		CommonName *string `yaml:"commonName"`
+		UPN        *string `yaml:"upn"`
+	}
+	if err := node.Decode(&raw); err != nil {
+		return err
+	}
+	*m = Mapping{}
+	for _, f := range []struct {
+		name string
+		src  *string
+		dst  *string
+	}{{"commonName", raw.CommonName, &m.CommonName}, {"upn", raw.UPN, &m.UPN}} {
+		if f.src == nil {
+			continue
+		}
+		if strings.TrimSpace(*f.src) == "" {
+			m.blank = append(m.blank, f.name)
+		}
+		*f.dst = *f.src
+	}
+	return nil
 }
 
 // Duration reads Go duration strings ("168h", "90m") from YAML, which yaml.v3
@@ -144,6 +177,13 @@ func Load(path string) (*Policy, error) {
 // Parse decodes and validates policy YAML. Unknown keys are errors: a misspelt
 // option that silently falls back to its default is worse than a refusal to start.
 func Parse(data []byte) (*Policy, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	if problems := unknownKeys(&doc); len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
 	var p Policy
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -164,8 +204,8 @@ func (p *Policy) normalize() error {
 		p.RequesterRole = DefaultRequesterRole
 	}
 	var problems []string
-	if strings.TrimSpace(p.RequesterRole) != p.RequesterRole {
-		problems = append(problems, fmt.Sprintf("requesterRole %q has surrounding spaces", p.RequesterRole))
+	if err := limits.Identifier("requesterRole", p.RequesterRole); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if p.CardTypes == nil {
 		p.CardTypes = map[string]CardType{}
@@ -175,11 +215,18 @@ func (p *Policy) normalize() error {
 	}
 	for _, name := range p.CardTypeNames() {
 		ct := p.CardTypes[name]
+		// A card type's name is an identifier: --card-type carries it and
+		// it becomes the CardType search attribute.
 		if strings.TrimSpace(name) == "" {
 			problems = append(problems, "a card type has an empty name")
+		} else if err := limits.Identifier(cardTypeField(name), name); err != nil {
+			problems = append(problems, err.Error())
 		}
 		if ct.Approval.approversSet && ct.Approval.Approvers <= 0 {
 			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approvers must be positive, got %d", name, ct.Approval.Approvers))
+		}
+		if ct.Approval.Approvers > MaxApprovers {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approvers must be at most %d, got %d", name, MaxApprovers, ct.Approval.Approvers))
 		}
 		if ct.Approval.Approvers == 0 {
 			ct.Approval.Approvers = DefaultApprovers
@@ -193,14 +240,17 @@ func (p *Policy) normalize() error {
 		if ct.Approval.ApproverRole == "" {
 			ct.Approval.ApproverRole = DefaultApproverRole
 		}
-		if strings.TrimSpace(ct.Approval.ApproverRole) != ct.Approval.ApproverRole {
-			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approverRole %q has surrounding spaces", name, ct.Approval.ApproverRole))
+		if err := limits.Identifier(fmt.Sprintf("cardTypes.%s.approval.approverRole", name), ct.Approval.ApproverRole); err != nil {
+			problems = append(problems, err.Error())
 		}
 		if ct.Approval.RemindBefore < 0 || (ct.Approval.remindSet && ct.Approval.RemindBefore == 0) {
 			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.remindBefore must be positive, got %s", name, time.Duration(ct.Approval.RemindBefore)))
 		}
 		if !ct.Approval.remindSet {
 			ct.Approval.RemindBefore = Duration(DefaultRemindBefore)
+		}
+		for _, field := range ct.Mapping.blank {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.mapping.%s must not be empty: it would give every card a blank %s (leave the key out for the default)", name, field, field))
 		}
 		if ct.Mapping.CommonName == "" {
 			ct.Mapping.CommonName = DefaultCommonNameTemplate
@@ -223,6 +273,15 @@ func (p *Policy) normalize() error {
 		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// cardTypeField names a card type in a message: by its name when that is
+// short enough to read, else by its place.
+func cardTypeField(name string) string {
+	if utf8.RuneCountInString(name) > limits.MaxIdentifier {
+		return "cardTypes: a card type name"
+	}
+	return fmt.Sprintf("cardTypes: card type %q", name)
 }
 
 // CardTypeNames returns the configured card types in a stable order.
@@ -249,28 +308,6 @@ func (p *Policy) EnabledUseCases() []string {
 // user does not have is an error when executed, not an empty string on a card.
 func ParseTemplate(src string) (*template.Template, error) {
 	return template.New("mapping").Option("missingkey=error").Parse(src)
-}
-
-// knownKeys refuses keys outside allowed in a mapping node. Custom unmarshalers
-// lose the decoder's KnownFields setting, so they check for themselves.
-func knownKeys(node *yaml.Node, allowed ...string) error {
-	if node.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(node.Content); i += 2 {
-		key := node.Content[i]
-		found := false
-		for _, name := range allowed {
-			if key.Value == name {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return fmt.Errorf("line %d: field %s not found (known: %s)", key.Line, key.Value, strings.Join(allowed, ", "))
-		}
-	}
-	return nil
 }
 
 // checkTemplate parses src and runs it once over an empty user, so that a

@@ -38,7 +38,7 @@ func (c *RequestCmd) Run(e *env) error {
 	} else {
 		parsed, err := uuid.Parse(cardID)
 		if err != nil {
-			return &usageError{fmt.Sprintf("--request-id %q is not a UUID", cardID)}
+			return &usageError{fmt.Sprintf("--request-id %s is not a UUID", quoted(cardID))}
 		}
 		cardID = parsed.String()
 	}

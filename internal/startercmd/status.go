@@ -38,7 +38,7 @@ func (c *StatusCmd) Run(e *env) error {
 func parseCardID(s string) (string, error) {
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return "", &usageError{fmt.Sprintf("--request %q is not a card id (a UUID)", s)}
+		return "", &usageError{fmt.Sprintf("--request %s is not a card id (a UUID)", quoted(s))}
 	}
 	return id.String(), nil
 }

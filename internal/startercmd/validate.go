@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cardflow/cardflow/internal/limits"
 )
@@ -66,4 +67,14 @@ func optional(check func(field, s string) error, field, s string) error {
 		return nil
 	}
 	return check(field, s)
+}
+
+// quoted shows a refused value in a message when it is short enough to
+// help, and only its length otherwise: a mistyped UUID is worth repeating,
+// a megabyte pasted by mistake is not.
+func quoted(s string) string {
+	if n := utf8.RuneCountInString(s); n > 64 {
+		return fmt.Sprintf("(a value of %d characters)", n)
+	}
+	return strconv.Quote(s)
 }

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/limits"
 )
@@ -172,5 +176,22 @@ func TestMalformedSettingsAreUsageErrors(t *testing.T) {
 	r := runStarter(t, append([]string{"--timeout", "1ns", "--temporal-wait", "0s", "--temporal-address", closedAddress(t), "--json"}, status...)...)
 	if r.code != ExitFailure || r.doc.Error.Type != "TemporalUnreachable" {
 		t.Fatalf("--timeout 1ns: exit %d, %+v; want it accepted", r.code, r.doc.Error)
+	}
+}
+
+// Every error printed with --json has a type, whatever made it.
+func TestEveryErrorHasAType(t *testing.T) {
+	for _, err := range []error{
+		temporal.NewApplicationError("no type", ""),
+		&failure{Err: errors.New("no type")},
+		errors.New("plain"),
+		&limits.Violation{Field: "--user", Rule: "must not be empty"},
+	} {
+		var out bytes.Buffer
+		(&output{json: true, stdout: &out, stderr: io.Discard}).fail(err)
+		var doc errorDoc
+		if json.Unmarshal(out.Bytes(), &doc) != nil || doc.Error.Type == "" {
+			t.Errorf("%v: %q has no type", err, out.String())
+		}
 	}
 }

@@ -103,6 +103,11 @@ func classify(err error) (code int, errType, message string) {
 // fail reports err and returns the exit code.
 func (o *output) fail(err error) int {
 	code, errType, message := classify(err)
+	if errType == "" {
+		// An application error without a type (a failure another client
+		// or the SDK made): the promise is that every error has one.
+		errType = "Error"
+	}
 	if o.json {
 		var doc errorDoc
 		doc.Error.Type, doc.Error.Message = errType, message

@@ -26,6 +26,12 @@ func FailureConverter(dc converter.DataConverter) converter.FailureConverter {
 	}
 }
 
+// UnreadableFailurePrefix starts the message of a failure whose encrypted
+// message this process could not decrypt, so that a client can report a key
+// mismatch as such whatever type the failure has (the SDK's own failures,
+// such as an input the worker could not decode, have none).
+const UnreadableFailurePrefix = "the message is encrypted and cannot be read here: "
+
 type failureConverter struct {
 	converter.FailureConverter
 	dc converter.DataConverter
@@ -47,7 +53,7 @@ func (f *failureConverter) FailureToError(failure *failurepb.Failure) error {
 		err := f.dc.FromPayload(fl.GetEncodedAttributes(), &attrs)
 		var decodeErr *DecodeError
 		if errors.As(err, &decodeErr) {
-			fl.Message = "the message is encrypted and cannot be read here: " + decodeErr.Message
+			fl.Message = UnreadableFailurePrefix + decodeErr.Message
 		}
 	}
 	return f.FailureConverter.FailureToError(failure)

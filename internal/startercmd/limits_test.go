@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/limits"
 )
 
@@ -193,5 +194,22 @@ func TestEveryErrorHasAType(t *testing.T) {
 		if json.Unmarshal(out.Bytes(), &doc) != nil || doc.Error.Type == "" {
 			t.Errorf("%v: %q has no type", err, out.String())
 		}
+	}
+}
+
+// An answer the worker encrypted with a key this starter lacks is a key
+// mismatch, whatever Go type name the SDK gave the failure.
+func TestUnreadableFailureIsCannotDecrypt(t *testing.T) {
+	for _, errType := range []string{"", "wrapError"} {
+		err := temporal.NewApplicationError(codec.UnreadableFailurePrefix+"payload was encrypted with key k1, which CARDS_CODEC_KEYS does not list", errType)
+		code, gotType, message := classify(err)
+		if code != ExitFailure || gotType != "CannotDecrypt" || !strings.Contains(message, "key k1") || !strings.Contains(message, "CARDS_CODEC_KEYS") {
+			t.Errorf("type %q: classified %d %s %q", errType, code, gotType, message)
+		}
+	}
+	// A business refusal keeps its type and exit code, readable or not.
+	refused := temporal.NewApplicationError(codec.UnreadableFailurePrefix+"...", "UserNotFound")
+	if code, gotType, _ := classify(refused); code != ExitRefused || gotType != "UserNotFound" {
+		t.Errorf("an unreadable refusal: %d %s", code, gotType)
 	}
 }

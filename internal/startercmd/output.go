@@ -90,6 +90,12 @@ func classify(err error) (code int, errType, message string) {
 			return ExitRefused, appErr.Type(), appErr.Message()
 		case appErr.Type() == cards.ErrInvalidDecision:
 			return ExitUsage, appErr.Type(), appErr.Message()
+		case strings.HasPrefix(appErr.Message(), codec.UnreadableFailurePrefix):
+			// A failure the worker encrypted with a key this starter lacks;
+			// its type, if any, is the SDK's Go type name (a worker that
+			// could not read this starter's payload reports that).
+			return ExitFailure, "CannotDecrypt", "the worker's answer is encrypted with a key this starter does not have, or the worker could not read the request: " +
+				strings.TrimPrefix(appErr.Message(), codec.UnreadableFailurePrefix) + " (the worker and the starter need the same CARDS_CODEC_KEYS)"
 		}
 		return ExitFailure, appErr.Type(), appErr.Message()
 	case errors.As(err, &fail):

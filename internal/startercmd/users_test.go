@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/internal/testdb"
 )
@@ -120,7 +121,7 @@ func TestUsersUpsertRefusesAnEmailAddressAnotherUserHas(t *testing.T) {
 			t.Fatalf("%q: exit %d: %s", args, r.code, r.stderr)
 		}
 	}
-	st, err := (&env{ctx: context.Background(), g: &Globals{DatabaseURL: dbURL}}).store()
+	st, err := (&env{ctx: context.Background(), g: &Globals{Database: cliparse.Database{DatabaseURL: dbURL}}}).store()
 	if err != nil {
 		t.Fatal(err)
 	}

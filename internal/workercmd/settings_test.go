@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/cliparse"
 )
 
 // validRun is a RunCmd with the defaults of the flags.
 func validRun() RunCmd {
-	return RunCmd{TaskQueue: "cards", DBMaxConns: 20, WorkflowPollers: 8, ActivityPollers: 8, WorkflowCache: 2000, RetryFor: time.Hour}
+	return RunCmd{Temporal: cliparse.Temporal{TaskQueue: "cards"}, DBMaxConns: 20, WorkflowPollers: 8, ActivityPollers: 8, WorkflowCache: 2000, RetryFor: time.Hour}
 }
 
 // Each numeric setting at its lowest sensible value passes, and one below

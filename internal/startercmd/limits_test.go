@@ -144,18 +144,19 @@ func TestJSONArgumentErrorsAreDocuments(t *testing.T) {
 func TestMalformedSettingsAreUsageErrors(t *testing.T) {
 	status := []string{"status", "--request", "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"}
 	cases := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
+		name     string
+		env      map[string]string
+		args     []string
+		wantType string
+		want     string
 	}{
-		{"port not a number", nil, []string{"--temporal-address", "localhost:notaport"}, `--temporal-address (TEMPORAL_ADDRESS): address "localhost:notaport": port "notaport" is not a number from 1 to 65535`},
-		{"only colons", nil, []string{"--temporal-address", "::::"}, `address "::::" is not host:port`},
-		{"port out of range", nil, []string{"--temporal-address", "localhost:70000"}, `port "70000" is not a number from 1 to 65535`},
-		{"from the environment", map[string]string{"TEMPORAL_ADDRESS": "localhost"}, nil, `address "localhost" is not host:port`},
-		{"zero timeout", nil, []string{"--timeout", "0s"}, "--timeout (CARDS_TIMEOUT) must be positive, got 0s"},
-		{"negative timeout", nil, []string{"--timeout=-5s"}, "--timeout (CARDS_TIMEOUT) must be positive, got -5s"},
-		{"negative temporal wait", nil, []string{"--temporal-wait=-1s"}, "--temporal-wait (CARDS_TEMPORAL_WAIT) must not be negative"},
+		{"port not a number", nil, []string{"--temporal-address", "localhost:notaport"}, "BadAddress", `Temporal address "localhost:notaport" has port "notaport", not a number from 1 to 65535`},
+		{"only colons", nil, []string{"--temporal-address", "::::"}, "BadAddress", `Temporal address "::::" is not host:port`},
+		{"port out of range", nil, []string{"--temporal-address", "localhost:70000"}, "BadAddress", `has port "70000", not a number from 1 to 65535`},
+		{"from the environment", map[string]string{"TEMPORAL_ADDRESS": "localhost:"}, nil, "BadAddress", `Temporal address "localhost:" is not host:port`},
+		{"zero timeout", nil, []string{"--timeout", "0s"}, "BadUsage", "--timeout (CARDS_TIMEOUT) must be positive, got 0s"},
+		{"negative timeout", nil, []string{"--timeout=-5s"}, "BadUsage", "--timeout (CARDS_TIMEOUT) must be positive, got -5s"},
+		{"negative temporal wait", nil, []string{"--temporal-wait=-1s"}, "BadUsage", "--temporal-wait (CARDS_TEMPORAL_WAIT) must not be negative"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -164,8 +165,8 @@ func TestMalformedSettingsAreUsageErrors(t *testing.T) {
 			}
 			start := time.Now()
 			r := runStarter(t, append(append([]string{"--temporal-wait", "30s", "--json"}, c.args...), status...)...)
-			if r.code != ExitUsage || r.doc.Error.Type != "BadUsage" || !strings.Contains(r.doc.Error.Message, c.want) {
-				t.Fatalf("exit %d, %s: %s; want exit 2 BadUsage saying %q", r.code, r.doc.Error.Type, r.doc.Error.Message, c.want)
+			if r.code != ExitUsage || r.doc.Error.Type != c.wantType || !strings.Contains(r.doc.Error.Message, c.want) {
+				t.Fatalf("exit %d, %s: %s; want exit 2 %s saying %q", r.code, r.doc.Error.Type, r.doc.Error.Message, c.wantType, c.want)
 			}
 			if took := time.Since(start); took > 5*time.Second {
 				t.Fatalf("took %s: it was retried", took)

@@ -126,11 +126,6 @@ func (e *env) temporal() (client.Client, error) {
 		return nil, err
 	}
 	e.address, e.namespace = opts.HostPort, opts.Namespace
-	// A malformed address never starts answering: refuse it now rather
-	// than retry it for --temporal-wait as if the server were down.
-	if err := temporalconn.CheckAddress(opts.HostPort); err != nil {
-		return nil, &usageError{"--temporal-address (TEMPORAL_ADDRESS): " + err.Error()}
-	}
 	c, err := e.dialPatiently(opts)
 	if err != nil {
 		return nil, err
@@ -182,10 +177,6 @@ func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
 // progress lines on stderr.
 func (e *env) ops() (*cardops.Client, error) {
 	cl, err := e.temporal()
-	var usage *usageError
-	if errors.As(err, &usage) {
-		return nil, err
-	}
 	if err != nil {
 		return nil, &failure{Type: "TemporalUnreachable", Err: err}
 	}

@@ -1,6 +1,7 @@
 package temporalconn
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -11,14 +12,15 @@ func TestCheckAddress(t *testing.T) {
 			t.Errorf("CheckAddress(%q) = %v, want nil", ok, err)
 		}
 	}
-	for _, bad := range []string{"localhost:notaport", "::::", "localhost", "localhost:0", "localhost:65536", "localhost:-1", "", "dns:///"} {
+	for _, bad := range []string{"localhost:notaport", "::::", "localhost", "localhost:", "localhost:0", "localhost:65536", "localhost:-1", ""} {
 		err := CheckAddress(bad)
-		if err == nil {
-			t.Errorf("CheckAddress(%q) = nil, want an error", bad)
+		var setting *SettingError
+		if !errors.As(err, &setting) || setting.Kind != "BadAddress" {
+			t.Errorf("CheckAddress(%q) = %v, want a BadAddress SettingError", bad, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), "\""+bad+"\"") {
-			t.Errorf("CheckAddress(%q) = %v: does not name the address", bad, err)
+		if !strings.Contains(err.Error(), "\""+bad+"\"") || !strings.Contains(err.Error(), "TEMPORAL_ADDRESS") {
+			t.Errorf("CheckAddress(%q) = %v: does not name the address and the variable", bad, err)
 		}
 	}
 }

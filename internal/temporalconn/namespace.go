@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strings"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -23,20 +21,6 @@ type SettingError struct {
 }
 
 func (e *SettingError) Error() string { return e.Message }
-
-// checkAddress refuses an address without a port at once; the SDK would
-// otherwise retry it like a server that is down. A gRPC target with a
-// scheme ("dns:///host:port") is left to the SDK.
-func checkAddress(address string) error {
-	if strings.Contains(address, "://") {
-		return nil
-	}
-	if _, port, err := net.SplitHostPort(address); err != nil || port == "" {
-		return &SettingError{Kind: "BadAddress", Message: fmt.Sprintf(
-			"Temporal address %q is not host:port: set TEMPORAL_ADDRESS (--temporal-address) to the frontend's host and port, for example %s", address, DefaultAddress)}
-	}
-	return nil
-}
 
 // checkNamespace asks the server for the client's namespace. The SDK's dial
 // only asks for the server's capabilities, so without this a namespace that

@@ -55,7 +55,7 @@ func Options(s Settings) (client.Options, error) {
 	if opts.HostPort == "" {
 		opts.HostPort = DefaultAddress
 	}
-	if err := checkAddress(opts.HostPort); err != nil {
+	if err := CheckAddress(opts.HostPort); err != nil {
 		return client.Options{}, err
 	}
 	if s.Namespace != "" {

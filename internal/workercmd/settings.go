@@ -38,7 +38,7 @@ func (c *RunCmd) check() error {
 	}
 	if c.TemporalAddress != "" {
 		if err := temporalconn.CheckAddress(c.TemporalAddress); err != nil {
-			problems = append(problems, "--temporal-address (TEMPORAL_ADDRESS): "+err.Error())
+			problems = append(problems, err.Error())
 		}
 	}
 	if len(problems) == 0 {

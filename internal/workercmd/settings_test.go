@@ -33,8 +33,8 @@ func TestSettingsRefuseValuesThatCannotWork(t *testing.T) {
 		{"CARDS_RETRY_FOR", "1ns", "0s", "--retry-for (CARDS_RETRY_FOR) must be positive, got 0s"},
 		{"CARDS_RETRY_FOR", "1ns", "-1h", "--retry-for (CARDS_RETRY_FOR) must be positive, got -1h0m0s"},
 		{"CARDS_TASK_QUEUE", "q", " ", "--task-queue (CARDS_TASK_QUEUE) must not be empty"},
-		{"TEMPORAL_ADDRESS", "localhost:7233", "localhost:notaport", `--temporal-address (TEMPORAL_ADDRESS): address "localhost:notaport": port "notaport" is not a number`},
-		{"TEMPORAL_ADDRESS", "[::1]:7233", "::::", `address "::::" is not host:port`},
+		{"TEMPORAL_ADDRESS", "localhost:7233", "localhost:notaport", `Temporal address "localhost:notaport" has port "notaport", not a number from 1 to 65535: set TEMPORAL_ADDRESS`},
+		{"TEMPORAL_ADDRESS", "[::1]:7233", "::::", `Temporal address "::::" is not host:port`},
 	}
 	for _, c := range cases {
 		t.Run(c.variable+"="+c.bad, func(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/workflows"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // A --request-id names one card: reusing it for another user or another
@@ -49,7 +49,7 @@ func TestRequestIDOfAnotherUsersCardIsRefused(t *testing.T) {
 	// A request refused before any card existed holds its id too.
 	refusedID := uuid.NewString()
 	h.refusal(3, cards.ErrUserNotFound, "request", "--user", "ghost", "--operator", "olivia", "--request-id", refusedID)
-	h.workflowIDs = append(h.workflowIDs, workflows.WorkflowID(refusedID))
+	h.workflowIDs = append(h.workflowIDs, requestcard.WorkflowID(refusedID))
 	msg := h.refusal(3, cards.ErrRequestIDConflict, "request", "--user", alan, "--operator", "olivia", "--request-id", refusedID)
 	if !strings.Contains(msg, "user ghost") {
 		t.Fatalf("message %q does not name the refused request's user", msg)

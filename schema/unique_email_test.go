@@ -13,7 +13,7 @@ import (
 )
 
 // uniqueEmailVersion is the migration that makes e-mail addresses unique.
-const uniqueEmailVersion = 7
+const uniqueEmailVersion = 8
 
 // A directory in which two users share an address (in different case)
 // cannot get the unique index: the migration names the address and both

@@ -8,7 +8,7 @@ import (
 	"github.com/lib/pq"
 )
 
-// uniqueEmailIndex is the unique index on lower(email) (migration 00007).
+// uniqueEmailIndex is the unique index on lower(email) (migration 00008).
 const uniqueEmailIndex = "users_email_unique"
 
 // EmailTakenError refuses an e-mail address that another directory user

@@ -102,8 +102,11 @@ func holds(ctx context.Context, db *sql.DB, p Privilege) (bool, error) {
 		err = db.QueryRowContext(ctx, `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE has_sequence_privilege($1, $2) END`,
 			p.Object, p.Privilege).Scan(&held)
 	case len(p.Columns) > 0:
-		err = db.QueryRowContext(ctx, `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL
-			ELSE bool_and(has_column_privilege($1, c, $2)) END
+		// The CASE sits inside the aggregate: PostgreSQL computes an
+		// aggregate before a CASE around it, so a CASE outside would not
+		// keep a missing table from being looked up.
+		err = db.QueryRowContext(ctx, `SELECT bool_and(CASE WHEN to_regclass($1) IS NULL THEN NULL
+			ELSE has_column_privilege($1, c, $2) END)
 			FROM unnest($3::text[]) AS c`, p.Object, p.Privilege, pq.Array(p.Columns)).Scan(&held)
 	default:
 		err = db.QueryRowContext(ctx, `SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL ELSE has_table_privilege($1, $2) END`,

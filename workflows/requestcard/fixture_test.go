@@ -34,6 +34,9 @@ type fixture struct {
 	authorizeErr map[string]error
 	// authorized lists the actors AuthorizeDecision was asked about.
 	authorized []string
+	// directoryDown, when set, fails AuthorizeDecision as infrastructure
+	// (a database outage) while it returns true.
+	directoryDown func() bool
 	// notified lists the Notify events, in order.
 	notified []activities.NotifyInput
 	// prepareFailures and persistFailures make the first calls of
@@ -83,6 +86,9 @@ func newFixture(t *testing.T, approvers int) *fixture {
 	f.env.OnActivity(acts.AuthorizeDecision, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuthorizeDecisionInput) error {
 			f.authorized = append(f.authorized, in.Actor)
+			if f.directoryDown != nil && f.directoryDown() {
+				return errors.New("read directory: dial tcp 127.0.0.1:5432: connect: connection refused")
+			}
 			return f.authorizeErr[in.Actor]
 		}).Maybe()
 	f.notifyCall = f.env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(

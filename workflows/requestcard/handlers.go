@@ -70,7 +70,7 @@ func (r *request) decisionUpdate(kind string) func(workflow.Context, cards.Decis
 		}
 		r.apply(ctx, kind, d)
 		if r.outcome != nil {
-			if err := workflow.Await(ctx, func() bool { return r.final }); err != nil {
+			if err := r.awaitWritten(ctx); err != nil {
 				return r.snapshot(), err
 			}
 			if r.transitionErr != nil {
@@ -80,6 +80,27 @@ func (r *request) decisionUpdate(kind string) func(workflow.Context, cards.Decis
 		}
 		return r.snapshot(), nil
 	}
+}
+
+// writeWaitChangeID versions answering a deciding update with its write
+// even when the workflow is cancelled meanwhile; asked only when that
+// happens, so other histories are unchanged.
+const writeWaitChangeID = "decision-update-waits-for-write"
+
+// awaitWritten waits until the outcome this update decided is written.
+// writeOutcome runs to its end on a disconnected context once an outcome
+// exists, so the wait does too: a cancellation of the workflow must not
+// answer "canceled" about a decision that is being stored.
+func (r *request) awaitWritten(ctx workflow.Context) error {
+	waitCtx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	if err := workflow.Await(waitCtx, func() bool { return r.final || ctx.Err() != nil }); err != nil || r.final {
+		return err
+	}
+	if workflow.GetVersion(ctx, writeWaitChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return ctx.Err()
+	}
+	return workflow.Await(waitCtx, func() bool { return r.final })
 }
 
 // onSignal applies a decision sent as a signal. A signal cannot be answered,

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/internal/cards"
 )
@@ -75,4 +77,35 @@ func TestWorkflowCancelDuringTheDecisionsWriteAnswersTheWrite(t *testing.T) {
 	require.True(t, u.completed)
 	require.NoError(t, u.err, "the update answers with the written approval, not a cancellation")
 	require.Equal(t, cards.StateApproved, u.status.State)
+}
+
+// Executions that took the late decision or the cancelled wait before those
+// fixes recorded no marker of their change ids: replaying them must keep
+// the old answers, or their histories would no longer match.
+func TestHistoriesBeforeTheRaceFixesKeepTheirBehaviour(t *testing.T) {
+	t.Run("late decision", func(t *testing.T) {
+		f := newFixture(t, 1)
+		f.env.OnGetVersion("decision-after-expiry", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		f.policy.ApprovalTimeout = time.Hour
+		start := f.env.Now()
+		f.directoryDown = func() bool {
+			since := f.env.Now().Sub(start)
+			return since >= 58*time.Minute && since < 60*time.Minute+5*time.Second
+		}
+		f.at(59*time.Minute, func() { f.signal(cards.Approve, "alice", "") })
+		s, err := f.run()
+		require.NoError(t, err)
+		require.Equal(t, cards.StateApproved, s.State, "the old path approves late, as those histories recorded")
+	})
+	t.Run("cancelled wait", func(t *testing.T) {
+		f := newFixture(t, 1)
+		f.env.OnGetVersion("decision-update-waits-for-write", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		f.transitionCall.After(time.Minute)
+		var u *sent
+		f.at(time.Minute, func() { u = f.decide(cards.Approve, "alice", "") })
+		f.at(time.Minute+10*time.Second, func() { f.env.CancelWorkflow() })
+		_, _ = f.run()
+		require.True(t, u.completed)
+		require.True(t, temporal.IsCanceledError(u.err), "the old path answers canceled, got %v", u.err)
+	})
 }

@@ -34,12 +34,12 @@ func codecKeys(cfg Config) (path, keyID string, cleanup func(), err error) {
 			return "", "", func() {}, err
 		}
 	}
-	keys, err := codec.LoadKeyFile(path)
+	c, err := codec.Load(path)
 	if err != nil {
 		cleanup()
 		return "", "", func() {}, err
 	}
-	return path, keys[0].ID, cleanup, nil
+	return path, c.EncryptKeyID(), cleanup, nil
 }
 
 // newKeyLine is one key file line, `<key-id> <base64 of 32 bytes>`, with a

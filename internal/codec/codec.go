@@ -45,7 +45,8 @@ func (e *DecodeError) Error() string { return e.Message }
 // Unwrap lets callers test the reason with errors.Is.
 func (e *DecodeError) Unwrap() error { return e.Reason }
 
-// Codec encrypts with the first key and decrypts with any key it holds.
+// Codec encrypts with the first key not marked decrypt-only and decrypts
+// with any key it holds.
 // A Codec without keys encrypts nothing and reads unencrypted payloads, but
 // refuses encrypted ones with a message that says to set CARDS_CODEC_KEYS,
 // rather than the SDK's "unsupported encoding".
@@ -57,11 +58,14 @@ type Codec struct {
 
 var _ converter.PayloadCodec = (*Codec)(nil)
 
-// New returns a codec over keys (the first encrypts); no keys gives the
-// pass-through codec described on Codec.
+// New returns a codec over keys (the first not marked decrypt-only
+// encrypts); no keys gives the pass-through codec described on Codec.
 func New(keys []Key) (*Codec, error) {
+	if len(keys) > 0 && encryptKey(keys) == nil {
+		return nil, fmt.Errorf("every key is decrypt-only: one must encrypt")
+	}
 	c := &Codec{aeads: make(map[string]cipher.AEAD, len(keys))}
-	for i, k := range keys {
+	for _, k := range keys {
 		if len(k.Secret) != KeySize {
 			return nil, fmt.Errorf("key %q is %d bytes, want %d (AES-256)", k.ID, len(k.Secret), KeySize)
 		}
@@ -78,7 +82,7 @@ func New(keys []Key) (*Codec, error) {
 		}
 		c.aeads[k.ID] = aead
 		c.ids = append(c.ids, k.ID)
-		if i == 0 {
+		if c.encryptID == "" && !k.DecryptOnly {
 			c.encryptID = k.ID
 		}
 	}

@@ -11,9 +11,10 @@ import (
 
 // DataConverter is the SDK's default converter with c applied to every
 // payload: workflow and activity inputs and results, signals, updates,
-// queries, memo and the UI's summaries and details.
+// queries, memo and the UI's summaries and details. Inside a workflow a
+// payload c cannot decrypt fails the workflow task (workflowAware).
 func DataConverter(c *Codec) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+	return workflowAware{converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)}
 }
 
 // FailureConverter moves failure messages and stack traces into an encoded

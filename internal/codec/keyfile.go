@@ -18,7 +18,14 @@ const KeySize = 32
 type Key struct {
 	ID     string
 	Secret []byte
+	// DecryptOnly keeps the key from encrypting: the first phase of a key
+	// rotation hands a new key to every reader before anyone writes with it.
+	DecryptOnly bool
 }
+
+// DecryptOnlyMarker, as a third field on a key line, makes the key
+// decrypt-only. Lines without it read as they always did.
+const DecryptOnlyMarker = "decrypt-only"
 
 // KeyFileError names the file and line of a malformed key file, so that the
 // operator can fix it without guessing; Line is 0 for a problem with the file
@@ -36,9 +43,10 @@ func (e *KeyFileError) Error() string {
 	return fmt.Sprintf("key file %s (CARDS_CODEC_KEYS) line %d: %s", e.Path, e.Line, e.Problem)
 }
 
-// LoadKeyFile reads the key file at path. The first key encrypts; every key
-// decrypts, which is what lets an operator rotate keys without losing the
-// histories written under the old ones.
+// LoadKeyFile reads the key file at path. The first key not marked
+// decrypt-only encrypts; every key decrypts, which is what lets an operator
+// rotate keys without losing the histories written under the old ones, and
+// (with the marker) hand out a new key before anyone encrypts with it.
 func LoadKeyFile(path string) ([]Key, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -50,8 +58,9 @@ func LoadKeyFile(path string) ([]Key, error) {
 	return ParseKeyFile(path, bytes.NewReader(data))
 }
 
-// ParseKeyFile parses key lines `<key-id> <base64 of 32 bytes>`; blank lines
-// and lines starting with # are skipped. path only names the source in errors.
+// ParseKeyFile parses key lines `<key-id> <base64 of 32 bytes>`, optionally
+// followed by `decrypt-only`; blank lines and lines starting with # are
+// skipped. path only names the source in errors.
 func ParseKeyFile(path string, r io.Reader) ([]Key, error) {
 	var keys []Key
 	firstLine := map[string]int{}
@@ -79,6 +88,9 @@ func ParseKeyFile(path string, r io.Reader) ([]Key, error) {
 	if len(keys) == 0 {
 		return nil, &KeyFileError{Path: path, Problem: "no keys: add a line `<key-id> <base64 of 32 bytes>`"}
 	}
+	if encryptKey(keys) == nil {
+		return nil, &KeyFileError{Path: path, Problem: "every key is marked " + DecryptOnlyMarker + ", so none encrypts: remove the marker from the key new payloads should use"}
+	}
 	return keys, nil
 }
 
@@ -87,12 +99,16 @@ func parseKeyLine(line string) (Key, string) {
 	fields := strings.Fields(line)
 	switch {
 	case len(fields) == 1:
-		if secret, err := base64.StdEncoding.DecodeString(fields[0]); err == nil && len(secret) == KeySize {
+		if isKey(fields[0]) {
 			return Key{}, "missing key id: write `<key-id> <base64 of 32 bytes>`, the id first"
 		}
 		return Key{}, fmt.Sprintf("missing key after key id %q: write `<key-id> <base64 of 32 bytes>`", fields[0])
-	case len(fields) > 2:
-		return Key{}, fmt.Sprintf("%d fields, want 2: `<key-id> <base64 of 32 bytes>` (a key id cannot contain spaces)", len(fields))
+	case len(fields) == 3 && fields[2] != DecryptOnlyMarker && isKey(fields[2]):
+		return Key{}, "3 fields, want 2: `<key-id> <base64 of 32 bytes>` (a key id cannot contain spaces)"
+	case len(fields) == 3 && fields[2] != DecryptOnlyMarker:
+		return Key{}, fmt.Sprintf("unknown marker %q after key %q: the only marker is %s (the key decrypts, never encrypts)", fields[2], fields[0], DecryptOnlyMarker)
+	case len(fields) > 3:
+		return Key{}, fmt.Sprintf("%d fields, want 2 or 3: `<key-id> <base64 of 32 bytes> [%s]` (a key id cannot contain spaces)", len(fields), DecryptOnlyMarker)
 	}
 	id, encoded := fields[0], fields[1]
 	secret, err := base64.StdEncoding.DecodeString(encoded)
@@ -102,5 +118,23 @@ func parseKeyLine(line string) (Key, string) {
 	if len(secret) != KeySize {
 		return Key{}, fmt.Sprintf("key %q is %d bytes, want %d (AES-256); generate one with `head -c 32 /dev/urandom | base64`", id, len(secret), KeySize)
 	}
-	return Key{ID: id, Secret: secret}, ""
+	return Key{ID: id, Secret: secret, DecryptOnly: len(fields) == 3}, ""
+}
+
+// isKey reports whether field is a key (base64 of 32 bytes), to tell a key
+// id with spaces from a misspelt marker.
+func isKey(field string) bool {
+	secret, err := base64.StdEncoding.DecodeString(field)
+	return err == nil && len(secret) == KeySize
+}
+
+// encryptKey is the key new payloads are encrypted with: the first one not
+// marked decrypt-only, or nil when there is none.
+func encryptKey(keys []Key) *Key {
+	for i := range keys {
+		if !keys[i].DecryptOnly {
+			return &keys[i]
+		}
+	}
+	return nil
 }

@@ -108,10 +108,11 @@ type pending struct {
 }
 
 // request starts `starter request` for user with a fixed request id, so
-// that the command could be sent again safely.
-func (w *world) request(temporal, user, cardType string) (*pending, string) {
+// that the command could be sent again safely; flags go before the command.
+func (w *world) request(temporal, user, cardType string, flags ...string) (*pending, string) {
 	id := uuid.NewString()
-	return w.starter(temporal, "request", "--user", user, "--card-type", cardType, "--operator", "olivia", "--request-id", id), id
+	args := append(flags, "request", "--user", user, "--card-type", cardType, "--operator", "olivia", "--request-id", id)
+	return w.starter(temporal, args...), id
 }
 
 // wait waits for every command, within a deadline, and returns their runs.

@@ -193,9 +193,11 @@ func TestWorkerWithoutTheKeyRetriesTheSignalInsteadOfDroppingIt(t *testing.T) {
 	if state := w.cardState(id); state != string(cards.StateRequested) {
 		t.Fatalf("card %s while the worker cannot read the signal; want requested", state)
 	}
-	if !strings.Contains(old.Log.String(), codec.CannotDecryptInWorkflow) || !strings.Contains(old.Log.String(), "2026-11") {
+	why := grepLog(old.Log.String(), codec.CannotDecryptInWorkflow)
+	if !strings.Contains(why, "2026-11") {
 		t.Errorf("the worker log does not say why the task fails:\n%s", grepLog(old.Log.String(), "panic"))
 	}
+	t.Logf("the old worker says: %.400s", why)
 	old.stop()
 
 	w.keyed("new", keys.phase1)

@@ -98,6 +98,8 @@ cardTypes:
     approval: {required: true, approvers: 2, timeout: 168h}
   short:
     approval: {required: true, approvers: 1, timeout: 2s}
+  late:
+    approval: {required: true, approvers: 1, timeout: 8s}
   visitor:
     approval: {required: false}
     mapping:

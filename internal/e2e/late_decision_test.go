@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
@@ -57,4 +60,61 @@ func (h *harness) waitStatus(workflowID string, within time.Duration, ok func(ca
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// A workflow cancelled while the approval it received is being written:
+// the approver is told the approval was written (it is), not "canceled".
+func TestCancelWhileTheApprovalIsWrittenAnswersTheApproval(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	restore := h.hideTable("card_events")
+	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "cancelled meanwhile", "--timeout", "90s", "--json")
+	progress.WaitFor(t, "waiting: Write decision, attempt", 40*time.Second)
+	temporalCmd(t, "workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
+	// The workflow has seen the cancellation (a workflow task completed
+	// after it) while the write still fails.
+	deadline := time.Now().Add(20 * time.Second)
+	for !h.taskCompletedAfter(s.ID, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) {
+		if time.Now().After(deadline) {
+			t.Fatal("the workflow did not process the cancellation within 20s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	restore()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the approval did not answer within 60s of the database coming back")
+	}
+	if r.code != 0 || !strings.Contains(r.stdout, `"state": "approved"`) {
+		t.Fatalf("approve: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+	if ev := h.events(s.ID); len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->approved by alice: cancelled meanwhile") {
+		t.Fatalf("audit events %q, want the request and the approval, once", ev)
+	}
+	if err := h.wait(s.ID); !temporal.IsCanceledError(err) {
+		t.Fatalf("workflow error = %v, want canceled", err)
+	}
+}
+
+// taskCompletedAfter reports whether a workflow task of the card's workflow
+// completed after an event of type event.
+func (h *harness) taskCompletedAfter(cardID string, event enumspb.EventType) bool {
+	h.t.Helper()
+	seen := false
+	it := h.client.GetWorkflowHistory(context.Background(), requestcard.WorkflowID(cardID), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		switch {
+		case e.GetEventType() == event:
+			seen = true
+		case seen && e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -39,6 +40,36 @@ func TestApprovalCheckedAfterTheTimeoutIsIgnored(t *testing.T) {
 	st := h.statusOf("status", "--request", s.ID)
 	if len(st.Ignored) != 1 || st.Ignored[0].Actor != "alice" || !strings.Contains(st.Ignored[0].Reason, "approval timed out at") {
 		t.Fatalf("ignored %+v, want alice's approval with the reason", st.Ignored)
+	}
+	// The change id of its own adds to TemporalChangeVersion; the worker's
+	// retired-versions query must still see the execution as current.
+	this := "WorkflowId = '" + wid + "'"
+	h.waitCount(this+" AND TemporalChangeVersion = 'decision-after-expiry-1'", 1, 20*time.Second)
+	retired := strings.Replace(requestcard.RetiredVersionsQuery, "ExecutionStatus = 'Running'", this, 1)
+	if n := h.count(retired); n != 0 {
+		t.Fatalf("the retired-versions query lists an execution of the current version (%s)", retired)
+	}
+}
+
+// count counts the executions that match a visibility query.
+func (h *harness) count(query string) int64 {
+	h.t.Helper()
+	resp, err := h.client.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+	if err != nil {
+		h.t.Fatalf("count %s: %v", query, err)
+	}
+	return resp.GetCount()
+}
+
+// waitCount waits until query counts want executions (visibility lags).
+func (h *harness) waitCount(query string, want int64, within time.Duration) {
+	h.t.Helper()
+	deadline := time.Now().Add(within)
+	for h.count(query) != want {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%s does not count %d within %s", query, want, within)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

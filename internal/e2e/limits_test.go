@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -155,5 +156,33 @@ func TestRepairAbortsAStrandedCard(t *testing.T) {
 	}
 	if again := h.request(user, ""); again.State != cards.StateRequested || again.ID == stranded.ID {
 		t.Fatalf("request after the repair: %+v", again)
+	}
+}
+
+// TestSignalJustOverTheLimitIsIgnored is the small twin of the test above,
+// recorded for the replay test: its history holds the input-limits change
+// marker a signal over a limit records.
+func TestSignalJustOverTheLimitIsIgnored(t *testing.T) {
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	wid := requestcard.WorkflowID(s.ID)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve",
+		"--input", `{"actor": "alice", "comment": "`+strings.Repeat("x", 2001)+`"}`)
+	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "aprove", "--input", `{"actor": "alice"}`)
+	// The change marker lists the execution under a second change version;
+	// the worker's check for retired versions must still not count it.
+	waitForList(t, h.client, "TemporalChangeVersion = 'input-limits-1'", wid)
+	resp, err := h.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Query: requestcard.RetiredVersionsQuery + " AND WorkflowId = '" + wid + "'"})
+	if err != nil || len(resp.GetExecutions()) != 0 {
+		t.Fatalf("retired-versions query: %v, %d executions; want none", err, len(resp.GetExecutions()))
+	}
+	h.statusOf("approve", "--request", s.ID, "--approver", "alice", "--comment", strings.Repeat("x", 2000))
+	if err := h.wait(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	st := h.statusOf("status", "--request", s.ID)
+	if st.State != cards.StateApproved || len(st.Ignored) != 2 || st.Ignored[0].Actor != "alice" || st.Ignored[1].Signal != "aprove" {
+		t.Fatalf("status = %+v", st)
 	}
 }

@@ -42,6 +42,10 @@ const (
 	ErrNotAllowed           = "NotAllowed"
 	ErrAlreadyDecided       = "AlreadyDecided"
 	ErrInvalidDecision      = "InvalidDecision"
+	// ErrInvalidInput refuses a decision whose actor or comment breaks an
+	// input limit (package limits): refused before anything is written, so
+	// an oversized value never reaches the history or the database.
+	ErrInvalidInput         = "InvalidInput"
 	ErrCardNotFound         = "CardNotFound"
 	ErrConcurrentTransition = "ConcurrentTransition"
 	// ErrInfrastructureUnavailable ends a request or refuses a decision whose

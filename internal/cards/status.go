@@ -16,6 +16,10 @@ type Status struct {
 	ApprovalsRequired int        `json:"approvalsRequired"`
 	Approvals         []Approval `json:"approvals"`
 	Ignored           []Ignored  `json:"ignored"`
+	// IgnoredDropped counts ignored signals no longer listed in Ignored,
+	// which keeps only the latest ones: a client that sends junk signals
+	// over and over never makes the status large.
+	IgnoredDropped int `json:"ignoredDropped,omitempty"`
 	// ExpiresAt is when an unanswered request is aborted; absent when no
 	// approval step applies.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`

@@ -120,6 +120,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.Store.UserByEmail(ctx, identity)
+	if errors.Is(err, store.ErrAmbiguous) {
+		s.sharedAddress(w, r, identity)
+		return
+	}
 	if err != nil && !errors.Is(err, store.ErrNoRows) {
 		s.failure(w, r, http.StatusServiceUnavailable, "The user directory (PostgreSQL) did not answer", err)
 		return
@@ -201,4 +205,16 @@ func localPath(p string) string {
 		return "/inbox"
 	}
 	return p
+}
+
+// sharedAddress is the page for an address that several directory users
+// hold: the console cannot tell which of them signed in, and retrying will
+// not change that, so it says whom to ask instead of "try again".
+func (s *Server) sharedAddress(w http.ResponseWriter, r *http.Request, identity string) {
+	s.Log.Warn("Sign-in refused: address held by several directory users", zap.String("identity", identity))
+	s.render(w, r, http.StatusConflict, "message", messagePage{
+		Title: "Your address belongs to several users",
+		Message: "You signed in as " + identity + ", but more than one user of the card directory has that address, so the console cannot tell which one you are. " +
+			"Signing in again will not help: ask an administrator to give each directory user their own address, then sign in again.",
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 )
 
 // decisionDone is what the card page says after a decision went through.
@@ -32,6 +33,13 @@ func (s *Server) decide(kind string) http.HandlerFunc {
 			field = "reason"
 		}
 		comment := strings.TrimSpace(r.PostFormValue(field))
+		if err := limits.Comment(field, comment); err != nil {
+			// Refused here, in the words of this page's field: the
+			// workflow would refuse it too, but the approver should not
+			// need a round trip to learn the rule.
+			s.showRefusal(w, r, v, kind, comment, invalidInput(fieldLabel[field], err))
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.ActionTimeout)
 		defer cancel()
 		_, err := s.Cards.Decide(ctx, v.Card.ID, kind, cards.DecisionInput{Actor: currentUser(r).ID, Comment: comment})
@@ -43,16 +51,28 @@ func (s *Server) decide(kind string) http.HandlerFunc {
 			}
 			s.Log.Info("Decision refused", zap.String("card", v.Card.ID), zap.String("kind", kind), zap.String("actor", currentUser(r).ID),
 				zap.String("refusal", ref.Message), zap.Error(err))
-			if fresh, ok := s.reload(r, v.Card.ID); ok {
-				v = fresh
-			}
-			v.Refusal, v.Form = &ref, decisionForm{Kind: kind, Comment: comment}
-			s.render(w, r, ref.Status, "card", v)
+			s.showRefusal(w, r, v, kind, comment, ref)
 			return
 		}
 		s.flash(r, decisionDone[kind])
 		http.Redirect(w, r, "/cards/"+v.Card.ID, http.StatusSeeOther)
 	}
+}
+
+// fieldLabel is how the card page labels a decision form's field.
+var fieldLabel = map[string]string{"comment": "Comment", "reason": "Reason"}
+
+// showRefusal shows the card again with the refusal inline and what was
+// typed kept in the form (cut to the limit when it was too long).
+func (s *Server) showRefusal(w http.ResponseWriter, r *http.Request, v cardView, kind, comment string, ref refusal) {
+	if fresh, ok := s.reload(r, v.Card.ID); ok {
+		v = fresh
+	}
+	if runes := []rune(comment); len(runes) > limits.MaxComment {
+		comment = string(runes[:limits.MaxComment])
+	}
+	v.Refusal, v.Form = &ref, decisionForm{Kind: kind, Comment: comment}
+	s.render(w, r, ref.Status, "card", v)
 }
 
 // reload reads the card again after a refusal: the refusal may be because

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cardops"
@@ -28,6 +29,7 @@ type refusal struct {
 func explain(err error) refusal {
 	var appErr *temporal.ApplicationError
 	var ref *cardops.Refusal
+	var invalid *serviceerror.InvalidArgument
 	switch {
 	case errors.As(err, &appErr):
 		msg := sentence(appErr.Error())
@@ -36,6 +38,8 @@ func explain(err error) refusal {
 			return refusal{Title: "Not allowed", Message: msg, Status: http.StatusForbidden}
 		case cards.ErrInvalidDecision:
 			return refusal{Title: "Not sent", Message: msg, Status: http.StatusUnprocessableEntity}
+		case cards.ErrInvalidInput:
+			return refusal{Title: "Not sent", Message: msg + " Nothing was changed; correct it and send again.", Status: http.StatusUnprocessableEntity}
 		case cards.ErrAlreadyDecided:
 			return refusal{Title: "Already decided", Message: msg + " Nothing was changed.", Status: http.StatusConflict}
 		case cards.ErrDuplicateOpenRequest:
@@ -56,6 +60,13 @@ func explain(err error) refusal {
 			status = http.StatusNotFound
 		}
 		return refusal{Title: "Refused", Message: sentence(ref.Message), Status: status}
+	case errors.As(err, &invalid):
+		// Temporal refused what was sent: sending it again will not help.
+		return refusal{
+			Title:   "Not accepted",
+			Message: "Temporal refused what was sent as invalid, so nothing was changed. Sending the same again will not help; tell whoever runs cardflow.",
+			Detail:  err.Error(), Status: http.StatusUnprocessableEntity,
+		}
 	case errors.Is(err, context.DeadlineExceeded):
 		return refusal{
 			Title:   "No answer yet",

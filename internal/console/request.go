@@ -13,6 +13,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -84,6 +85,11 @@ func (s *Server) requestSubmit(w http.ResponseWriter, r *http.Request) {
 		if status == http.StatusOK {
 			status = http.StatusUnprocessableEntity
 		}
+		if page.Refusal == nil && page.Selected == nil {
+			page.Refusal = &refusal{Title: "Not sent", Message: "Choose the user the card is for (search by id or name), then press Next."}
+		} else if page.Refusal == nil {
+			page.Refusal = &refusal{Title: "Not sent", Message: page.Preview.Problem}
+		}
 		s.render(w, r, status, "request", page)
 		return
 	}
@@ -130,13 +136,31 @@ func (s *Server) requestForm(r *http.Request) (requestPage, int) {
 			page.RequestID = id
 		}
 	}
+	unknownType := ""
 	if _, ok := s.Policy.CardTypes[page.CardType]; !ok {
+		if page.CardType != "" {
+			unknownType = page.CardType
+		}
 		page.CardType = s.Policy.DefaultCardType
 	}
 	for _, name := range s.Policy.CardTypeNames() {
 		page.Types = append(page.Types, cardTypeOption{Name: name, Summary: approvalSummary(s.Policy, name), Selected: name == page.CardType})
 	}
+	if unknownType != "" {
+		// Never fall back to the default type silently: the starter
+		// refuses the same with UnknownCardType.
+		page.Refusal = &refusal{Title: "Unknown card type", Message: fmt.Sprintf("There is no card type %q; the card types are %s. Choose one of them.",
+			shortText(unknownType), strings.Join(s.Policy.CardTypeNames(), ", "))}
+		return page, http.StatusUnprocessableEntity
+	}
 	userID := strings.TrimSpace(r.FormValue("user"))
+	if userID != "" {
+		if err := limits.Identifier("user", userID); err != nil {
+			ref := invalidInput("User", err)
+			page.Refusal = &ref
+			return page, http.StatusUnprocessableEntity
+		}
+	}
 	if page.SelfOnly {
 		userID, page.Query = me.ID, ""
 	}
@@ -165,6 +189,14 @@ func (s *Server) requestForm(r *http.Request) (requestPage, int) {
 	page.Selected = &u
 	page.Preview = s.preview(u, page.CardType)
 	return page, http.StatusOK
+}
+
+// shortText cuts what someone typed to a length a page can repeat.
+func shortText(v string) string {
+	if runes := []rune(v); len(runes) > 40 {
+		return string(runes[:40]) + "…"
+	}
+	return v
 }
 
 func (s *Server) directoryDown(page *requestPage, err error) int {

@@ -66,7 +66,8 @@ func NewServer(s Server) (*Server, error) {
 
 // Handler returns the console's routes behind its security middleware:
 // security headers on every answer, cross-origin form posts refused, the
-// session loaded, and every page but sign-in behind a signed-in user.
+// session loaded, every form read within the body limit, and every page
+// but sign-in behind a signed-in user.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", staticHandler())
@@ -94,5 +95,5 @@ func (s *Server) Handler() http.Handler {
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.crossOriginRefused))
-	return securityHeaders(cop.Handler(s.Sessions.LoadAndSave(mux)))
+	return securityHeaders(cop.Handler(s.Sessions.LoadAndSave(s.boundedForms(mux))))
 }

@@ -32,6 +32,7 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 		"status":       {"--request"},
 		"list":         {"--state", "--user", "--limit", "50"},
 		"users upsert": {"--id", "--given-name", "--surname", "--upn", "--email", "--state"},
+		"repair":       {"--dry-run"},
 	}
 	for cmd, flags := range commands {
 		text := help(t, strings.Fields(cmd)...)

@@ -88,7 +88,7 @@ func classify(err error) (code int, errType, message string) {
 		switch {
 		case cards.IsBusinessError(appErr.Type()):
 			return ExitRefused, appErr.Type(), appErr.Message()
-		case appErr.Type() == cards.ErrInvalidDecision:
+		case appErr.Type() == cards.ErrInvalidDecision || appErr.Type() == cards.ErrInvalidInput:
 			return ExitUsage, appErr.Type(), appErr.Message()
 		case strings.HasPrefix(appErr.Message(), codec.UnreadableFailurePrefix):
 			// A failure the worker encrypted with a key this starter lacks;

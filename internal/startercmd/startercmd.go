@@ -55,6 +55,7 @@ type Command struct {
 	Status  StatusCmd  `cmd:"" help:"Show a card request's status document."`
 	List    ListCmd    `cmd:"" help:"List cards from PostgreSQL, newest first."`
 	Users   UsersCmd   `cmd:"" help:"Manage the user directory."`
+	Repair  RepairCmd  `cmd:"" help:"Abort requested cards whose workflow no longer runs (actor system), so their users can request again."`
 }
 
 // env is what a command runs with.

@@ -325,3 +325,19 @@ func (s *Store) ListCards(ctx context.Context, f ListFilter) ([]Card, error) {
 	}
 	return out, nil
 }
+
+// RequestedCards returns up to limit cards in state requested whose id sorts
+// after afterID, by id: the repair walks every waiting card in pages this
+// way, however many there are.
+func (s *Store) RequestedCards(ctx context.Context, afterID string, limit int) ([]Card, error) {
+	s.reads.Add(1)
+	if afterID == "" {
+		afterID = "00000000-0000-0000-0000-000000000000"
+	}
+	var out []Card
+	err := s.DB.SelectContext(ctx, &out, `SELECT `+cardColumns+` FROM cards WHERE state = 'requested' AND id > $1 ORDER BY id LIMIT $2`, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list requested cards: %w", err)
+	}
+	return out, nil
+}

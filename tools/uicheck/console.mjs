@@ -200,6 +200,28 @@ step("a cross-site POST is refused", async () => {
   await expectState(page, "requested");
 });
 
+step("bad input is refused in plain words and changes nothing", async () => {
+  const operator = await visitAs("olivia@example.com", "/request?user=mallory&card_type=gold");
+  await text(operator, 'There is no card type "gold"; the card types are');
+  let resp = await operator.request.post(`${base}/request`, { form: { user: "mallory", card_type: "gold" } });
+  let body = await resp.text();
+  if (resp.status() !== 422 || !body.includes("no card type &#34;gold&#34;")) {
+    throw new Error(`request of card type gold: status ${resp.status()}, want 422 naming it; body: ${body.slice(0, 500)}`);
+  }
+  const approver = await visitAs("alice@example.com", `/cards/${opt["waiting-card"]}`);
+  await approver.getByLabel("Comment", { exact: true }).fill("x".repeat(2001));
+  await button(approver, "Approve").click();
+  await approver.getByRole("alert").getByText("Comment: at most 2000 characters (got 2001)").waitFor();
+  await expectState(approver, "requested");
+  resp = await approver.request.post(`${base}/cards/${opt["waiting-card"]}/approve`, { form: { comment: "x".repeat(700000) } });
+  body = await resp.text();
+  if (resp.status() !== 413 || !body.includes("Form not accepted")) {
+    throw new Error(`approve with a 700,000-character comment: status ${resp.status()}, want 413; body: ${body.slice(0, 500)}`);
+  }
+  await approver.goto(`${base}/cards/${opt["waiting-card"]}`);
+  await expectState(approver, "requested");
+});
+
 step("a waiting card page refreshes itself when another approver decides", async () => {
   const watcher = await visitAs("bernard@example.com", `/cards/${opt["waiting-card"]}`);
   await expectState(watcher, "requested");

@@ -74,4 +74,5 @@ func (r *request) handleSignals(ctx workflow.Context) {
 			r.onSignal(ctx, kind, raw)
 		}
 	}
+	r.handleUnknownSignals(ctx)
 }

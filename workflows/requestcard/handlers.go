@@ -20,7 +20,7 @@ var decisionDescriptions = map[string]string{
 // that no query, signal or update that arrives early finds it deaf.
 func (r *request) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandlerWithOptions(ctx, StatusQuery, func() (cards.Status, error) {
-		return r.snapshot(), nil
+		return r.withUnknownSignals(ctx, r.snapshot()), nil
 	}, workflow.QueryHandlerOptions{Description: "The card request's status document: state, approvals, ignored signals."}); err != nil {
 		return err
 	}
@@ -51,6 +51,9 @@ func (r *request) setup(ctx workflow.Context) error {
 func (r *request) setDecisionUpdate(ctx workflow.Context, kind string) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
 		Validator: func(_ workflow.Context, d cards.DecisionInput) error {
+			if err := checkLimits(d); err != nil {
+				return err
+			}
 			return r.check(kind, d)
 		},
 		Description: decisionDescriptions[kind],
@@ -112,30 +115,43 @@ func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawV
 		r.ignore(ctx, kind, "", `payload is not {"actor": "...", "comment": "..."}: `+err.Error())
 		return
 	}
+	if err := checkLimits(d); err != nil && ignoreOversized(ctx) {
+		r.ignore(ctx, kind, d.Actor, reasonOf(err))
+		return
+	}
 	err := r.check(kind, d)
 	if err == nil {
 		err = r.authorize(ctx, kind, d)
 	}
 	if err != nil {
-		reason := err.Error()
-		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) {
-			reason = appErr.Type() + ": " + appErr.Message()
-		}
-		r.ignore(ctx, kind, d.Actor, reason)
+		r.ignore(ctx, kind, d.Actor, reasonOf(err))
 		return
 	}
 	r.apply(ctx, kind, d)
 }
 
+// reasonOf is the reason an ignored signal is recorded with: the refusal's
+// type and message.
+func reasonOf(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type() + ": " + appErr.Message()
+	}
+	return err.Error()
+}
+
 // maxIgnored bounds the ignored list, so that a misbehaving client cannot grow
-// the status (and every query answer) without limit.
+// the status (and every query answer) without limit: the oldest entries go,
+// counted in IgnoredDropped. Each entry is bounded too (keptActor,
+// shortReason), so the list stays a few tens of KB at most.
 const maxIgnored = 50
 
 func (r *request) ignore(ctx workflow.Context, kind, actor, reason string) {
+	actor, reason = keptActor(actor), shortReason(reason)
 	r.logger(ctx).Info("Signal ignored", "signal", kind, "actor", actor, "reason", reason)
 	if len(r.status.Ignored) == maxIgnored {
 		r.status.Ignored = r.status.Ignored[1:]
+		r.status.IgnoredDropped++
 	}
 	r.status.Ignored = append(r.status.Ignored, cards.Ignored{Signal: kind, Actor: actor, Reason: reason})
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -54,6 +55,11 @@ type Codec struct {
 	encryptID string
 	aeads     map[string]cipher.AEAD
 	ids       []string
+	// plaintext counts the unencrypted payloads Decode has read.
+	plaintext atomic.Int64
+	// refusePlaintext marks unencrypted payloads as refused (see
+	// RequireEncryption).
+	refusePlaintext bool
 }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
@@ -136,13 +142,16 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// Decode decrypts encrypted payloads and leaves the others untouched, so that
-// histories written before encryption was switched on still read.
+// Decode decrypts encrypted payloads and passes the others through, so that
+// histories written before encryption was switched on still read; it counts
+// those, and marks them when encryption is required (see RequireEncryption).
+// It never fails on an unencrypted payload: inside a workflow that would fail
+// the workflow task again and again instead of refusing one signal.
 func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		if string(p.GetMetadata()[MetadataEncoding]) != EncodingName {
-			out[i] = p
+			out[i] = c.readPlaintext(p)
 			continue
 		}
 		decoded, err := c.decrypt(p)
@@ -183,5 +192,7 @@ func (c *Codec) decrypt(p *commonpb.Payload) (*commonpb.Payload, error) {
 	if err := proto.Unmarshal(plain, &decoded); err != nil {
 		return nil, &DecodeError{KeyID: id, Reason: ErrMalformedPayload, Message: fmt.Sprintf("decrypted payload (key %s) is not a Temporal payload: %v", id, err)}
 	}
+	// Only Decode marks a payload refused; an encrypted one never is.
+	delete(decoded.Metadata, MetadataPlaintextRefused)
 	return &decoded, nil
 }

@@ -48,9 +48,9 @@ func (e *DecodeError) Unwrap() error { return e.Reason }
 
 // Codec encrypts with the first key not marked decrypt-only and decrypts
 // with any key it holds.
-// A Codec without keys encrypts nothing and reads unencrypted payloads, but
-// refuses encrypted ones with a message that says to set CARDS_CODEC_KEYS,
-// rather than the SDK's "unsupported encoding".
+// A Codec without keys (CARDS_CODEC_KEYS=none) encrypts nothing and reads
+// unencrypted payloads, but refuses encrypted ones with a message that says
+// to set CARDS_CODEC_KEYS, rather than the SDK's "unsupported encoding".
 type Codec struct {
 	encryptID string
 	aeads     map[string]cipher.AEAD
@@ -170,7 +170,7 @@ func (c *Codec) decrypt(p *commonpb.Payload) (*commonpb.Payload, error) {
 	}
 	if !c.Encrypts() {
 		return nil, &DecodeError{KeyID: id, Reason: ErrNoKeys, Message: fmt.Sprintf(
-			"payload was encrypted with key %s, and no key file is configured: set CARDS_CODEC_KEYS (or --codec-keys) to the key file the worker uses (`make up` writes .run/codec-keys)", id)}
+			"payload was encrypted with key %s, and this process runs without keys (CARDS_CODEC_KEYS=none): set CARDS_CODEC_KEYS (or --codec-keys) to the key file the worker uses (`make up` writes .run/codec-keys)", id)}
 	}
 	aead, ok := c.aeads[id]
 	if !ok {

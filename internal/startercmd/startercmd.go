@@ -70,7 +70,8 @@ type env struct {
 	// often it is retried, so that Temporal applies it once.
 	updateID string
 	// codecKeys is the CARDS_CODEC_KEYS setting resolved: the key file in
-	// use, or codec.Plaintext.
+	// use, or codec.Plaintext; unresolved when there is no key file, so
+	// that connecting refuses.
 	codecKeys string
 }
 
@@ -96,7 +97,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := cmd.Globals.check(); err != nil {
 		return e.out.fail(err)
 	}
-	if code, stop := e.checkKeys(cmd.CodecKeys, kctx.Command()); stop {
+	if code, stop := e.checkKeys(cmd.CodecKeys); stop {
 		return code
 	}
 	if err := kctx.Run(e); err != nil {
@@ -175,7 +176,7 @@ func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
 func (e *env) ops() (*cardops.Client, error) {
 	cl, err := e.temporal()
 	if err != nil {
-		return nil, &failure{Type: "TemporalUnreachable", Err: err}
+		return nil, temporalConnectionError(err)
 	}
 	return &cardops.Client{Temporal: cl, TaskQueue: e.g.TaskQueue, Progress: func(line string) {
 		fmt.Fprintln(e.out.stderr, "starter:", line)

@@ -77,11 +77,6 @@ func Run(ctx context.Context, cfg Config) error {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	// The key decision comes first: without keys the worker does nothing.
-	cdc, keyFile, err := workerCodec(cfg)
-	if err != nil {
-		return err
-	}
 	pol, err := policy.Load(cfg.PolicyPath)
 	if err != nil {
 		return err
@@ -97,6 +92,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// error lines during an outage it has reported.
 	db := &outage.Tracker{Name: "PostgreSQL", Log: log}
 	perms := &outage.Permissions{Log: log}
+	// The key decision with the other connection settings: without a key
+	// file (or CARDS_CODEC_KEYS=none) the worker does not start.
+	cdc, keyFile, err := workerCodec(cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.Client == nil {
 		cfg.Temporal.Codec = cdc
 		if cfg.Temporal.Logger == nil {

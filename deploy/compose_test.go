@@ -73,6 +73,9 @@ func TestWorkerGetsWhatItNeeds(t *testing.T) {
 			t.Errorf("%s points at a service that does not exist: %s", name, wantService)
 		}
 	}
+	if w.Environment["CARDS_CODEC_KEYS"] == "" {
+		t.Error("the worker lacks CARDS_CODEC_KEYS: it refuses to start without a key file or an explicit none")
+	}
 	policy := w.Environment["CARDS_POLICY"]
 	mounted := slices.ContainsFunc(w.Volumes, func(v string) bool {
 		parts := strings.Split(v, ":")

@@ -34,7 +34,7 @@ type Env struct {
 	Client        client.Client
 	ClientOptions client.Options
 	// TemporalAddress is the server's frontend; KeyFile the payload key file
-	// ("" without encryption).
+	// (codec.Plaintext without encryption).
 	TemporalAddress string
 	KeyFile         string
 	DB              *sqlx.DB

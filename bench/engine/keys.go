@@ -11,15 +11,16 @@ import (
 	"github.com/cardflow/cardflow/internal/codec"
 )
 
-// codecKeys returns the key file cardflow's worker and client encrypt with,
-// and the id of the key that encrypts, for the header. Without -codec-keys
-// the bench writes a temporary file with one fresh key (removed by cleanup),
-// so that "everything on" needs no setup; a given file is checked with the
-// worker's own loader, so that a bad one stops the run before anything starts.
+// codecKeys returns the key file cardflow's worker and client encrypt with
+// (codec.Plaintext with -encrypt=false), and the id of the key that
+// encrypts, for the header. Without -codec-keys the bench writes a temporary
+// file with one fresh key (removed by cleanup), so that "everything on" needs
+// no setup; a given file is checked with the worker's own loader, so that a
+// bad one stops the run before anything starts.
 func codecKeys(cfg Config) (path, keyID string, cleanup func(), err error) {
 	cleanup = func() {}
 	if !cfg.Encrypt {
-		return "", "", cleanup, nil
+		return codec.Plaintext, "", cleanup, nil
 	}
 	path = cfg.CodecKeys
 	if path == "" {

@@ -32,7 +32,7 @@ type Temporal struct {
 // Codec is the payload key file, which the worker and its clients must
 // share: what one encrypts the others decrypt.
 type Codec struct {
-	CodecKeys string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"Payload key file (AES-256-GCM), the same for the worker, the starter and the console: lines '<key-id> <base64 of 32 bytes>', the first not marked decrypt-only encrypts, all decrypt. Unset: ${localCodecKeys} if it exists (make up writes it), else payloads are not encrypted."`
+	CodecKeys string `name:"codec-keys" env:"CARDS_CODEC_KEYS" help:"Payload key file (AES-256-GCM), the same for the worker, the starter and the console: lines '<key-id> <base64 of 32 bytes>', the first not marked decrypt-only encrypts, all decrypt. Unset: ${localCodecKeys} if it exists (make up writes it), else the process refuses to start (the starter's list and users run on); 'none' sends payloads in clear."`
 }
 
 // PolicyFile is the policy file, which the worker and the console read alike.

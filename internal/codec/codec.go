@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
@@ -47,13 +48,18 @@ func (e *DecodeError) Unwrap() error { return e.Reason }
 
 // Codec encrypts with the first key not marked decrypt-only and decrypts
 // with any key it holds.
-// A Codec without keys encrypts nothing and reads unencrypted payloads, but
-// refuses encrypted ones with a message that says to set CARDS_CODEC_KEYS,
-// rather than the SDK's "unsupported encoding".
+// A Codec without keys (CARDS_CODEC_KEYS=none) encrypts nothing and reads
+// unencrypted payloads, but refuses encrypted ones with a message that says
+// to set CARDS_CODEC_KEYS, rather than the SDK's "unsupported encoding".
 type Codec struct {
 	encryptID string
 	aeads     map[string]cipher.AEAD
 	ids       []string
+	// plaintext counts the unencrypted payloads Decode has read.
+	plaintext atomic.Int64
+	// refusePlaintext marks unencrypted payloads as refused (see
+	// RequireEncryption).
+	refusePlaintext bool
 }
 
 var _ converter.PayloadCodec = (*Codec)(nil)
@@ -136,13 +142,16 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// Decode decrypts encrypted payloads and leaves the others untouched, so that
-// histories written before encryption was switched on still read.
+// Decode decrypts encrypted payloads and passes the others through, so that
+// histories written before encryption was switched on still read; it counts
+// those, and marks them when encryption is required (see RequireEncryption).
+// It never fails on an unencrypted payload: inside a workflow that would fail
+// the workflow task again and again instead of refusing one signal.
 func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		if string(p.GetMetadata()[MetadataEncoding]) != EncodingName {
-			out[i] = p
+			out[i] = c.readPlaintext(p)
 			continue
 		}
 		decoded, err := c.decrypt(p)
@@ -161,7 +170,7 @@ func (c *Codec) decrypt(p *commonpb.Payload) (*commonpb.Payload, error) {
 	}
 	if !c.Encrypts() {
 		return nil, &DecodeError{KeyID: id, Reason: ErrNoKeys, Message: fmt.Sprintf(
-			"payload was encrypted with key %s, and no key file is configured: set CARDS_CODEC_KEYS (or --codec-keys) to the key file the worker uses (`make up` writes .run/codec-keys)", id)}
+			"payload was encrypted with key %s, and this process runs without keys (CARDS_CODEC_KEYS=none): set CARDS_CODEC_KEYS (or --codec-keys) to the key file the worker uses (`make up` writes .run/codec-keys)", id)}
 	}
 	aead, ok := c.aeads[id]
 	if !ok {
@@ -183,5 +192,7 @@ func (c *Codec) decrypt(p *commonpb.Payload) (*commonpb.Payload, error) {
 	if err := proto.Unmarshal(plain, &decoded); err != nil {
 		return nil, &DecodeError{KeyID: id, Reason: ErrMalformedPayload, Message: fmt.Sprintf("decrypted payload (key %s) is not a Temporal payload: %v", id, err)}
 	}
+	// Only Decode marks a payload refused; an encrypted one never is.
+	delete(decoded.Metadata, MetadataPlaintextRefused)
 	return &decoded, nil
 }

@@ -42,6 +42,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
+	// The key decision before anything else: without keys the console
+	// would send the names it requests cards for to Temporal in clear.
+	if _, err := codec.ResolveKeyFile(cmd.CodecKeys); err != nil {
+		fmt.Fprintf(stderr, "console: %v\n", err)
+		return 1
+	}
 	log, err := cmd.Logger()
 	if err != nil {
 		fmt.Fprintf(stderr, "console: %v\n", err)
@@ -58,7 +64,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		TaskQueue:   cmd.TaskQueue,
 		PolicyPath:  cmd.Policy,
 		Temporal: temporalconn.Settings{Address: cmd.TemporalAddress, Namespace: cmd.TemporalNamespace,
-			CodecKeys: codec.ResolveKeyFile(cmd.CodecKeys)},
+			CodecKeys: cmd.CodecKeys},
 		Log: log,
 	})
 	if err != nil {

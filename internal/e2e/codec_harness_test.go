@@ -33,6 +33,15 @@ func writeKeyFile(dir, id string) string {
 	return path
 }
 
+// codecSetting is CARDS_CODEC_KEYS for the test's worker, starter and
+// console: its key file, or none when the test runs in clear on purpose.
+func (h *harness) codecSetting() string {
+	if h.codecKeys == "" {
+		return codec.Plaintext
+	}
+	return h.codecKeys
+}
+
 // clientOptions are the test client's, with the harness's codec if any.
 func (h *harness) clientOptions() client.Options {
 	opts := client.Options{HostPort: temporalAddr, Logger: logging.Discard}

@@ -188,7 +188,7 @@ func startConsole(t *testing.T, h *harness, addr, url, issuer string) {
 			DatabaseURL: h.databaseURL,
 			TaskQueue:   h.taskQueue,
 			PolicyPath:  h.policyPath,
-			Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecKeys},
+			Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecSetting()},
 			Log:         zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
 			OnReady:     func(string) { close(ready) },
 		})

@@ -169,7 +169,7 @@ func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
 		DatabaseURL: h.databaseURL,
 		TaskQueue:   h.taskQueue,
 		PolicyPath:  h.policyPath,
-		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecKeys},
+		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecSetting()},
 		Logger:      logger,
 		// A free port per worker: tests scrape it.
 		MetricsAddress: "127.0.0.1:0",
@@ -219,9 +219,7 @@ type result struct {
 func (h *harness) starter(args ...string) result {
 	h.t.Helper()
 	full := []string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--timeout", "30s"}
-	if h.codecKeys != "" {
-		full = append(full, "--codec-keys", h.codecKeys)
-	}
+	full = append(full, "--codec-keys", h.codecSetting())
 	full = append(full, args...)
 	var stdout, stderr bytes.Buffer
 	code := startercmd.Run(context.Background(), full, &stdout, &stderr)

@@ -66,7 +66,7 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 // starterAsync runs a starter command in the background; its stderr can be
 // read while it runs, its result arrives on the channel.
 func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
-	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue}, args...)
+	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--codec-keys", h.codecSetting()}, args...)
 	stderr := &testio.Buffer{}
 	done := make(chan result, 1)
 	go func() {

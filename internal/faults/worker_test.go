@@ -48,6 +48,7 @@ func (w *world) startWorker(name, databaseURL, temporalAddress string, env ...st
 		"CARDS_METRICS_ADDRESS="+metrics,
 		"CARDS_LOG_FORMAT=json",
 		"CARDS_GRPC_COMPRESSION=none",
+		"CARDS_CODEC_KEYS=none", // the faults are about outages, not payloads
 	)
 	cmd.Env = append(cmd.Env, env...)
 	p := &workerProc{t: w.t, name: name, cmd: cmd, exited: make(chan struct{}), Log: &testio.Buffer{}, probes: "http://" + metrics}

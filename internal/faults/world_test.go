@@ -89,7 +89,7 @@ type run struct {
 // starter runs the real starter code in the background against temporal.
 func (w *world) starter(temporal string, args ...string) *pending {
 	full := append([]string{"--temporal-address", temporal, "--task-queue", w.taskQueue, "--database-url", w.databaseURL,
-		"--timeout", "100s", "--temporal-wait", "60s", "--json"}, args...)
+		"--timeout", "100s", "--temporal-wait", "60s", "--json", "--codec-keys", "none"}, args...)
 	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &testio.Buffer{}}}
 	go func() {
 		defer close(p.done)

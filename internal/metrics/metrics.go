@@ -189,3 +189,13 @@ func (m *Metrics) OutboxEvent(event, outcome string, queued time.Duration) {
 		m.outboxDelay.WithLabelValues(event).Observe(queued.Seconds())
 	}
 }
+
+// ObserveCodec exports the count of payloads the worker read unencrypted
+// (codec.Codec.PlaintextPayloads): with a key file in use, anything above
+// zero is a client that sent data to Temporal in clear.
+func (m *Metrics) ObserveCodec(plaintextPayloads func() int64) {
+	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "cardflow_codec_plaintext_payloads_total",
+		Help: "Payloads the worker read without cardflow's encryption (for example a `temporal workflow signal` sent without --codec-endpoint); replays read them again. With CARDS_CODEC_KEYS=none every payload counts.",
+	}, func() float64 { return float64(plaintextPayloads()) }))
+}

@@ -175,7 +175,7 @@ func TestMalformedSettingsAreUsageErrors(t *testing.T) {
 	}
 	// The smallest positive timeout is accepted (and the closed server
 	// then reported as such).
-	r := runStarter(t, append([]string{"--timeout", "1ns", "--temporal-wait", "0s", "--temporal-address", closedAddress(t), "--json"}, status...)...)
+	r := runStarter(t, append([]string{"--codec-keys", "none", "--timeout", "1ns", "--temporal-wait", "0s", "--temporal-address", closedAddress(t), "--json"}, status...)...)
 	if r.code != ExitFailure || r.doc.Error.Type != "TemporalUnreachable" {
 		t.Fatalf("--timeout 1ns: exit %d, %+v; want it accepted", r.code, r.doc.Error)
 	}

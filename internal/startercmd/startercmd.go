@@ -19,7 +19,6 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cliparse"
-	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -70,7 +69,9 @@ type env struct {
 	// updateID is the one id of the update this command sends, however
 	// often it is retried, so that Temporal applies it once.
 	updateID string
-	// codecKeys is the key file in use ("" for none).
+	// codecKeys is the CARDS_CODEC_KEYS setting resolved: the key file in
+	// use, or codec.Plaintext; unresolved when there is no key file, so
+	// that connecting refuses.
 	codecKeys string
 }
 
@@ -96,12 +97,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := cmd.Globals.check(); err != nil {
 		return e.out.fail(err)
 	}
-	// A broken key file stops every command, not only those that reach
-	// Temporal, so that it is found before it matters.
-	if e.codecKeys = codec.ResolveKeyFile(cmd.CodecKeys); e.codecKeys != "" {
-		if _, err := codec.LoadKeyFile(e.codecKeys); err != nil {
-			return e.out.fail(&failure{Type: "BadKeyFile", Err: err})
-		}
+	if code, stop := e.checkKeys(cmd.CodecKeys); stop {
+		return code
 	}
 	if err := kctx.Run(e); err != nil {
 		return e.out.fail(sealedAnswer(kctx.Command(), err))
@@ -179,7 +176,7 @@ func (e *env) dialPatiently(opts client.Options) (client.Client, error) {
 func (e *env) ops() (*cardops.Client, error) {
 	cl, err := e.temporal()
 	if err != nil {
-		return nil, &failure{Type: "TemporalUnreachable", Err: err}
+		return nil, temporalConnectionError(err)
 	}
 	return &cardops.Client{Temporal: cl, TaskQueue: e.g.TaskQueue, Progress: func(line string) {
 		fmt.Fprintln(e.out.stderr, "starter:", line)

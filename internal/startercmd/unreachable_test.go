@@ -29,7 +29,7 @@ func TestUnreachableTemporalIsRetriedThenNamed(t *testing.T) {
 	addr := closedAddress(t)
 	var out, errOut bytes.Buffer
 	start := time.Now()
-	code := Run(context.Background(), []string{"--temporal-address", addr, "--temporal-wait", "3s", "--json",
+	code := Run(context.Background(), []string{"--codec-keys", "none", "--temporal-address", addr, "--temporal-wait", "3s", "--json",
 		"status", "--request", "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"}, &out, &errOut)
 	took := time.Since(start)
 	if code != ExitFailure {

@@ -1,6 +1,7 @@
 package temporalconn
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,8 +46,8 @@ func TestMalformedKeyFileStopsWithTheLine(t *testing.T) {
 	}
 }
 
-func TestWithoutKeysPayloadsStayPlain(t *testing.T) {
-	opts, err := Options(Settings{EnvLookup: base(t)})
+func TestPlaintextAskedForPayloadsStayPlain(t *testing.T) {
+	opts, err := Options(Settings{EnvLookup: base(t), CodecKeys: codec.Plaintext})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,5 +57,15 @@ func TestWithoutKeysPayloadsStayPlain(t *testing.T) {
 	}
 	if string(p.Metadata[codec.MetadataEncoding]) != "json/plain" {
 		t.Fatalf("encoding %q", p.Metadata[codec.MetadataEncoding])
+	}
+}
+
+// Without a key file and without CARDS_CODEC_KEYS=none there is no
+// connection: nothing could be sent in clear by accident.
+func TestNoKeyFileRefusesToConnect(t *testing.T) {
+	t.Chdir(t.TempDir())
+	_, err := Options(Settings{EnvLookup: base(t)})
+	if !errors.Is(err, codec.ErrNoKeyFile) {
+		t.Fatalf("err = %v, want codec.ErrNoKeyFile", err)
 	}
 }

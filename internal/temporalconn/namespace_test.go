@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/testtools"
 )
@@ -41,7 +42,7 @@ func startDevServer(t *testing.T) string {
 // and accepts one it has.
 func TestDialRefusesAMissingNamespaceAtOnce(t *testing.T) {
 	addr := startDevServer(t)
-	opts, err := Options(Settings{EnvLookup: base(t), Address: addr, Namespace: "nope", Logger: logging.Discard})
+	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Address: addr, Namespace: "nope", Logger: logging.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,13 +70,13 @@ func TestDialRefusesAMissingNamespaceAtOnce(t *testing.T) {
 }
 
 func TestAddressWithoutPortIsRefusedAtOnce(t *testing.T) {
-	_, err := Options(Settings{EnvLookup: base(t), Address: "temporal.internal"})
+	_, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Address: "temporal.internal"})
 	var setting *SettingError
 	if !errors.As(err, &setting) || setting.Kind != "BadAddress" || !strings.Contains(err.Error(), `"temporal.internal" is not host:port`) {
 		t.Fatalf("err = %v, want a BadAddress SettingError naming the address", err)
 	}
 	for _, ok := range []string{"temporal:7233", "[::1]:7233", "dns:///temporal:7233"} {
-		if _, err := Options(Settings{EnvLookup: base(t), Address: ok}); err != nil {
+		if _, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Address: ok}); err != nil {
 			t.Errorf("address %q refused: %v", ok, err)
 		}
 	}

@@ -37,10 +37,15 @@ type Settings struct {
 	Compression string
 	// EnvLookup replaces the process environment (tests); nil reads os.Environ.
 	EnvLookup envconfig.EnvLookup
-	// CodecKeys is the key file (CARDS_CODEC_KEYS) whose keys encrypt every
-	// payload and failure message; empty sends payloads in clear and refuses
-	// encrypted ones with a message that says to set it.
+	// CodecKeys is the CARDS_CODEC_KEYS setting, resolved by
+	// codec.ResolveKeyFile: the key file whose keys encrypt every payload and
+	// failure message, or codec.Plaintext for payloads in clear. Empty looks
+	// for codec.LocalKeyFile and fails without it, so that a forgotten
+	// setting never sends names to Temporal in clear.
 	CodecKeys string
+	// Codec, when set, is used instead of CodecKeys: the worker's, which it
+	// configured and whose plaintext count it exports.
+	Codec *codec.Codec
 }
 
 // Options returns client options from the environment plus s.
@@ -67,7 +72,7 @@ func Options(s Settings) (client.Options, error) {
 	if s.Logger != nil {
 		opts.Logger = s.Logger
 	}
-	if err := setConverters(&opts, s.CodecKeys); err != nil {
+	if err := setConverters(&opts, s); err != nil {
 		return client.Options{}, err
 	}
 	switch s.Compression {
@@ -80,20 +85,16 @@ func Options(s Settings) (client.Options, error) {
 	return opts, nil
 }
 
-// setConverters gives opts the payload codec of keyFile, for data and for
-// failures alike, so that the worker, the starter, the bench and the console
-// read and write the same encrypted history.
-func setConverters(opts *client.Options, keyFile string) error {
-	var keys []codec.Key
-	if keyFile != "" {
+// setConverters gives opts the payload codec of s, for data and for failures
+// alike, so that the worker, the starter, the bench and the console read and
+// write the same encrypted history.
+func setConverters(opts *client.Options, s Settings) error {
+	c := s.Codec
+	if c == nil {
 		var err error
-		if keys, err = codec.LoadKeyFile(keyFile); err != nil {
+		if c, _, err = codec.FromSetting(s.CodecKeys); err != nil {
 			return err
 		}
-	}
-	c, err := codec.New(keys)
-	if err != nil {
-		return fmt.Errorf("key file %s (CARDS_CODEC_KEYS): %w", keyFile, err)
 	}
 	opts.DataConverter = codec.DataConverter(c)
 	opts.FailureConverter = codec.FailureConverter(opts.DataConverter)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/codec"
 )
 
 // fakeEnv is an environment for envconfig that ignores the process's own.
@@ -38,7 +40,7 @@ func base(t *testing.T) fakeEnv {
 }
 
 func TestDefaultsMatchALocalDevServer(t *testing.T) {
-	opts, err := Options(Settings{EnvLookup: base(t)})
+	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func TestTemporalCloudWithAPIKey(t *testing.T) {
 	env["TEMPORAL_ADDRESS"] = "eu-west-1.aws.api.temporal.io:7233"
 	env["TEMPORAL_NAMESPACE"] = "cards.a1b2c"
 	env["TEMPORAL_API_KEY"] = "key-123"
-	opts, err := Options(Settings{EnvLookup: env})
+	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +78,7 @@ func TestMutualTLSFromFiles(t *testing.T) {
 	env["TEMPORAL_TLS_CLIENT_CERT_PATH"] = certPath
 	env["TEMPORAL_TLS_CLIENT_KEY_PATH"] = keyPath
 	env["TEMPORAL_TLS_SERVER_NAME"] = "cards.a1b2c.tmprl.cloud"
-	opts, err := Options(Settings{EnvLookup: env})
+	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: env})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +95,7 @@ func TestFlagsOverrideTheEnvironment(t *testing.T) {
 	env := base(t)
 	env["TEMPORAL_ADDRESS"] = "from-env:7233"
 	env["TEMPORAL_NAMESPACE"] = "env-ns"
-	opts, err := Options(Settings{EnvLookup: env, Address: "from-flag:7233", Namespace: "flag-ns"})
+	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: env, Address: "from-flag:7233", Namespace: "flag-ns"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestMissingCertificateIsNamed(t *testing.T) {
 	env := base(t)
 	env["TEMPORAL_TLS_CLIENT_CERT_PATH"] = "/nonexistent/client.pem"
 	env["TEMPORAL_TLS_CLIENT_KEY_PATH"] = "/nonexistent/client.key"
-	_, err := Options(Settings{EnvLookup: env})
+	_, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: env})
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/client") {
 		t.Fatalf("err = %v, want it to name the file", err)
 	}
@@ -143,14 +145,14 @@ func writeSelfSigned(t *testing.T, dir string) (certPath, keyPath string) {
 }
 
 func TestCompressionSetting(t *testing.T) {
-	opts, err := Options(Settings{EnvLookup: base(t), Compression: "none"})
+	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Compression: "none"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if opts.ConnectionOptions.GrpcCompression == nil {
 		t.Fatal("compression none was not applied")
 	}
-	if _, err := Options(Settings{EnvLookup: base(t), Compression: "zstd"}); err == nil || !strings.Contains(err.Error(), "zstd") {
+	if _, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Compression: "zstd"}); err == nil || !strings.Contains(err.Error(), "zstd") {
 		t.Fatalf("err = %v", err)
 	}
 }

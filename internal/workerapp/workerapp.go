@@ -55,6 +55,10 @@ type Config struct {
 	Outbox notify.DispatcherOptions
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
+	// CodecRequire refuses payloads that arrive unencrypted
+	// (CARDS_CODEC_REQUIRE): a plaintext decision update is refused and a
+	// plaintext decision signal ignored, with the reason in the status.
+	CodecRequire bool
 }
 
 // Ready describes a running worker.
@@ -88,7 +92,14 @@ func Run(ctx context.Context, cfg Config) error {
 	// error lines during an outage it has reported.
 	db := &outage.Tracker{Name: "PostgreSQL", Log: log}
 	perms := &outage.Permissions{Log: log}
+	// The key decision with the other connection settings: without a key
+	// file (or CARDS_CODEC_KEYS=none) the worker does not start.
+	cdc, keyFile, err := workerCodec(cfg)
+	if err != nil {
+		return err
+	}
 	if cfg.Client == nil {
+		cfg.Temporal.Codec = cdc
 		if cfg.Temporal.Logger == nil {
 			cfg.Temporal.Logger = logging.NewTemporalLogger(log).WithDemoter(quietDuringOutage(db, perms))
 		}
@@ -114,6 +125,9 @@ func Run(ctx context.Context, cfg Config) error {
 	m := metrics.New()
 	defer m.Close()
 	m.ObserveStore(st.Counts)
+	if cdc != nil {
+		m.ObserveCodec(cdc.PlaintextPayloads)
+	}
 	db.Ping, db.Address = st.DB.PingContext, databaseAddress(cfg.DatabaseURL)
 	watchPermissions(perms, st, m, currentRole(ctx, st))
 	watchDatabase(db, perms, m)
@@ -180,11 +194,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	log.Info("Worker polling", zap.String("taskQueue", taskQueue), zap.String("policy", cfg.PolicyPath),
 		zap.Strings("useCases", pol.EnabledUseCases()), zap.Strings("cardTypes", pol.CardTypeNames()))
-	if cfg.Client == nil {
-		if cfg.Temporal.CodecKeys != "" {
-			log.Info("Payloads encrypted", zap.String("keyFile", cfg.Temporal.CodecKeys))
+	if cdc != nil {
+		if cdc.Encrypts() {
+			log.Info("Payloads encrypted", zap.String("keyFile", keyFile), zap.Bool("plaintextRefused", cdc.RequiresEncryption()))
 		} else {
-			log.Warn("Payloads are NOT encrypted: names and comments are stored in clear in Temporal; set CARDS_CODEC_KEYS to a key file")
+			log.Warn("Payloads are NOT encrypted (CARDS_CODEC_KEYS=none): names and comments are stored in clear in Temporal; set CARDS_CODEC_KEYS to a key file")
 		}
 	}
 	// In the background: the check is advice and must not delay polling.

@@ -27,11 +27,10 @@ func (c *CodecServerCmd) Run(rc *runContext) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	keyFile := codec.ResolveKeyFile(c.CodecKeys)
-	if keyFile == "" {
-		return fmt.Errorf("the codec server needs the worker's key file: set CARDS_CODEC_KEYS (or --codec-keys); %s does not exist here", codec.LocalKeyFile)
+	if c.CodecKeys == codec.Plaintext {
+		return fmt.Errorf("the codec server decrypts with the worker's keys, and CARDS_CODEC_KEYS=%s gives it none: set CARDS_CODEC_KEYS (or --codec-keys) to the worker's key file", codec.Plaintext)
 	}
-	cdc, err := codec.Load(keyFile)
+	cdc, keyFile, err := codec.FromSetting(c.CodecKeys)
 	if err != nil {
 		return err
 	}

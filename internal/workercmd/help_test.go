@@ -17,7 +17,7 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 			"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
 			"--metrics-address", "$CARDS_METRICS_ADDRESS", `":9464"`, "--db-max-conns", "$CARDS_DB_MAX_CONNS", "20",
 			"--workflow-pollers", "$CARDS_WORKFLOW_POLLERS", "--activity-pollers", "$CARDS_ACTIVITY_POLLERS",
-			"--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys",
+			"--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys", "--codec-require", "$CARDS_CODEC_REQUIRE",
 			"--smtp-url", "$CARDS_SMTP_URL", "tls=none|opportunistic|mandatory", "--mail-from", "$CARDS_MAIL_FROM",
 			"--mail-templates", "$CARDS_MAIL_TEMPLATES", "--console-url", "$CARDS_CONSOLE_URL", "http://127.0.0.1:8080",
 			"--retry-for", "$CARDS_RETRY_FOR", "=1h", "--workflow-cache", "$CARDS_WORKFLOW_CACHE", "2000"},

@@ -16,7 +16,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
-	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
@@ -77,6 +76,7 @@ type RunCmd struct {
 	MailTemplates   string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
 	ConsoleURL      string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
 	MetricsAddress  string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
+	CodecRequire    bool          `name:"codec-require" env:"CARDS_CODEC_REQUIRE" help:"Refuse payloads that arrive unencrypted (a client without the key file): a decision update is refused, a decision signal ignored with the reason in the status. Every one is counted in cardflow_codec_plaintext_payloads_total either way."`
 	RetryFor        time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
 }
 
@@ -142,9 +142,10 @@ func (c *RunCmd) Run(rc *runContext) error {
 		TaskQueue:   c.TaskQueue,
 		PolicyPath:  c.Policy,
 		Temporal: temporalconn.Settings{Address: c.TemporalAddress, Namespace: c.TemporalNamespace, Compression: c.GRPCCompression,
-			CodecKeys: codec.ResolveKeyFile(c.CodecKeys)},
-		Logger: log,
-		Pool:   store.PoolOptions{MaxOpen: c.DBMaxConns},
+			CodecKeys: c.CodecKeys},
+		CodecRequire: c.CodecRequire,
+		Logger:       log,
+		Pool:         store.PoolOptions{MaxOpen: c.DBMaxConns},
 		Worker: worker.Options{
 			MaxConcurrentWorkflowTaskPollers: c.WorkflowPollers,
 			MaxConcurrentActivityTaskPollers: c.ActivityPollers,

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/codec"
 )
 
 var decisionDescriptions = map[string]string{
@@ -47,10 +48,27 @@ func (r *request) setup(ctx workflow.Context) error {
 	return nil
 }
 
-// setDecisionUpdate registers the update of one decision kind.
+// setDecisionUpdate registers the update of one decision kind. It takes the
+// payload raw so that the validator sees how it arrived: one the worker's
+// codec marked as sent in clear (CARDS_CODEC_REQUIRE) is refused. Only the
+// validator refuses it; a replayed, accepted update is never validated again.
 func (r *request) setDecisionUpdate(ctx workflow.Context, kind string) error {
-	return workflow.SetUpdateHandlerWithOptions(ctx, kind, r.decisionUpdate(kind), workflow.UpdateHandlerOptions{
-		Validator: func(_ workflow.Context, d cards.DecisionInput) error {
+	apply := r.decisionUpdate(kind)
+	return workflow.SetUpdateHandlerWithOptions(ctx, kind, func(ctx workflow.Context, raw converter.RawValue) (cards.Status, error) {
+		d, err := decodeDecision(raw)
+		if err != nil {
+			return r.snapshot(), err
+		}
+		return apply(ctx, d)
+	}, workflow.UpdateHandlerOptions{
+		Validator: func(_ workflow.Context, raw converter.RawValue) error {
+			if codec.RefusedPlaintext(raw.Payload()) {
+				return refuse(codec.PlaintextRefusedType, "%s", codec.PlaintextRefusal)
+			}
+			d, err := decodeDecision(raw)
+			if err != nil {
+				return err
+			}
 			if err := checkLimits(d); err != nil {
 				return err
 			}
@@ -58,6 +76,15 @@ func (r *request) setDecisionUpdate(ctx workflow.Context, kind string) error {
 		},
 		Description: decisionDescriptions[kind],
 	})
+}
+
+// decodeDecision reads a decision's payload, or says what it should be.
+func decodeDecision(raw converter.RawValue) (cards.DecisionInput, error) {
+	var d cards.DecisionInput
+	if err := converter.GetDefaultDataConverter().FromPayload(raw.Payload(), &d); err != nil {
+		return d, refuse(cards.ErrInvalidDecision, `payload is not {"actor": "...", "comment": "..."}: %v`, err)
+	}
+	return d, nil
 }
 
 // decisionUpdate applies a decision sent as an update and answers with the
@@ -107,8 +134,9 @@ func (r *request) awaitWritten(ctx workflow.Context) error {
 }
 
 // onSignal applies a decision sent as a signal. A signal cannot be answered,
-// so one that breaks a rule is ignored and the reason kept in the status;
-// it never fails the workflow.
+// so one that breaks a rule, or that arrived in clear while the worker
+// requires encryption, is ignored and the reason kept in the status; it
+// never fails the workflow.
 func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawValue) {
 	var d cards.DecisionInput
 	if err := converter.GetDefaultDataConverter().FromPayload(raw.Payload(), &d); err != nil {
@@ -117,6 +145,10 @@ func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawV
 	}
 	if err := checkLimits(d); err != nil && ignoreOversized(ctx) {
 		r.ignore(ctx, kind, d.Actor, reasonOf(err))
+		return
+	}
+	if codec.RefusedPlaintext(raw.Payload()) {
+		r.ignore(ctx, kind, d.Actor, codec.PlaintextRefusedType+": "+codec.PlaintextRefusal)
 		return
 	}
 	err := r.check(kind, d)

@@ -1,0 +1,61 @@
+package requestcard_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/codec"
+)
+
+// requireEncryption gives the fixture's environment the worker's codec with
+// CARDS_CODEC_REQUIRE on: with keys the test's own signals and updates
+// arrive encrypted, without them in clear.
+func (f *fixture) requireEncryption(keys ...codec.Key) {
+	c, err := codec.New(keys)
+	require.NoError(f.t, err)
+	c.RequireEncryption()
+	f.env.SetDataConverter(codec.DataConverter(c))
+}
+
+// A decision sent in clear to a worker that requires encryption is refused
+// (update) or ignored with the reason in the status (signal), before anyone
+// is asked whether the actor may decide; the card waits on and times out.
+func TestPlaintextDecisionsRefusedWhenEncryptionRequired(t *testing.T) {
+	f := newFixture(t, 1)
+	f.requireEncryption()
+	var update *sent
+	f.at(time.Minute, func() {
+		f.signal(cards.Approve, "alice", "ok")
+		update = f.decide(cards.Approve, "bernard", "ok")
+	})
+	s, err := f.run()
+	require.NoError(t, err)
+	requireRefused(t, update, codec.PlaintextRefusedType)
+	require.Contains(t, update.err.Error(), "CARDS_CODEC_REQUIRE")
+	require.Equal(t, cards.StateAborted, s.State, "no decision was taken: the approval timed out")
+	require.Empty(t, s.Approvals)
+	require.Len(t, s.Ignored, 1)
+	require.Equal(t, cards.Ignored{Signal: cards.Approve, Actor: "alice", Reason: codec.PlaintextRefusedType + ": " + codec.PlaintextRefusal}, s.Ignored[0])
+	require.Empty(t, f.authorized, "a refused payload is not authorized")
+}
+
+// Encrypted decisions pass as before.
+func TestEncryptedDecisionsPassWhenEncryptionRequired(t *testing.T) {
+	f := newFixture(t, 2)
+	f.requireEncryption(codec.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, codec.KeySize)})
+	var update *sent
+	f.at(time.Minute, func() {
+		f.signal(cards.Approve, "alice", "ok")
+		update = f.decide(cards.Approve, "bernard", "ok")
+	})
+	s, err := f.run()
+	require.NoError(t, err)
+	requireDone(t, update)
+	require.Equal(t, cards.StateApproved, s.State)
+	require.Len(t, s.Approvals, 2)
+	require.Empty(t, s.Ignored)
+}

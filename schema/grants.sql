@@ -22,8 +22,13 @@ GRANT SELECT, INSERT, DELETE ON TABLE user_roles TO :"role";
 
 -- Cards: a request inserts one, a decision changes only its state.
 GRANT SELECT, INSERT ON TABLE cards TO :"role";
-GRANT UPDATE (state, updated_at, write_token) ON TABLE cards TO :"role";
+GRANT UPDATE (state, updated_at, write_token, card_number) ON TABLE cards TO :"role";
 GRANT SELECT, INSERT ON TABLE card_approvals TO :"role";
+
+-- Card numbers: producing a card takes the next number of its prefix's range
+-- (next_card_number, executable by PUBLIC, locks and advances the counter
+-- row, creating it on first use) and stores it on the card once.
+GRANT SELECT, INSERT, UPDATE ON TABLE card_number_ranges TO :"role";
 
 -- The audit trail is append-only: no UPDATE, DELETE or TRUNCATE.
 GRANT SELECT, INSERT ON TABLE card_events TO :"role";

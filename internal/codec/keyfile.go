@@ -34,13 +34,21 @@ type KeyFileError struct {
 	Path    string
 	Line    int
 	Problem string
+	// Variable is the environment variable that names the file; empty means
+	// CARDS_CODEC_KEYS. Other key files in the same format (the card
+	// secrets' CARDS_SECRET_KEYS) set it so the message points at theirs.
+	Variable string
 }
 
 func (e *KeyFileError) Error() string {
-	if e.Line == 0 {
-		return fmt.Sprintf("key file %s (CARDS_CODEC_KEYS): %s", e.Path, e.Problem)
+	variable := e.Variable
+	if variable == "" {
+		variable = "CARDS_CODEC_KEYS"
 	}
-	return fmt.Sprintf("key file %s (CARDS_CODEC_KEYS) line %d: %s", e.Path, e.Line, e.Problem)
+	if e.Line == 0 {
+		return fmt.Sprintf("key file %s (%s): %s", e.Path, variable, e.Problem)
+	}
+	return fmt.Sprintf("key file %s (%s) line %d: %s", e.Path, variable, e.Line, e.Problem)
 }
 
 // LoadKeyFile reads the key file at path. The first key not marked

@@ -19,9 +19,8 @@ const KeysEnv = "CARDS_SECRET_KEYS"
 
 // Keys seal and open card secrets.
 type Keys struct {
-	seal  codec.Key
-	byID  map[string]cipher.AEAD
-	sealA cipher.AEAD
+	sealID string                 // the key new secrets are sealed with
+	byID   map[string]cipher.AEAD // every key, to open what any of them sealed
 }
 
 // LoadKeys reads the key file at path (the value of CARDS_SECRET_KEYS).
@@ -51,8 +50,8 @@ func ParseKeys(path string, r io.Reader) (*Keys, error) {
 			return nil, fmt.Errorf("key %q in %s: %w", key.ID, path, err)
 		}
 		k.byID[key.ID] = aead
-		if k.sealA == nil && !key.DecryptOnly {
-			k.seal, k.sealA = key, aead
+		if k.sealID == "" && !key.DecryptOnly {
+			k.sealID = key.ID
 		}
 	}
 	return k, nil
@@ -143,7 +142,8 @@ func (k *Keys) sealDigits(kd kind, cardID, digits string) (Sealed, error) {
 	if digits == "" {
 		return Sealed{}, fmt.Errorf("seal the %s of card %s: it is empty (make it with New%s)", kd, cardID, map[kind]string{kindPIN: "PIN", kindPUK: "PUK"}[kd])
 	}
-	return Sealed{KeyID: k.seal.ID, Box: k.sealA.Seal(nil, nil, []byte(digits), additionalData(kd, cardID))}, nil
+	box := k.byID[k.sealID].Seal(nil, nil, []byte(digits), additionalData(kd, cardID))
+	return Sealed{KeyID: k.sealID, Box: box}, nil
 }
 
 func (k *Keys) open(kd kind, cardID string, s Sealed) (string, error) {

@@ -14,14 +14,17 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardnumber"
 	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/schema"
 )
 
 // newCardsForNumbers opens a store with room for concurrent statements and
-// inserts n approved-looking cards of one user, returning their ids.
-func newCardsForNumbers(t *testing.T, n int) (*Store, []string) {
+// inserts n approved cards of one user, returning their ids and the
+// database's URL.
+func newCardsForNumbers(t *testing.T, n int) (*Store, []string, string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, testdb.New(t), PoolOptions{MaxOpen: 16})
+	dbURL := testdb.New(t)
+	st, err := Open(ctx, dbURL, PoolOptions{MaxOpen: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +40,7 @@ func newCardsForNumbers(t *testing.T, n int) (*Store, []string) {
 			t.Fatal(err)
 		}
 	}
-	return st, ids
+	return st, ids, dbURL
 }
 
 // counterOf is the number's counter value (its digits without prefix and
@@ -55,7 +58,7 @@ func counterOf(t *testing.T, prefix, number string) int {
 // PL/pgSQL Luhn and the Go one agree.
 func TestAllocatedNumbersAreTheFormattedOnes(t *testing.T) {
 	ctx := context.Background()
-	st, ids := newCardsForNumbers(t, 12)
+	st, ids, _ := newCardsForNumbers(t, 12)
 	for i, id := range ids {
 		got, err := st.AssignCardNumber(ctx, id, "C")
 		if err != nil {
@@ -91,7 +94,7 @@ func TestAllocatedNumbersAreTheFormattedOnes(t *testing.T) {
 // card's number and takes none from the range.
 func TestAssignmentKeepsTheCardsNumber(t *testing.T) {
 	ctx := context.Background()
-	st, ids := newCardsForNumbers(t, 2)
+	st, ids, _ := newCardsForNumbers(t, 2)
 	first, err := st.AssignCardNumber(ctx, ids[0], "C")
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +152,7 @@ func TestAssignmentKeepsTheCardsNumber(t *testing.T) {
 func TestConcurrentAllocationsWithRollbacksAreGapless(t *testing.T) {
 	ctx := context.Background()
 	const n = 50
-	st, ids := newCardsForNumbers(t, n)
+	st, ids, _ := newCardsForNumbers(t, n)
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i, id := range ids {
@@ -243,4 +246,29 @@ func waitForALockWait(t *testing.T, st *Store) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatal("no statement started waiting for the card's lock within 10s")
+}
+
+// The worker's role, granted by schema/grants.sql and nothing more, can
+// assign numbers (the card row lock, the counter row's insert and update).
+func TestGrantedRoleAssignsCardNumbers(t *testing.T) {
+	ctx := context.Background()
+	owner, ids, ownerURL := newCardsForNumbers(t, 2)
+	role, roleURL := testdb.NewRole(t, ownerURL)
+	if err := schema.Grant(ctx, owner.DB.DB, role); err != nil {
+		t.Fatal(err)
+	}
+	app, err := Open(ctx, roleURL, PoolOptions{MaxOpen: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	for i, id := range ids {
+		got, err := app.AssignCardNumber(ctx, id, "C")
+		if err != nil {
+			t.Fatalf("as %s: %v", role, err)
+		}
+		if want, _ := cardnumber.Format("C", uint64(i+1), cardnumber.DefaultWidth); got != want {
+			t.Errorf("as %s: %s, want %s", role, got, want)
+		}
+	}
 }

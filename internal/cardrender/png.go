@@ -96,11 +96,19 @@ func (p *pngCanvas) Text(x, y, sizePt float64, bold bool, c color.RGBA, s string
 		if !ok {
 			continue
 		}
+		alpha, isAlpha := mask.(*image.Alpha)
 		clipped := dr.Intersect(p.img.Rect)
 		for py := clipped.Min.Y; py < clipped.Max.Y; py++ {
 			for pxl := clipped.Min.X; pxl < clipped.Max.X; pxl++ {
-				_, _, _, a := mask.At(mp.X+pxl-dr.Min.X, mp.Y+py-dr.Min.Y).RGBA()
-				level := uint8((a>>8*(coverageLevels-1) + 127) / 255)
+				mx, my := mp.X+pxl-dr.Min.X, mp.Y+py-dr.Min.Y
+				var a uint32
+				if isAlpha { // the opentype faces' masks: read the byte
+					a = uint32(alpha.AlphaAt(mx, my).A)
+				} else {
+					_, _, _, a16 := mask.At(mx, my).RGBA()
+					a = a16 >> 8
+				}
+				level := uint8((a*(coverageLevels-1) + 127) / 255)
 				if level == 0 {
 					continue
 				}
@@ -182,8 +190,21 @@ func newFace(sizePt float64, bold bool) (font.Face, error) {
 }
 
 // pngEncoder compresses fast: a card face is mostly flat colour, and the
-// station writes one per card.
-var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed}
+// station writes two per card. Its buffer pool keeps the compressor between
+// encodes instead of allocating and clearing a new one each time.
+var pngEncoder = png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &encoderBuffers{}}
+
+// encoderBuffers is a png.EncoderBufferPool over a sync.Pool.
+type encoderBuffers struct{ pool sync.Pool }
+
+func (b *encoderBuffers) Get() *png.EncoderBuffer {
+	if buf, ok := b.pool.Get().(*png.EncoderBuffer); ok {
+		return buf
+	}
+	return nil
+}
+
+func (b *encoderBuffers) Put(buf *png.EncoderBuffer) { b.pool.Put(buf) }
 
 // renderPNG draws one face and encodes it.
 func renderPNG(draw func(canvas)) ([]byte, error) {

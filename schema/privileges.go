@@ -54,7 +54,9 @@ var WorkerPrivileges = []Privilege{
 	{Privilege: "SELECT", Object: "user_roles"},
 	{Privilege: "SELECT", Object: "cards"},
 	{Privilege: "INSERT", Object: "cards"},
-	{Privilege: "UPDATE", Object: "cards", Columns: []string{"state", "updated_at", "card_number"}},
+	{Privilege: "UPDATE", Object: "cards", Columns: []string{"state", "updated_at"}},
+	// Producing a card gives it its number (store.AssignCardNumber).
+	{Privilege: "UPDATE", Object: "cards", Columns: []string{"card_number"}},
 	{Privilege: "SELECT", Object: "card_number_ranges"},
 	{Privilege: "INSERT", Object: "card_number_ranges"},
 	{Privilege: "UPDATE", Object: "card_number_ranges"},

@@ -42,6 +42,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 // A console that cannot start says which setting to change and exits 1.
 func TestMissingIssuerExitsOne(t *testing.T) {
 	t.Setenv("CARDS_OIDC_ISSUER", "")
+	t.Setenv("CARDS_CODEC_KEYS", "none") // the key check comes first; this test is about the issuer
 	var out, errOut bytes.Buffer
 	code := Run(context.Background(), []string{"--oidc-client-id", "c"}, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "CARDS_OIDC_ISSUER is not set") {

@@ -14,14 +14,14 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
 // A migration that adds a table or a sequence must say what the
 // application role may do with it, or that it gets nothing.
 func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := open(t, testkit.Database(t))
 	text, err := os.ReadFile("grants.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +62,9 @@ func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
 
 func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
+	ownerURL := testkit.Database(t)
 	owner := open(t, ownerURL)
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatal(err)
 	}
@@ -115,9 +115,9 @@ func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *test
 
 func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
+	ownerURL := testkit.Database(t)
 	owner := open(t, ownerURL)
-	super, _ := testdb.NewRole(t, ownerURL)
+	super, _ := testkit.Role(t, ownerURL)
 	if _, err := owner.Exec(`ALTER ROLE ` + super + ` SUPERUSER`); err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +142,10 @@ func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
 // not an error; Grant must not report that as a success.
 func TestGrantByANonOwnerFailsInsteadOfGrantingNothing(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
+	ownerURL := testkit.Database(t)
 	owner := open(t, ownerURL)
-	app, appURL := testdb.NewRole(t, ownerURL)
-	other, _ := testdb.NewRole(t, ownerURL)
+	app, appURL := testkit.Role(t, ownerURL)
+	other, _ := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, app); err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +177,8 @@ func TestGrantsForQuotesTheRole(t *testing.T) {
 // its notification outbox run their real statements as the granted role.
 func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	ownerURL := testkit.Database(t)
+	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, open(t, ownerURL), role); err != nil {
 		t.Fatal(err)
 	}

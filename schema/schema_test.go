@@ -9,7 +9,7 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
@@ -25,7 +25,7 @@ func open(t *testing.T, url string) *sql.DB {
 
 func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, testdb.NewEmpty(t))
+	db := open(t, testkit.EmptyDatabase(t))
 	var outdated *schema.ErrSchemaOutdated
 	if err := schema.CheckCurrent(ctx, db); !errors.As(err, &outdated) || !strings.Contains(err.Error(), schema.MigrateCommand) {
 		t.Fatalf("empty database: err = %v, want ErrSchemaOutdated naming %q", err, schema.MigrateCommand)
@@ -61,7 +61,7 @@ func constraint(t *testing.T, db *sql.DB, stmt string, args ...any) string {
 }
 
 func TestTheDatabaseEnforcesTheRules(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := open(t, testkit.Database(t))
 	if _, err := db.Exec(`INSERT INTO users (id, state) VALUES ('u1', 'active')`); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestTheDatabaseEnforcesTheRules(t *testing.T) {
 }
 
 func TestListQueriesUseAnIndex(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := open(t, testkit.Database(t))
 	// Without statistics the planner may prefer a scan of a tiny table; turn
 	// scans off to ask whether an index can serve the query at all.
 	conn, err := db.Conn(context.Background())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/testio"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -66,7 +68,7 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 // starterAsync runs a starter command in the background; its stderr can be
 // read while it runs, its result arrives on the channel.
 func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
-	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--codec-keys", h.codecSetting()}, args...)
+	full := append([]string{"--temporal-address", h.temporal, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--codec-keys", h.codecSetting()}, args...)
 	stderr := &testio.Buffer{}
 	done := make(chan result, 1)
 	go func() {
@@ -129,18 +131,13 @@ func (h *harness) exec(sql string) {
 // waitForStatus polls the status until ok says so.
 func (h *harness) waitForStatus(cardID string, within time.Duration, ok func(cards.Status) bool) cards.Status {
 	h.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var s cards.Status
+	testkit.Eventually(h.t, within, func() (bool, string) {
 		r := h.starter("status", "--request", cardID, "--json")
-		if r.code == 0 {
-			var s cards.Status
-			if err := json.Unmarshal([]byte(r.stdout), &s); err == nil && ok(s) {
-				return s
-			}
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &s) != nil {
+			return false, fmt.Sprintf("status of %s: exit %d %s %s", cardID, r.code, r.stdout, r.stderr)
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("status of %s did not reach the expected condition within %s; last: exit %d %s %s", cardID, within, r.code, r.stdout, r.stderr)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return ok(s), fmt.Sprintf("status of %s did not reach the expected condition; last: %s", cardID, r.stdout)
+	})
+	return s
 }

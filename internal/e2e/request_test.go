@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -129,7 +131,7 @@ func TestCancelByRequesterOnly(t *testing.T) {
 func TestTemporalCancelAbortsTheCard(t *testing.T) {
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
-	temporalCmd(t, "workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
+	h.temporalCmd("workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
 	if err := h.wait(s.ID); !temporal.IsCanceledError(err) {
 		t.Fatalf("workflow error = %v, want canceled", err)
 	}
@@ -230,11 +232,11 @@ func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	wid := requestcard.WorkflowID(s.ID)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `"just a string"`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "cancel", "--input", `{"actor": "mallory"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "reject", "--input", `{"actor": "alice", "comment": " "}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `"just a string"`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "cancel", "--input", `{"actor": "mallory"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "reject", "--input", `{"actor": "alice", "comment": " "}`)
 	st := h.statusOf("status", "--request", s.ID)
 	if st.State != cards.StateRequested || len(st.Ignored) != 5 {
 		t.Fatalf("status = %+v, want requested with 5 ignored signals", st)
@@ -249,7 +251,7 @@ func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 		}
 	}
 	// A valid signal after all that still works: the workflow never failed.
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "ok"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "ok"}`)
 	if err := h.wait(s.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +288,7 @@ func TestSearchAttributesFollowTheState(t *testing.T) {
 	waitForList(t, h.client, query, requestcard.WorkflowID(s.ID))
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
 	waitForList(t, h.client, "CardRequestState='approved' AND CardUserId='"+user+"'", requestcard.WorkflowID(s.ID))
-	out := temporalCmd(t, "workflow", "list", "--query", "CardRequestState='approved' AND CardUserId='"+user+"'")
+	out := h.temporalCmd("workflow", "list", "--query", "CardRequestState='approved' AND CardUserId='"+user+"'")
 	if !strings.Contains(out, requestcard.WorkflowID(s.ID)) {
 		t.Fatalf("temporal workflow list did not show the card:\n%s", out)
 	}
@@ -296,19 +298,13 @@ func TestSearchAttributesFollowTheState(t *testing.T) {
 // query finds the workflow; it fails after the deadline.
 func waitForList(t *testing.T, c client.Client, query, workflowID string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
+	testkit.Eventually(t, 20*time.Second, func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
-		if err == nil && slices.ContainsFunc(resp.GetExecutions(), func(e *workflowpb.WorkflowExecutionInfo) bool {
+		found := err == nil && slices.ContainsFunc(resp.GetExecutions(), func(e *workflowpb.WorkflowExecutionInfo) bool {
 			return e.GetExecution().GetWorkflowId() == workflowID
-		}) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("visibility query %q never found %s (last error %v)", query, workflowID, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+		})
+		return found, fmt.Sprintf("visibility query %q does not find %s (error %v)", query, workflowID, err)
+	})
 }

@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // The roles section of the contract, end to end: the starter and plain
@@ -82,7 +84,7 @@ func TestApproverRulesThroughUpdatesAndSignals(t *testing.T) {
 				t.Errorf("%s by %s: message %q, want %q", kind, rule.actor, msg, rule.want)
 			}
 		}
-		temporalCmd(t, "workflow", "signal", "--workflow-id", s.WorkflowID, "--name", "approve",
+		h.temporalCmd("workflow", "signal", "--workflow-id", s.WorkflowID, "--name", "approve",
 			"--input", `{"actor": "`+rule.actor+`", "comment": "by signal"}`)
 	}
 	status := h.waitForIgnored(s.ID, len(rules))
@@ -142,17 +144,12 @@ func TestUsersUpsertSetsAndReplacesRoles(t *testing.T) {
 // waitForIgnored polls the status until n signals are recorded as ignored.
 func (h *harness) waitForIgnored(cardID string, n int) cards.Status {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		s := h.statusOf("status", "--request", cardID)
-		if len(s.Ignored) >= n {
-			return s
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%d ignored signals after 20s, want %d: %+v", len(s.Ignored), n, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var s cards.Status
+	testkit.Eventually(h.t, 20*time.Second, func() (bool, string) {
+		s = h.statusOf("status", "--request", cardID)
+		return len(s.Ignored) >= n, fmt.Sprintf("%d ignored signals, want %d: %+v", len(s.Ignored), n, s)
+	})
+	return s
 }
 
 // writePolicy replaces the harness's policy and restarts the worker with it.

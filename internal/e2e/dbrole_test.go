@@ -14,7 +14,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/internal/workercmd"
 )
@@ -32,7 +32,7 @@ func worker(args ...string) result {
 func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 	h := newHarness(t)
 	ownerURL := h.databaseURL
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	// Registered after NewRole, so it runs first: the role's sessions end
 	// before the role is dropped.
 	t.Cleanup(func() { h.stopWorker() })
@@ -109,7 +109,7 @@ func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 
 	// Nor can the role run migrations, not even on a database of its own
 	// making: it may not create the version table.
-	empty, err := url.Parse(testdb.NewEmpty(t))
+	empty, err := url.Parse(testkit.EmptyDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/schema"
 	"github.com/google/uuid"
@@ -114,7 +114,7 @@ func TestWorkerRefusesToStart(t *testing.T) {
 	}
 	// An unmigrated database: the message names the command that fixes it.
 	cfg := h.workerConfig(nil)
-	cfg.DatabaseURL = testdb.NewEmpty(t)
+	cfg.DatabaseURL = testkit.EmptyDatabase(t)
 	err := workerapp.Run(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), schema.MigrateCommand) {
 		t.Fatalf("old schema: err = %v", err)

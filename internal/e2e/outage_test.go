@@ -12,7 +12,6 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
-	"github.com/cardflow/cardflow/internal/testio"
 	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
@@ -67,9 +66,9 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 
 // starterAsync runs a starter command in the background; its stderr can be
 // read while it runs, its result arrives on the channel.
-func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
+func (h *harness) starterAsync(args ...string) (*testkit.Buffer, <-chan result) {
 	full := append([]string{"--temporal-address", h.temporal, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--codec-keys", h.codecSetting()}, args...)
-	stderr := &testio.Buffer{}
+	stderr := &testkit.Buffer{}
 	done := make(chan result, 1)
 	go func() {
 		var stdout bytes.Buffer

@@ -21,7 +21,7 @@ import (
 // A migration that adds a table or a sequence must say what the
 // application role may do with it, or that it gets nothing.
 func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
-	db := open(t, testkit.Database(t))
+	db := testkit.Open(t, testkit.Database(t))
 	text, err := os.ReadFile("grants.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
 func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *testing.T) {
 	ctx := context.Background()
 	ownerURL := testkit.Database(t)
-	owner := open(t, ownerURL)
+	owner := testkit.Open(t, ownerURL)
 	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *test
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatalf("second grant: %v", err)
 	}
-	app := open(t, roleURL)
+	app := testkit.Open(t, roleURL)
 	allowed := []string{
 		`INSERT INTO users (id, state) VALUES ('u1', 'active')`,
 		`UPDATE users SET state = 'inactive' WHERE id = 'u1'`,
@@ -116,7 +116,7 @@ func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *test
 func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
 	ctx := context.Background()
 	ownerURL := testkit.Database(t)
-	owner := open(t, ownerURL)
+	owner := testkit.Open(t, ownerURL)
 	super, _ := testkit.Role(t, ownerURL)
 	if _, err := owner.Exec(`ALTER ROLE ` + super + ` SUPERUSER`); err != nil {
 		t.Fatal(err)
@@ -143,13 +143,13 @@ func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
 func TestGrantByANonOwnerFailsInsteadOfGrantingNothing(t *testing.T) {
 	ctx := context.Background()
 	ownerURL := testkit.Database(t)
-	owner := open(t, ownerURL)
+	owner := testkit.Open(t, ownerURL)
 	app, appURL := testkit.Role(t, ownerURL)
 	other, _ := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, app); err != nil {
 		t.Fatal(err)
 	}
-	err := schema.Grant(ctx, open(t, appURL), other)
+	err := schema.Grant(ctx, testkit.Open(t, appURL), other)
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL granted nothing: no privileges were granted for") ||
 		!strings.Contains(err.Error(), "run the grants as the role that ran the migrations") {
 		t.Fatalf("grant by the application role: err = %v, want a refusal naming who must grant", err)
@@ -179,7 +179,7 @@ func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 	ctx := context.Background()
 	ownerURL := testkit.Database(t)
 	role, roleURL := testkit.Role(t, ownerURL)
-	if err := schema.Grant(ctx, open(t, ownerURL), role); err != nil {
+	if err := schema.Grant(ctx, testkit.Open(t, ownerURL), role); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(ctx, roleURL, store.PoolOptions{MaxOpen: 2})

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"net/url"
 	"strings"
@@ -93,7 +92,7 @@ func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 		t.Fatalf("audit trail: %v", got)
 	}
 
-	app := openDB(t, roleURL)
+	app := testkit.Open(t, roleURL)
 	for _, stmt := range []string{
 		`UPDATE card_events SET comment = 'rewritten'`,
 		`DELETE FROM card_events`,
@@ -150,14 +149,4 @@ func runWorkerUntilReady(cfg workerapp.Config) error {
 		<-done
 		return nil
 	}
-}
-
-func openDB(t *testing.T, databaseURL string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("postgres", databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
 }

@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -34,30 +32,6 @@ var queueSeq atomic.Int64
 
 // TestMain stops the dev server the tests share (testkit.DevServer).
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// defaultPolicy has one card type per approval shape the tests need.
-const defaultPolicy = `
-useCases:
-  requestCard: true
-defaultCardType: standard
-cardTypes:
-  standard:
-    approval: {required: true, approvers: 1, timeout: 168h}
-    mapping:
-      commonName: "{{.GivenName}} {{.Surname}}"
-      upn: "{{.UPN}}"
-  privileged:
-    approval: {required: true, approvers: 2, timeout: 168h}
-  short:
-    approval: {required: true, approvers: 1, timeout: 2s}
-  late:
-    approval: {required: true, approvers: 1, timeout: 8s}
-  visitor:
-    approval: {required: false}
-    mapping:
-      commonName: "Visitor {{.Surname}}"
-      upn: "visitor.{{.ID}}@example.com"
-`
 
 // harness is one test's world: its own database, policy, task queue and worker.
 type harness struct {
@@ -86,14 +60,11 @@ func newHarness(t testing.TB, options ...harnessOption) *harness {
 	h := &harness{
 		t:          t,
 		temporal:   testkit.DevServer(t),
-		policyPath: filepath.Join(t.TempDir(), "policy.yaml"),
+		policyPath: testkit.PolicyFile(t),
 		taskQueue:  fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
 	}
 	for _, o := range options {
 		o(h)
-	}
-	if err := os.WriteFile(h.policyPath, []byte(defaultPolicy), 0o600); err != nil {
-		t.Fatal(err)
 	}
 	h.store, h.databaseURL = testkit.Store(t, directory...)
 	c, err := client.Dial(h.clientOptions())

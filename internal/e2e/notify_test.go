@@ -230,7 +230,7 @@ func TestMailServerDownDuringADecision(t *testing.T) {
 func TestReminderBeforeTheTimeoutIsSentOnce(t *testing.T) {
 	h := newHarness(t)
 	mp := testkit.Mailpit(t)
-	h.writePolicy(defaultPolicy + `
+	h.writePolicy(testkit.Policy + `
   brief:
     approval: {required: true, approvers: 1, timeout: 6s, remindBefore: 4s}
 `)

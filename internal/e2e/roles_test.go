@@ -43,7 +43,7 @@ func TestRequesterMustHoldTheOperatorRole(t *testing.T) {
 
 func TestSelfServiceLetsAUserRequestTheirOwnCard(t *testing.T) {
 	h := newHarness(t)
-	h.writePolicy("requesterRole: desk\nselfService: true\n" + defaultPolicy)
+	h.writePolicy("requesterRole: desk\nselfService: true\n" + testkit.Policy)
 	user := h.user("active")
 	s := h.statusOf("request", "--user", user, "--operator", user)
 	if s.State != cards.StateRequested || s.RequestedBy != user {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,17 +15,6 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testkit"
 )
-
-const policy = `
-useCases:
-  requestCard: true
-defaultCardType: standard
-cardTypes:
-  standard:
-    approval: {required: true, approvers: 1, timeout: 168h}
-  visitor:
-    approval: {required: false}
-`
 
 var queueSeq atomic.Int64
 
@@ -47,11 +34,8 @@ func newWorld(t *testing.T) *world {
 	w := &world{
 		t:          t,
 		temporal:   testkit.DevServer(t),
-		policyPath: filepath.Join(t.TempDir(), "policy.yaml"),
+		policyPath: testkit.PolicyFile(t),
 		taskQueue:  fmt.Sprintf("cards-faults-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
-	}
-	if err := os.WriteFile(w.policyPath, []byte(policy), 0o600); err != nil {
-		t.Fatal(err)
 	}
 	// The requester holds the operator role, the approver the approver role.
 	w.store, w.databaseURL = testkit.Store(t,

@@ -2,10 +2,11 @@ package store_test
 
 import (
 	"context"
-	"github.com/cardflow/cardflow/internal/store"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/store"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/testkit"

@@ -12,16 +12,7 @@ import (
 
 func directory(t *testing.T, users ...cards.User) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), testkit.Database(t), store.PoolOptions{MaxOpen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	for _, u := range users {
-		if err := st.UpsertUserWithRoles(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, _ := testkit.Store(t, users...)
 	return st
 }
 

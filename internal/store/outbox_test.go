@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardflow/cardflow/internal/store"
+
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 

@@ -28,8 +28,6 @@ import (
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
-var queueSeq atomic.Int64
-
 // TestMain stops the dev server the tests share (testkit.DevServer).
 func TestMain(m *testing.M) { testkit.Main(m) }
 
@@ -61,7 +59,7 @@ func newHarness(t testing.TB, options ...harnessOption) *harness {
 		t:          t,
 		temporal:   testkit.DevServer(t),
 		policyPath: testkit.PolicyFile(t),
-		taskQueue:  fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+		taskQueue:  testkit.TaskQueue(t),
 	}
 	for _, o := range options {
 		o(h)

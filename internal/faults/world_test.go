@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,8 +14,6 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testkit"
 )
-
-var queueSeq atomic.Int64
 
 // world is one scenario's cardflow: its own database, policy and task queue.
 type world struct {
@@ -35,7 +32,7 @@ func newWorld(t *testing.T) *world {
 		t:          t,
 		temporal:   testkit.DevServer(t),
 		policyPath: testkit.PolicyFile(t),
-		taskQueue:  fmt.Sprintf("cards-faults-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+		taskQueue:  testkit.TaskQueue(t),
 	}
 	// The requester holds the operator role, the approver the approver role.
 	w.store, w.databaseURL = testkit.Store(t,

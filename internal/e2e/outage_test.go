@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/testkit"
@@ -26,7 +28,7 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 	user := h.user("active")
 	restore := h.hideTable("user_roles")
 
-	id := "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"
+	id := uuid.NewString()
 	progress, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "90s", "--json")
 	h.workflowIDs = append(h.workflowIDs, requestcard.WorkflowID(id))
 

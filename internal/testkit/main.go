@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"errors"
 	"os"
 	"sync"
 	"testing"
@@ -39,24 +40,25 @@ type once[T any] struct {
 	err  error
 }
 
-// get makes the thing on first use. start returns it and how to undo it.
+// get makes the thing on first use. start returns it and how to undo it
+// (nil when nothing needs undoing, as for what outlives the run).
 func (o *once[T]) get(t testing.TB, start func() (T, func(), error)) T {
 	t.Helper()
-	shared.mu.Lock()
-	inMain := shared.inMain
-	shared.mu.Unlock()
-	if !inMain {
-		// Without Main nothing would stop it: it would outlive the binary.
-		t.Fatal("testkit: this package's tests share a server or build: add `func TestMain(m *testing.M) { testkit.Main(m) }`")
-	}
 	o.once.Do(func() {
 		var undo func()
 		o.val, undo, o.err = start()
-		if undo != nil {
-			shared.mu.Lock()
-			shared.cleanup = append(shared.cleanup, undo)
-			shared.mu.Unlock()
+		if undo == nil {
+			return
 		}
+		shared.mu.Lock()
+		defer shared.mu.Unlock()
+		if !shared.inMain {
+			// Without Main nothing would undo it: it would outlive the binary.
+			undo()
+			o.err = errors.New("testkit: this package's tests share a server or build: add `func TestMain(m *testing.M) { testkit.Main(m) }`")
+			return
+		}
+		shared.cleanup = append(shared.cleanup, undo)
 	})
 	if o.err != nil {
 		t.Fatal(o.err)

@@ -106,6 +106,7 @@ func readHistory(t *testing.T, out string) readableHistory {
 // Names, UPNs, e-mail addresses, comments and refusal texts never reach
 // Temporal in clear; the codec endpoint gives them back to whoever holds it.
 func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	endpoint := h.startCodecServer()
 
@@ -186,6 +187,7 @@ func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
 
 // The UI's current details (a query, not history) are encrypted too.
 func TestCurrentDetailsAreEncrypted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	endpoint := h.startCodecServer()
 	s := h.request("alice", "visitor") // approved at once: details name the card
@@ -202,6 +204,7 @@ func TestCurrentDetailsAreEncrypted(t *testing.T) {
 // The codec server answers the Temporal UI's preflight and refuses callers
 // without the token.
 func TestCodecServerGuardsItsDoor(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	endpoint := h.startCodecServer()
 	s := h.request("alice", "visitor")
@@ -257,6 +260,7 @@ func TestCodecServerGuardsItsDoor(t *testing.T) {
 // A starter without the key, talking to a worker that encrypts, says to set
 // CARDS_CODEC_KEYS instead of failing on an unknown encoding.
 func TestStarterWithoutTheKeySaysWhatToSet(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	s := h.request("alice", "standard")
 	keys := h.codecKeys

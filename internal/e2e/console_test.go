@@ -27,6 +27,7 @@ import (
 // Chromium by tools/uicheck/console.mjs through each console scenario.
 // Screenshots go to docs/screenshots (CARDFLOW_SCREENSHOTS overrides).
 func TestConsoleInABrowser(t *testing.T) {
+	t.Parallel()
 	testkit.Integration(t) // Chromium, besides what the harness starts
 	node, script := browserDriver(t)
 	// Encrypted payloads, as make up runs it: the console reads statuses

@@ -29,6 +29,7 @@ func worker(args ...string) result {
 // holds only schema/grants.sql, and that role can neither
 // rewrite the audit trail nor change the schema.
 func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ownerURL := h.databaseURL
 	role, roleURL := testkit.Role(t, ownerURL)

@@ -87,6 +87,7 @@ func (h *harness) finalStatus(cardID string) cards.Status {
 // asked, not olivia (the requester, also an approver), not carl (the card's
 // user), not mallory (no role). Approving it tells olivia and carl, once.
 func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	mp := testkit.Mailpit(t)
 	h.approverToo()
@@ -139,6 +140,7 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 // sending and be reported in doubt (the notify package's tests kill the
 // database connection to show that), and in neither case is it sent again.
 func TestWorkerKilledAfterASendSendsNoSecondCopy(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	mp := testkit.Mailpit(t)
 	sent := make(chan store.NotificationKey, 1)
@@ -186,6 +188,7 @@ func TestWorkerKilledAfterASendSendsNoSecondCopy(t *testing.T) {
 // Mailpit is down while the card is decided: the decision is answered and
 // written at once, and the e-mails go out once Mailpit is back.
 func TestMailServerDownDuringADecision(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	mp := testkit.Mailpit(t)
 	h.startMailWorker(mailConfig(mp.SMTPURL()))
@@ -228,6 +231,7 @@ func TestMailServerDownDuringADecision(t *testing.T) {
 // A short approval timeout with remindBefore: each approver who has not
 // acted is reminded exactly once, then the timeout aborts the card.
 func TestReminderBeforeTheTimeoutIsSentOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	mp := testkit.Mailpit(t)
 	h.writePolicy(testkit.Policy + `
@@ -255,6 +259,7 @@ func TestReminderBeforeTheTimeoutIsSentOnce(t *testing.T) {
 // An SMTP 5xx for one address: recorded as failed, never asked again, and
 // the other approvers are mailed.
 func TestPermanentSMTPFailureIsRecordedAndNotRetried(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	relay := smtptest.Start(t)
 	relay.Refuse("bernard@example.com", 550, "mailbox unavailable")
@@ -324,6 +329,7 @@ func grepLines(s, prefix string) string {
 // Without SMTP settings the worker says once that e-mail is off; a wrong
 // setting stops it at start with a message naming the variable.
 func TestWorkerSaysWhetherItMails(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.stopWorker()
 	core, logs := observer.New(zap.InfoLevel)

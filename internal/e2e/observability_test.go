@@ -50,6 +50,7 @@ func metricValueNoLabels(exposition, name string) float64 {
 }
 
 func TestMetricsAndProbes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if code, _ := get(t, h.metricsURL+"/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d", code)
@@ -98,6 +99,7 @@ func TestMetricsAndProbes(t *testing.T) {
 }
 
 func TestLogsCarryIdsWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.stopWorker()
 	core, logs := observer.New(zap.InfoLevel)

@@ -24,6 +24,7 @@ import (
 // renamed table, which makes every directory read fail like an outage would,
 // without touching the connection (internal/faults cuts the network).
 func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	restore := h.hideTable("user_roles")
@@ -83,6 +84,7 @@ func (h *harness) starterAsync(args ...string) (*testkit.Buffer, <-chan result) 
 // A decision whose write fails is accepted and written exactly once when
 // the database answers again; the update answers only then.
 func TestDecisionDuringADatabaseErrorIsWrittenOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	restore := h.hideTable("card_events")

@@ -23,6 +23,7 @@ import (
 // worker's metrics. The card writes here go straight to the store, so the
 // test does not depend on the workflow version that queues them.
 func TestTheWorkerMailsQueuedEventsThroughMailpit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	mp := testkit.Mailpit(t)
 	h.startMailWorker(mailConfig(mp.SMTPURL()))

@@ -20,6 +20,7 @@ import (
 )
 
 func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "visitor")
@@ -39,6 +40,7 @@ func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
 }
 
 func TestTwoApproversNeeded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "privileged")
@@ -75,6 +77,7 @@ func TestTwoApproversNeeded(t *testing.T) {
 }
 
 func TestRequesterCannotApprove(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	msg := h.refusal(3, cards.ErrNotAllowed, "approve", "--request", s.ID, "--approver", "olivia")
@@ -87,6 +90,7 @@ func TestRequesterCannotApprove(t *testing.T) {
 }
 
 func TestSameApproverTwice(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "privileged")
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
@@ -97,6 +101,7 @@ func TestSameApproverTwice(t *testing.T) {
 }
 
 func TestReject(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	if r := h.starter("reject", "--request", s.ID, "--approver", "alice"); r.code != 2 {
@@ -116,6 +121,7 @@ func TestReject(t *testing.T) {
 }
 
 func TestCancelByRequesterOnly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	h.refusal(3, cards.ErrNotAllowed, "cancel", "--request", s.ID, "--operator", "mallory")
@@ -129,6 +135,7 @@ func TestCancelByRequesterOnly(t *testing.T) {
 }
 
 func TestTemporalCancelAbortsTheCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	h.temporalCmd("workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
@@ -146,6 +153,7 @@ func TestTemporalCancelAbortsTheCard(t *testing.T) {
 }
 
 func TestApprovalTimeoutAborts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "short")
 	if err := h.wait(s.ID); err != nil {
@@ -160,6 +168,7 @@ func TestApprovalTimeoutAborts(t *testing.T) {
 }
 
 func TestBusinessRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	inactive := h.user("inactive")
 	msg := h.refusal(3, cards.ErrUserNotActive, "request", "--user", inactive)
@@ -187,6 +196,7 @@ func TestBusinessRefusals(t *testing.T) {
 }
 
 func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	first := h.request(user, "")
@@ -204,6 +214,7 @@ func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
 }
 
 func TestSameRequestIDTwiceAttaches(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	id := uuid.NewString()
@@ -229,6 +240,7 @@ func TestSameRequestIDTwiceAttaches(t *testing.T) {
 }
 
 func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	wid := requestcard.WorkflowID(s.ID)
@@ -261,6 +273,7 @@ func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 }
 
 func TestApprovalWhileWorkerIsDown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	h.stopWorker()
@@ -281,6 +294,7 @@ func TestApprovalWhileWorkerIsDown(t *testing.T) {
 }
 
 func TestSearchAttributesFollowTheState(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "")

@@ -16,6 +16,7 @@ import (
 // Temporal signals against the real worker, dev server and directory.
 
 func TestRequesterMustHoldTheOperatorRole(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	inactive := h.user("inactive")
@@ -42,6 +43,7 @@ func TestRequesterMustHoldTheOperatorRole(t *testing.T) {
 }
 
 func TestSelfServiceLetsAUserRequestTheirOwnCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.writePolicy("requesterRole: desk\nselfService: true\n" + testkit.Policy)
 	user := h.user("active")
@@ -66,6 +68,7 @@ func TestSelfServiceLetsAUserRequestTheirOwnCard(t *testing.T) {
 // ignores the same decision sent as a plain signal, with the reason in the
 // status. Nothing counts until an allowed approver decides.
 func TestApproverRulesThroughUpdatesAndSignals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	h.starter("users", "upsert", "--id", "ivan", "--given-name", "Ivan", "--surname", "Idle", "--upn", "ivan@example.com", "--state", "inactive", "--role", "approver")
@@ -106,6 +109,7 @@ func TestApproverRulesThroughUpdatesAndSignals(t *testing.T) {
 // A role removed after the request no longer counts: the directory is read
 // when the decision arrives, not when the card was requested.
 func TestRoleRemovedAfterTheRequestNoLongerCounts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "privileged")
@@ -125,6 +129,7 @@ func TestRoleRemovedAfterTheRequestNoLongerCounts(t *testing.T) {
 }
 
 func TestUsersUpsertSetsAndReplacesRoles(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.starter("users", "upsert", "--id", "pat", "--given-name", "Pat", "--surname", "Post", "--upn", "pat@example.com",
 		"--state", "active", "--role", "operator", "--role", "approver", "--role", "operator")

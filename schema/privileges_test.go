@@ -131,7 +131,7 @@ func TestPrivilegeCheckNamesEachMissingPrivilege(t *testing.T) {
 // nothing to say, so that the schema check can name the command that
 // creates them.
 func TestPrivilegeCheckLeavesAnUnmigratedDatabaseToTheSchemaCheck(t *testing.T) {
-	db := open(t, testdb.NewEmpty(t))
+	db := testkit.Open(t, testkit.EmptyDatabase(t))
 	if err := schema.CheckPrivileges(context.Background(), db); err != nil {
 		t.Fatalf("privilege check on an empty database: %v", err)
 	}

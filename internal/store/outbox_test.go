@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cardflow/cardflow/internal/store"
-
 	"github.com/google/uuid"
 	"github.com/lib/pq"
 

@@ -15,7 +15,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/teststore"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 const testPolicy = `
@@ -46,7 +46,7 @@ func (r *recorder) CardDecided(s cards.State, _ time.Duration) { r.decided = app
 
 func newWorld(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	st, dbURL := teststore.New(t,
+	st, dbURL := testkit.Store(t,
 		cards.User{ID: "ada", GivenName: "Ada", Surname: "Lovelace", UPN: "ada@example.com", State: "active"},
 		cards.User{ID: "bob", GivenName: "Bob", Surname: "Locked", UPN: "bob@example.com", State: "locked"},
 		cards.User{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", State: "active", Roles: []string{"operator"}},

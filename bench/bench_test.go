@@ -10,6 +10,7 @@ import (
 	"github.com/cardflow/cardflow/bench/engine"
 	"github.com/cardflow/cardflow/bench/scenarios"
 	"github.com/cardflow/cardflow/bench/systems"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // smokeConfig is the harness small, with everything on as `go run ./bench`
@@ -33,6 +34,7 @@ func smokeConfig(progress *bytes.Buffer) engine.Config {
 // transaction per state change where no e-mail is counted with it) and logs
 // the figures; no timing can fail it.
 func TestSmoke(t *testing.T) {
+	testkit.Integration(t)
 	var progress bytes.Buffer
 	cfg := smokeConfig(&progress)
 	report, err := engine.Run(context.Background(), cfg, systems.All, engine.CardScenarios(scenarios.All))
@@ -82,6 +84,7 @@ func TestSmoke(t *testing.T) {
 // TestSmokeWaiting runs the scale mode small: every card approved, every
 // e-mail sent, and the heap profile written with the cards waiting.
 func TestSmokeWaiting(t *testing.T) {
+	testkit.Integration(t)
 	var progress bytes.Buffer
 	cfg := smokeConfig(&progress)
 	cfg.MemProfile = filepath.Join(t.TempDir(), "heap.prof")

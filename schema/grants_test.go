@@ -14,14 +14,14 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
 // A migration that adds a table or a sequence must say what the
 // application role may do with it, or that it gets nothing.
 func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := testkit.Open(t, testkit.Database(t))
 	text, err := os.ReadFile("grants.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -62,16 +62,16 @@ func TestGrantsNameEveryRelationTheMigrationsCreate(t *testing.T) {
 
 func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	owner := open(t, ownerURL)
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	ownerURL := testkit.Database(t)
+	owner := testkit.Open(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatal(err)
 	}
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatalf("second grant: %v", err)
 	}
-	app := open(t, roleURL)
+	app := testkit.Open(t, roleURL)
 	allowed := []string{
 		`INSERT INTO users (id, state) VALUES ('u1', 'active')`,
 		`UPDATE users SET state = 'inactive' WHERE id = 'u1'`,
@@ -115,9 +115,9 @@ func TestGrantedRoleKeepsTheAuditTrailAppendOnlyAndCannotChangeTheSchema(t *test
 
 func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	owner := open(t, ownerURL)
-	super, _ := testdb.NewRole(t, ownerURL)
+	ownerURL := testkit.Database(t)
+	owner := testkit.Open(t, ownerURL)
+	super, _ := testkit.Role(t, ownerURL)
 	if _, err := owner.Exec(`ALTER ROLE ` + super + ` SUPERUSER`); err != nil {
 		t.Fatal(err)
 	}
@@ -142,14 +142,14 @@ func TestGrantRefusesRolesForWhichItWouldMeanNothing(t *testing.T) {
 // not an error; Grant must not report that as a success.
 func TestGrantByANonOwnerFailsInsteadOfGrantingNothing(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	owner := open(t, ownerURL)
-	app, appURL := testdb.NewRole(t, ownerURL)
-	other, _ := testdb.NewRole(t, ownerURL)
+	ownerURL := testkit.Database(t)
+	owner := testkit.Open(t, ownerURL)
+	app, appURL := testkit.Role(t, ownerURL)
+	other, _ := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, app); err != nil {
 		t.Fatal(err)
 	}
-	err := schema.Grant(ctx, open(t, appURL), other)
+	err := schema.Grant(ctx, testkit.Open(t, appURL), other)
 	if err == nil || !strings.Contains(err.Error(), "PostgreSQL granted nothing: no privileges were granted for") ||
 		!strings.Contains(err.Error(), "run the grants as the role that ran the migrations") {
 		t.Fatalf("grant by the application role: err = %v, want a refusal naming who must grant", err)
@@ -177,9 +177,9 @@ func TestGrantsForQuotesTheRole(t *testing.T) {
 // its notification outbox run their real statements as the granted role.
 func TestGrantedRoleRunsTheSessionStoreAndNotifications(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	role, roleURL := testdb.NewRole(t, ownerURL)
-	if err := schema.Grant(ctx, open(t, ownerURL), role); err != nil {
+	ownerURL := testkit.Database(t)
+	role, roleURL := testkit.Role(t, ownerURL)
+	if err := schema.Grant(ctx, testkit.Open(t, ownerURL), role); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(ctx, roleURL, store.PoolOptions{MaxOpen: 2})

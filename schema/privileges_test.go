@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
@@ -15,7 +15,7 @@ import (
 // check's business, so a misspelt name in the list would never be checked:
 // every object and column it names must exist.
 func TestWorkerPrivilegesNameObjectsTheMigrationsCreate(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := testkit.Open(t, testkit.Database(t))
 	for _, p := range schema.WorkerPrivileges {
 		kind := "r"
 		if p.Sequence {
@@ -46,16 +46,16 @@ func TestWorkerPrivilegesNameObjectsTheMigrationsCreate(t *testing.T) {
 // the worker as the owner).
 func TestGrantedRolePassesTheWorkersPrivilegeCheck(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	owner := open(t, ownerURL)
+	ownerURL := testkit.Database(t)
+	owner := testkit.Open(t, ownerURL)
 	if err := schema.CheckPrivileges(ctx, owner); err != nil {
 		t.Fatalf("as the owner: %v", err)
 	}
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatal(err)
 	}
-	if err := schema.CheckPrivileges(ctx, open(t, roleURL)); err != nil {
+	if err := schema.CheckPrivileges(ctx, testkit.Open(t, roleURL)); err != nil {
 		t.Fatalf("as %s after grants.sql: %v", role, err)
 	}
 }
@@ -64,9 +64,9 @@ func TestGrantedRolePassesTheWorkersPrivilegeCheck(t *testing.T) {
 // named and the command that grants them.
 func TestPrivilegeCheckNamesEachMissingPrivilege(t *testing.T) {
 	ctx := context.Background()
-	ownerURL := testdb.New(t)
-	owner := open(t, ownerURL)
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	ownerURL := testkit.Database(t)
+	owner := testkit.Open(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner, role); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestPrivilegeCheckNamesEachMissingPrivilege(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	app := open(t, roleURL)
+	app := testkit.Open(t, roleURL)
 	err := schema.CheckPrivileges(ctx, app)
 	var missing *schema.ErrMissingPrivileges
 	if !errors.As(err, &missing) {
@@ -119,8 +119,8 @@ func TestPrivilegeCheckNamesEachMissingPrivilege(t *testing.T) {
 
 	// With no privileges at all, every one is named (the schema version's
 	// first, which the schema check would otherwise trip over).
-	bare, bareURL := testdb.NewRole(t, ownerURL)
-	err = schema.CheckPrivileges(ctx, open(t, bareURL))
+	bare, bareURL := testkit.Role(t, ownerURL)
+	err = schema.CheckPrivileges(ctx, testkit.Open(t, bareURL))
 	if !errors.As(err, &missing) || len(missing.Missing) != len(schema.WorkerPrivileges) || missing.Role != bare ||
 		!strings.Contains(err.Error(), "lacks privileges the worker needs: SELECT on goose_db_version; ") {
 		t.Fatalf("check as %s with no grants: %v", bare, err)
@@ -131,7 +131,7 @@ func TestPrivilegeCheckNamesEachMissingPrivilege(t *testing.T) {
 // nothing to say, so that the schema check can name the command that
 // creates them.
 func TestPrivilegeCheckLeavesAnUnmigratedDatabaseToTheSchemaCheck(t *testing.T) {
-	db := open(t, testdb.NewEmpty(t))
+	db := testkit.Open(t, testkit.EmptyDatabase(t))
 	if err := schema.CheckPrivileges(context.Background(), db); err != nil {
 		t.Fatalf("privilege check on an empty database: %v", err)
 	}

@@ -9,23 +9,13 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
-func open(t *testing.T, url string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
-}
-
 func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, testdb.NewEmpty(t))
+	db := testkit.Open(t, testkit.EmptyDatabase(t))
 	var outdated *schema.ErrSchemaOutdated
 	if err := schema.CheckCurrent(ctx, db); !errors.As(err, &outdated) || !strings.Contains(err.Error(), schema.MigrateCommand) {
 		t.Fatalf("empty database: err = %v, want ErrSchemaOutdated naming %q", err, schema.MigrateCommand)
@@ -61,7 +51,7 @@ func constraint(t *testing.T, db *sql.DB, stmt string, args ...any) string {
 }
 
 func TestTheDatabaseEnforcesTheRules(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := testkit.Open(t, testkit.Database(t))
 	if _, err := db.Exec(`INSERT INTO users (id, state) VALUES ('u1', 'active')`); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +85,7 @@ func TestTheDatabaseEnforcesTheRules(t *testing.T) {
 }
 
 func TestListQueriesUseAnIndex(t *testing.T) {
-	db := open(t, testdb.New(t))
+	db := testkit.Open(t, testkit.Database(t))
 	// Without statistics the planner may prefer a scan of a tiny table; turn
 	// scans off to ask whether an index can serve the query at all.
 	conn, err := db.Conn(context.Background())

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
@@ -20,7 +20,7 @@ const uniqueEmailVersion = 8
 // users and says what to do, and changes nothing.
 func TestUniqueEmailMigrationReportsSharedAddresses(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, testdb.NewEmpty(t))
+	db := testkit.Open(t, testkit.EmptyDatabase(t))
 	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("migrations"))
 	if err != nil {
 		t.Fatal(err)

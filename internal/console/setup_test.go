@@ -21,7 +21,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/teststore"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // The handler tests run the real handlers, templates, middleware, sessions
@@ -117,7 +117,7 @@ func newWorld(t *testing.T) *world {
 // newWorldWith is newWorld under another policy.
 func newWorldWith(t *testing.T, policyYAML string) *world {
 	t.Helper()
-	st, _ := teststore.New(t, testDirectory...)
+	st, _ := testkit.Store(t, testDirectory...)
 	pol, err := policy.Parse([]byte(policyYAML))
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ func (h *harness) codecSetting() string {
 
 // clientOptions are the test client's, with the harness's codec if any.
 func (h *harness) clientOptions() client.Options {
-	opts := client.Options{HostPort: temporalAddr, Logger: logging.Discard}
+	opts := client.Options{HostPort: h.temporal, Logger: logging.Discard}
 	if h.codecKeys != "" {
 		c, err := codec.Load(h.codecKeys)
 		if err != nil {

@@ -42,13 +42,13 @@ func (h *harness) startCodecServer() string {
 
 // history is `temporal workflow show -o json`, through the codec endpoint
 // when one is given.
-func history(t *testing.T, workflowID, codecEndpoint string) string {
-	t.Helper()
+func (h *harness) history(workflowID, codecEndpoint string) string {
+	h.t.Helper()
 	args := []string{"workflow", "show", "--workflow-id", workflowID, "-o", "json"}
 	if codecEndpoint != "" {
 		args = append(args, "--codec-endpoint", codecEndpoint, "--codec-auth", "Bearer "+codecToken)
 	}
-	return temporalCmd(t, args...)
+	return h.temporalCmd(args...)
 }
 
 // readableHistory is what `temporal workflow show -o json` reveals once its
@@ -106,6 +106,7 @@ func readHistory(t *testing.T, out string) readableHistory {
 // Names, UPNs, e-mail addresses, comments and refusal texts never reach
 // Temporal in clear; the codec endpoint gives them back to whoever holds it.
 func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	endpoint := h.startCodecServer()
 
@@ -127,7 +128,7 @@ func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice", "--comment", approval)
 	// A plain signal from the Temporal CLI, encoded by the codec endpoint.
 	signalComment := "Bernard confirms Philippa's transfer"
-	temporalCmd(t, "workflow", "signal", "--workflow-id", s.WorkflowID, "--name", cards.Approve,
+	h.temporalCmd("workflow", "signal", "--workflow-id", s.WorkflowID, "--name", cards.Approve,
 		"--input", `{"actor": "bernard", "comment": "`+signalComment+`"}`, "--codec-endpoint", endpoint, "--codec-auth", "Bearer "+codecToken)
 	if err := h.wait(s.ID); err != nil {
 		t.Fatalf("request did not end approved: %v", err)
@@ -141,7 +142,7 @@ func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
 		s.WorkflowID: {"Philippa", "Privatt", "philippa.privatt@corp.example", approval, signalComment, notAllowed},
 	}
 	var refusedID string
-	for _, line := range strings.Split(temporalCmd(t, "workflow", "list", "--query", "CardUserId='quin'"), "\n") {
+	for _, line := range strings.Split(h.temporalCmd("workflow", "list", "--query", "CardUserId='quin'"), "\n") {
 		if i := strings.Index(line, "request-card-"); i >= 0 {
 			refusedID = strings.Fields(line[i:])[0]
 		}
@@ -154,7 +155,7 @@ func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
 	private[refusedID] = []string{notActive}
 
 	for wid, secrets := range private {
-		plain, decoded := readHistory(t, history(t, wid, "")), readHistory(t, history(t, wid, endpoint))
+		plain, decoded := readHistory(t, h.history(wid, "")), readHistory(t, h.history(wid, endpoint))
 		if len(plain.clearPayloads) > 0 {
 			t.Errorf("%s: payloads in clear outside search attributes: %v", wid, plain.clearPayloads)
 		}
@@ -175,22 +176,23 @@ func TestPrivatePayloadsStayOutOfTheHistory(t *testing.T) {
 	}
 	// The user's e-mail address is not even encrypted there: the reads
 	// (PrepareRequest) return the card's data, not the directory entry.
-	if text := readHistory(t, history(t, s.WorkflowID, endpoint)).text; strings.Contains(text, "pp.home@mail.example") {
+	if text := readHistory(t, h.history(s.WorkflowID, endpoint)).text; strings.Contains(text, "pp.home@mail.example") {
 		t.Errorf("%s: the history holds the user's e-mail address", s.WorkflowID)
 	}
 	// Search attributes stay readable (user ids only), so lists and filters work.
-	if out := temporalCmd(t, "workflow", "list", "--query", "CardUserId='pia' AND CardRequestState='approved'"); !strings.Contains(out, s.WorkflowID) {
+	if out := h.temporalCmd("workflow", "list", "--query", "CardUserId='pia' AND CardRequestState='approved'"); !strings.Contains(out, s.WorkflowID) {
 		t.Errorf("search attributes: %s", out)
 	}
 }
 
 // The UI's current details (a query, not history) are encrypted too.
 func TestCurrentDetailsAreEncrypted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	endpoint := h.startCodecServer()
 	s := h.request("alice", "visitor") // approved at once: details name the card
-	plain := temporalCmd(t, "workflow", "metadata", "--workflow-id", s.WorkflowID, "-o", "json")
-	decoded := temporalCmd(t, "workflow", "metadata", "--workflow-id", s.WorkflowID, "-o", "json", "--codec-endpoint", endpoint, "--codec-auth", "Bearer "+codecToken)
+	plain := h.temporalCmd("workflow", "metadata", "--workflow-id", s.WorkflowID, "-o", "json")
+	decoded := h.temporalCmd("workflow", "metadata", "--workflow-id", s.WorkflowID, "-o", "json", "--codec-endpoint", endpoint, "--codec-auth", "Bearer "+codecToken)
 	if strings.Contains(plain, "Archer") || strings.Contains(plain, "visitor.alice@example.com") {
 		t.Errorf("metadata query without the codec shows personal data:\n%s", plain)
 	}
@@ -202,6 +204,7 @@ func TestCurrentDetailsAreEncrypted(t *testing.T) {
 // The codec server answers the Temporal UI's preflight and refuses callers
 // without the token.
 func TestCodecServerGuardsItsDoor(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	endpoint := h.startCodecServer()
 	s := h.request("alice", "visitor")
@@ -257,6 +260,7 @@ func TestCodecServerGuardsItsDoor(t *testing.T) {
 // A starter without the key, talking to a worker that encrypts, says to set
 // CARDS_CODEC_KEYS instead of failing on an unknown encoding.
 func TestStarterWithoutTheKeySaysWhatToSet(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	s := h.request("alice", "standard")
 	keys := h.codecKeys

@@ -19,6 +19,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/console"
 	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // TestConsoleInABrowser runs the web console for real: a Dex it starts,
@@ -26,6 +27,8 @@ import (
 // Chromium by tools/uicheck/console.mjs through each console scenario.
 // Screenshots go to docs/screenshots (CARDFLOW_SCREENSHOTS overrides).
 func TestConsoleInABrowser(t *testing.T) {
+	t.Parallel()
+	testkit.Integration(t) // Chromium, besides what the harness starts
 	node, script := browserDriver(t)
 	// Encrypted payloads, as make up runs it: the console reads statuses
 	// and refusals through the same codec as the worker.
@@ -40,9 +43,9 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	consoleAddr := freeAddr(t)
+	consoleAddr := testkit.FreeAddr(t)
 	consoleURL := "http://" + consoleAddr
-	issuer := startDex(t, consoleURL+"/auth/callback", "olivia", "alice", "bernard", "mallory", "stranger")
+	issuer := testkit.Dex(t, consoleURL+"/auth/callback", "olivia", "alice", "bernard", "mallory", "stranger")
 	startConsole(t, h, consoleAddr, consoleURL, issuer)
 
 	// Cards waiting before anyone signs in: one to reject, one to cancel,
@@ -59,7 +62,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	out := os.Getenv("CARDFLOW_SCREENSHOTS")
 	if out == "" {
-		out = filepath.Join(repoRoot(), "docs", "screenshots")
+		out = filepath.Join(testkit.Root(), "docs", "screenshots")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -110,67 +113,11 @@ func browserDriver(t *testing.T) (node, script string) {
 	if _, err := os.Stat(chromium); err != nil {
 		t.Fatalf("Chromium not found at %s: run `make test` (scripts/test.sh installs it with ensure_chromium) or set CHROMIUM", chromium)
 	}
-	tools := filepath.Join(repoRoot(), "tools", "uicheck")
+	tools := filepath.Join(testkit.Root(), "tools", "uicheck")
 	if _, err := os.Stat(filepath.Join(tools, "node_modules", "playwright-core")); err != nil {
 		t.Fatalf("playwright-core is not installed in %s: run `make test` (or `cd tools/uicheck && npm ci`)", tools)
 	}
 	return node, filepath.Join(tools, "console.mjs")
-}
-
-// dexPasswordHash is bcrypt of "password", the demo password.
-const dexPasswordHash = "$2a$10$2b2cU8CPhOTaGrs1HRQuAueS7JTT5ZHsHSzYiFPm1leZck7Mc8T4W"
-
-// startDex runs the pinned Dex (bin/dex) with memory storage, one static
-// client redirecting to redirectURI, and a password sign-in for each of
-// people (<name>@example.com); it returns the issuer once Dex answers.
-func startDex(t *testing.T, redirectURI string, people ...string) string {
-	t.Helper()
-	dex := filepath.Join(repoRoot(), "bin", "dex")
-	if _, err := os.Stat(dex); err != nil {
-		t.Fatalf("Dex not found at %s: run `make test` (scripts/test.sh builds it with ensure_dex)", dex)
-	}
-	addr := freeAddr(t)
-	issuer := "http://" + addr + "/dex"
-	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "issuer: %s\nstorage: {type: memory}\nweb: {http: %s}\noauth2: {skipApprovalScreen: true}\nlogger: {level: warn}\nenablePasswordDB: true\n", issuer, addr)
-	fmt.Fprintf(&cfg, "staticClients:\n  - {id: cardflow-console, name: cardflow console, secret: test-secret, redirectURIs: ['%s']}\nstaticPasswords:\n", redirectURI)
-	for i, p := range people {
-		fmt.Fprintf(&cfg, "  - {email: %s@example.com, username: %s, userID: \"00000000-0000-4000-8000-%012d\", hash: %q}\n", p, p, i, dexPasswordHash)
-	}
-	path := filepath.Join(t.TempDir(), "dex.yaml")
-	if err := os.WriteFile(path, []byte(cfg.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var log bytes.Buffer
-	cmd := exec.Command(dex, "serve", path)
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(issuer + "/.well-known/openid-configuration")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return issuer
-			}
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("Dex exited: %v\n%s", err, log.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Dex did not answer at %s within 30s\n%s", issuer, log.String())
-		}
-	}
 }
 
 // startConsole runs the real console (console.Run, what `console` runs)
@@ -184,11 +131,11 @@ func startConsole(t *testing.T, h *harness, addr, url, issuer string) {
 		done <- console.Run(ctx, console.Config{
 			Listen:      addr,
 			URL:         url,
-			Auth:        console.AuthConfig{Issuer: issuer, ClientID: "cardflow-console", ClientSecret: "test-secret", UserClaim: "email"},
+			Auth:        console.AuthConfig{Issuer: issuer, ClientID: testkit.DexClientID, ClientSecret: testkit.DexClientSecret, UserClaim: "email"},
 			DatabaseURL: h.databaseURL,
 			TaskQueue:   h.taskQueue,
 			PolicyPath:  h.policyPath,
-			Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecSetting()},
+			Temporal:    temporalconn.Settings{Address: h.temporal, Namespace: "default", CodecKeys: h.codecSetting()},
 			Log:         zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
 			OnReady:     func(string) { close(ready) },
 		})

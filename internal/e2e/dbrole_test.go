@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"net/url"
 	"strings"
@@ -14,7 +13,7 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/internal/workercmd"
 )
@@ -30,9 +29,10 @@ func worker(args ...string) result {
 // holds only schema/grants.sql, and that role can neither
 // rewrite the audit trail nor change the schema.
 func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ownerURL := h.databaseURL
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	// Registered after NewRole, so it runs first: the role's sessions end
 	// before the role is dropped.
 	t.Cleanup(func() { h.stopWorker() })
@@ -93,7 +93,7 @@ func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 		t.Fatalf("audit trail: %v", got)
 	}
 
-	app := openDB(t, roleURL)
+	app := testkit.Open(t, roleURL)
 	for _, stmt := range []string{
 		`UPDATE card_events SET comment = 'rewritten'`,
 		`DELETE FROM card_events`,
@@ -109,7 +109,7 @@ func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 
 	// Nor can the role run migrations, not even on a database of its own
 	// making: it may not create the version table.
-	empty, err := url.Parse(testdb.NewEmpty(t))
+	empty, err := url.Parse(testkit.EmptyDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,14 +150,4 @@ func runWorkerUntilReady(cfg workerapp.Config) error {
 		<-done
 		return nil
 	}
-}
-
-func openDB(t *testing.T, databaseURL string) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("postgres", databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return db
 }

@@ -8,9 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,104 +16,32 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
-	"github.com/cardflow/cardflow/internal/teststore"
-	"github.com/cardflow/cardflow/internal/testtools"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
-var (
-	server       *testsuite.DevServer
-	temporalAddr string
-	temporalCLI  string
-	queueSeq     atomic.Int64
-)
-
-// repoRoot is the module root.
-func repoRoot() string { return testtools.Root() }
-
-func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	var err error
-	if temporalCLI, err = testtools.TemporalCLI(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
-		return 1
-	}
-	opts := testsuite.DevServerOptions{
-		ExistingPath: temporalCLI,
-		LogLevel:     "error",
-		ClientOptions: &client.Options{
-			Logger: logging.Discard,
-		},
-		ExtraArgs: []string{
-			"--search-attribute", "CardRequestState=Keyword",
-			"--search-attribute", "CardUserId=Keyword",
-			"--search-attribute", "CardType=Keyword",
-		},
-	}
-	if addr := os.Getenv("CARDFLOW_E2E_TEMPORAL_ADDRESS"); addr != "" {
-		// An already running server (for example one with PostgreSQL persistence).
-		temporalAddr = addr
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		var err error
-		server, err = testsuite.StartDevServer(ctx, opts)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: start Temporal dev server: %v\n", err)
-			return 1
-		}
-		defer func() { _ = server.Stop() }()
-		temporalAddr = server.FrontendHostPort()
-	}
-	return m.Run()
-}
-
-// defaultPolicy has one card type per approval shape the tests need.
-const defaultPolicy = `
-useCases:
-  requestCard: true
-defaultCardType: standard
-cardTypes:
-  standard:
-    approval: {required: true, approvers: 1, timeout: 168h}
-    mapping:
-      commonName: "{{.GivenName}} {{.Surname}}"
-      upn: "{{.UPN}}"
-  privileged:
-    approval: {required: true, approvers: 2, timeout: 168h}
-  short:
-    approval: {required: true, approvers: 1, timeout: 2s}
-  late:
-    approval: {required: true, approvers: 1, timeout: 8s}
-  visitor:
-    approval: {required: false}
-    mapping:
-      commonName: "Visitor {{.Surname}}"
-      upn: "visitor.{{.ID}}@example.com"
-`
+// TestMain stops the dev server the tests share (testkit.DevServer).
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // harness is one test's world: its own database, policy, task queue and worker.
 type harness struct {
-	t           testing.TB
+	t testing.TB
+	// temporal is the dev server's address (testkit.DevServer).
+	temporal    string
 	databaseURL string
 	policyPath  string
 	taskQueue   string
 	store       *store.Store
 	client      client.Client
-	stopWorker  func()
+	worker      *testkit.RunningWorker
 	// metricsURL is the running worker's metrics server.
 	metricsURL string
 	// workflowIDs are the requests this test made, for recordHistories.
@@ -131,25 +57,22 @@ func newHarness(t testing.TB, options ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{
 		t:          t,
-		policyPath: filepath.Join(t.TempDir(), "policy.yaml"),
-		taskQueue:  fmt.Sprintf("cards-e2e-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
+		temporal:   testkit.DevServer(t),
+		policyPath: testkit.PolicyFile(t),
+		taskQueue:  testkit.TaskQueue(t),
 	}
 	for _, o := range options {
 		o(h)
 	}
-	if err := os.WriteFile(h.policyPath, []byte(defaultPolicy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	h.store, h.databaseURL = teststore.New(t, directory...)
+	h.store, h.databaseURL = testkit.Store(t, directory...)
 	c, err := client.Dial(h.clientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
 	h.client = c
-	h.startWorker()
-	t.Cleanup(func() { h.stopWorker() })
 	t.Cleanup(h.recordHistories)
+	h.startWorker()
 	return h
 }
 
@@ -169,10 +92,8 @@ func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
 		DatabaseURL: h.databaseURL,
 		TaskQueue:   h.taskQueue,
 		PolicyPath:  h.policyPath,
-		Temporal:    temporalconn.Settings{Address: temporalAddr, Namespace: "default", CodecKeys: h.codecSetting()},
+		Temporal:    temporalconn.Settings{Address: h.temporal, Namespace: "default", CodecKeys: h.codecSetting()},
 		Logger:      logger,
-		// A free port per worker: tests scrape it.
-		MetricsAddress: "127.0.0.1:0",
 	}
 }
 
@@ -185,28 +106,12 @@ func (h *harness) startWorker() {
 // startWorkerWith runs the worker with cfg until stopWorker.
 func (h *harness) startWorkerWith(cfg workerapp.Config) {
 	h.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan struct{})
-	done := make(chan error, 1)
-	cfg.OnReady = func(r workerapp.Ready) {
-		h.metricsURL = "http://" + r.MetricsAddress
-		close(ready)
-	}
-	go func() { done <- workerapp.Run(ctx, cfg) }()
-	select {
-	case <-ready:
-	case err := <-done:
-		cancel()
-		h.t.Fatalf("worker did not start: %v", err)
-	}
-	h.stopWorker = func() {
-		cancel()
-		if err := <-done; err != nil {
-			h.t.Errorf("worker stopped with error: %v", err)
-		}
-		h.stopWorker = func() {}
-	}
+	h.worker = testkit.Worker(h.t, cfg)
+	h.metricsURL = h.worker.MetricsURL
 }
+
+// stopWorker stops the running worker (as SIGTERM would).
+func (h *harness) stopWorker() { h.worker.Stop() }
 
 // result is what a starter command printed and returned.
 type result struct {
@@ -218,7 +123,7 @@ type result struct {
 // starter runs the real starter command line in-process.
 func (h *harness) starter(args ...string) result {
 	h.t.Helper()
-	full := []string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--timeout", "30s"}
+	full := []string{"--temporal-address", h.temporal, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--timeout", "30s"}
 	full = append(full, "--codec-keys", h.codecSetting())
 	full = append(full, args...)
 	var stdout, stderr bytes.Buffer
@@ -328,12 +233,12 @@ func (h *harness) countCards(user string) int {
 }
 
 // temporalCmd runs the pinned Temporal CLI against the test server.
-func temporalCmd(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(temporalCLI, append(args, "--address", temporalAddr)...)
+func (h *harness) temporalCmd(args ...string) string {
+	h.t.Helper()
+	cmd := exec.Command(testkit.Bin(h.t, "temporal"), append(args, "--address", h.temporal)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("temporal %s: %v\n%s", strings.Join(args, " "), err, out)
+		h.t.Fatalf("temporal %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }

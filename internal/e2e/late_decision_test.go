@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -18,18 +20,18 @@ import (
 // waits out a database error until after it does not approve the card: the
 // timeout stands, and the signal is recorded as ignored with the reason.
 func TestApprovalCheckedAfterTheTimeoutIsIgnored(t *testing.T) {
+	// Not in parallel with the others: the signal must reach the workflow
+	// within the 8 s approval timeout, which a busy machine could miss.
 	h := newHarness(t)
 	s := h.request(h.user("active"), "late")
 	wid := requestcard.WorkflowID(s.ID)
 	restore := h.hideTable("users")
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "late"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "late"}`)
 	if time.Now().After(*s.ExpiresAt) {
 		t.Fatalf("the signal was sent after the approval timeout (%s); the test needs it before", s.ExpiresAt)
 	}
 	h.waitStatus(wid, 20*time.Second, func(st cards.Status) bool { return strings.HasPrefix(st.Waiting, "Check approver failed") })
-	for time.Now().Before(s.ExpiresAt.Add(time.Second)) {
-		time.Sleep(100 * time.Millisecond)
-	}
+	time.Sleep(time.Until(s.ExpiresAt.Add(time.Second))) // past the approval timeout, not a wait for a result
 	restore()
 	if err := h.wait(s.ID); err != nil {
 		t.Fatal(err)
@@ -64,53 +66,42 @@ func (h *harness) count(query string) int64 {
 // waitCount waits until query counts want executions (visibility lags).
 func (h *harness) waitCount(query string, want int64, within time.Duration) {
 	h.t.Helper()
-	deadline := time.Now().Add(within)
-	for h.count(query) != want {
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%s does not count %d within %s", query, want, within)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testkit.Eventually(h.t, within, func() (bool, string) {
+		n := h.count(query)
+		return n == want, fmt.Sprintf("%s counts %d, want %d", query, n, want)
+	})
 }
 
 // waitStatus polls the workflow's status query until ok, within a deadline.
 func (h *harness) waitStatus(workflowID string, within time.Duration, ok func(cards.Status) bool) cards.Status {
 	h.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		var st cards.Status
+	var st cards.Status
+	testkit.Eventually(h.t, within, func() (bool, string) {
+		st = cards.Status{}
 		v, err := h.client.QueryWorkflow(context.Background(), workflowID, "", requestcard.StatusQuery)
 		if err == nil {
 			err = v.Get(&st)
 		}
-		if err == nil && ok(st) {
-			return st
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("status of %s not as wanted within %s: %+v (err %v)", workflowID, within, st, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err == nil && ok(st), fmt.Sprintf("status of %s not as wanted: %+v (err %v)", workflowID, st, err)
+	})
+	return st
 }
 
 // A workflow cancelled while the approval it received is being written:
 // the approver is told the approval was written (it is), not "canceled".
 func TestCancelWhileTheApprovalIsWrittenAnswersTheApproval(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	restore := h.hideTable("card_events")
 	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "cancelled meanwhile", "--timeout", "90s", "--json")
 	progress.WaitFor(t, "waiting: Write decision, attempt", 40*time.Second)
-	temporalCmd(t, "workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
+	h.temporalCmd("workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
 	// The workflow has seen the cancellation (a workflow task completed
 	// after it) while the write still fails.
-	deadline := time.Now().Add(20 * time.Second)
-	for !h.taskCompletedAfter(s.ID, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED) {
-		if time.Now().After(deadline) {
-			t.Fatal("the workflow did not process the cancellation within 20s")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testkit.Eventually(t, 20*time.Second, func() (bool, string) {
+		return h.taskCompletedAfter(s.ID, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED), "the workflow did not process the cancellation"
+	})
 	restore()
 	var r result
 	select {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/repair"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -22,6 +23,7 @@ import (
 // limits, the comment made Temporal terminate the workflow (the card stayed
 // requested for ever) and the actors made the status unreadable.
 func TestOversizedInputsNeverBreakACard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "privileged")
 	wid := requestcard.WorkflowID(s.ID)
@@ -63,8 +65,7 @@ func TestOversizedInputsNeverBreakACard(t *testing.T) {
 	// The status is readable and small; nothing was applied. The signals
 	// are handled when the workflow next wakes, so poll.
 	var st cards.Status
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Poll(30*time.Second, func() (bool, string) {
 		r = h.starter("status", "--request", s.ID, "--json")
 		if r.code != 0 {
 			t.Fatalf("status: exit %d: %s", r.code, r.stderr)
@@ -72,11 +73,8 @@ func TestOversizedInputsNeverBreakACard(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 			t.Fatal(err)
 		}
-		if len(st.Ignored) >= 5 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return len(st.Ignored) >= 5, ""
+	})
 	if len(r.stdout) > 16<<10 {
 		t.Fatalf("status is %d bytes", len(r.stdout))
 	}
@@ -107,6 +105,7 @@ func TestOversizedInputsNeverBreakACard(t *testing.T) {
 // by system with an audit row, idempotent, and the user can request again;
 // a card whose workflow runs is left alone.
 func TestRepairAbortsAStrandedCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	stranded := h.request(user, "")
@@ -163,12 +162,13 @@ func TestRepairAbortsAStrandedCard(t *testing.T) {
 // recorded for the replay test: its history holds the input-limits change
 // marker a signal over a limit records.
 func TestSignalJustOverTheLimitIsIgnored(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	wid := requestcard.WorkflowID(s.ID)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve",
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve",
 		"--input", `{"actor": "alice", "comment": "`+strings.Repeat("x", 2001)+`"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "aprove", "--input", `{"actor": "alice"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "aprove", "--input", `{"actor": "alice"}`)
 	// The change marker lists the execution under a second change version;
 	// the worker's check for retired versions must still not count it.
 	waitForList(t, h.client, "TemporalChangeVersion = 'input-limits-1'", wid)

@@ -14,9 +14,11 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/mailpit"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/smtptest"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 )
 
@@ -85,22 +87,23 @@ func (h *harness) finalStatus(cardID string) cards.Status {
 // asked, not olivia (the requester, also an approver), not carl (the card's
 // user), not mallory (no role). Approving it tells olivia and carl, once.
 func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	mp := startMailpit(t)
+	mp := testkit.Mailpit(t)
 	h.approverToo()
-	h.startMailWorker(mailConfig(mp.smtpURL()))
+	h.startMailWorker(mailConfig(mp.SMTPURL()))
 
 	s := h.request("carl", "")
-	mp.waitFor(20*time.Second, "two requested e-mails", func(m []mailpitMessage) bool { return len(m) >= 2 })
-	requested := mp.count(withSubject("waits for your approval"))
+	mp.WaitFor(20*time.Second, "two requested e-mails", func(m []mailpit.Message) bool { return len(m) >= 2 })
+	requested := mp.Count(testkit.WithSubject("waits for your approval"))
 	if fmt.Sprint(requested) != "map[alice@example.com:1 bernard@example.com:1]" {
 		t.Fatalf("requested e-mails %v, want alice and bernard once each", requested)
 	}
-	msg := mp.messages()[0]
+	msg := mp.List()[0]
 	if msg.Subject != "Card request "+s.ID+" for Carl Clay waits for your approval" {
 		t.Errorf("subject %q", msg.Subject)
 	}
-	if text := mp.text(msg.ID); !strings.Contains(text, "http://console.example.com/cards/"+s.ID) || !strings.Contains(text, "Olivia Operator") {
+	if text := mp.PlainText(msg.ID); !strings.Contains(text, "http://console.example.com/cards/"+s.ID) || !strings.Contains(text, "Olivia Operator") {
 		t.Errorf("body lacks the card link or the requester:\n%s", text)
 	}
 
@@ -108,15 +111,15 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 	h.finalStatus(s.ID)
 	// The decided e-mails may follow the workflow's end: queued with the
 	// transition, they are sent by the worker's outbox dispatcher.
-	mp.waitFor(20*time.Second, "four e-mails", func(m []mailpitMessage) bool { return len(m) >= 4 })
-	all := mp.count(nil)
+	mp.WaitFor(20*time.Second, "four e-mails", func(m []mailpit.Message) bool { return len(m) >= 4 })
+	all := mp.Count(nil)
 	want := "map[alice@example.com:1 bernard@example.com:1 carl@example.com:1 olivia@example.com:1]"
 	if fmt.Sprint(all) != want {
 		t.Fatalf("e-mails %v, want %s", all, want)
 	}
-	decided := mp.messages()
+	decided := mp.List()
 	for _, m := range decided {
-		if strings.HasSuffix(m.Subject, ": approved") && !strings.Contains(mp.text(m.ID), "badge office confirmed") {
+		if strings.HasSuffix(m.Subject, ": approved") && !strings.Contains(mp.PlainText(m.ID), "badge office confirmed") {
 			t.Errorf("decision e-mail to %s lacks the comment", m.Recipients())
 		}
 	}
@@ -127,7 +130,7 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 	}
 	waitForMetrics(t, h.metricsURL, 10*time.Second, `cardflow_notifications_total{event="requested",outcome="sent"} 2`,
 		`cardflow_notifications_total{event="decided",outcome="sent"} 2`)
-	t.Logf("Mailpit saw %d messages: %v", len(mp.messages()), all)
+	t.Logf("Mailpit saw %d messages: %v", len(mp.List()), all)
 }
 
 // A worker stopped right after the SMTP server took a message, before it
@@ -137,10 +140,11 @@ func TestRequestAndDecisionMailTheRightPeopleOnce(t *testing.T) {
 // sending and be reported in doubt (the notify package's tests kill the
 // database connection to show that), and in neither case is it sent again.
 func TestWorkerKilledAfterASendSendsNoSecondCopy(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	mp := startMailpit(t)
+	mp := testkit.Mailpit(t)
 	sent := make(chan store.NotificationKey, 1)
-	dying := mailConfig(mp.smtpURL())
+	dying := mailConfig(mp.SMTPURL())
 	dying.AfterSend = func(ctx context.Context, key store.NotificationKey) {
 		select {
 		case sent <- key:
@@ -161,7 +165,7 @@ func TestWorkerKilledAfterASendSendsNoSecondCopy(t *testing.T) {
 	}
 	h.stopWorker()
 
-	h.startMailWorker(mailConfig(mp.smtpURL()))
+	h.startMailWorker(mailConfig(mp.SMTPURL()))
 	other := "requested/alice"
 	if first.Recipient == "alice" {
 		other = "requested/bernard"
@@ -174,23 +178,24 @@ func TestWorkerKilledAfterASendSendsNoSecondCopy(t *testing.T) {
 	if o := got["requested/"+first.Recipient]; o != "sent" && !strings.HasPrefix(o, "skipped: in doubt") {
 		t.Fatalf("outcomes %v, want %s sent (recorded by the stop) or in doubt, never sent again", got, first.Recipient)
 	}
-	counts := mp.count(nil)
+	counts := mp.Count(nil)
 	if fmt.Sprint(counts) != "map[alice@example.com:1 bernard@example.com:1]" {
 		t.Fatalf("e-mails %v, want alice and bernard exactly once", counts)
 	}
-	t.Logf("Mailpit saw %d messages: %v (first sent to %s before the kill)", len(mp.messages()), counts, first.Recipient)
+	t.Logf("Mailpit saw %d messages: %v (first sent to %s before the kill)", len(mp.List()), counts, first.Recipient)
 }
 
 // Mailpit is down while the card is decided: the decision is answered and
 // written at once, and the e-mails go out once Mailpit is back.
 func TestMailServerDownDuringADecision(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	mp := startMailpit(t)
-	h.startMailWorker(mailConfig(mp.smtpURL()))
+	mp := testkit.Mailpit(t)
+	h.startMailWorker(mailConfig(mp.SMTPURL()))
 	s := h.request("carl", "")
-	mp.waitFor(20*time.Second, "two requested e-mails", func(m []mailpitMessage) bool { return len(m) == 2 })
+	mp.WaitFor(20*time.Second, "two requested e-mails", func(m []mailpit.Message) bool { return len(m) == 2 })
 
-	mp.stop()
+	mp.Kill()
 	began := time.Now()
 	decided := h.statusOf("reject", "--request", s.ID, "--approver", "bernard", "--comment", "no budget")
 	took := time.Since(began)
@@ -201,61 +206,60 @@ func TestMailServerDownDuringADecision(t *testing.T) {
 		t.Fatalf("the rejection took %s with the mail server down, want an answer at once", took)
 	}
 	// The e-mail waits for Mailpit: its rows say retry.
-	deadline := time.Now().Add(30 * time.Second)
-	for h.notificationRows(s.ID)["decided/olivia"].Status != store.NotificationRetry {
-		if time.Now().After(deadline) {
-			t.Fatalf("no decided e-mail marked for retry within 30s: %v", h.notificationRows(s.ID))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testkit.Eventually(t, 30*time.Second, func() (bool, string) {
+		rows := h.notificationRows(s.ID)
+		return rows["decided/olivia"].Status == store.NotificationRetry, fmt.Sprintf("no decided e-mail marked for retry: %v", rows)
+	})
 
-	mp.start()
+	mp.Restart()
 	h.finalStatus(s.ID)
-	mp.waitFor(60*time.Second, "four e-mails", func(m []mailpitMessage) bool { return len(m) >= 4 })
+	mp.WaitFor(60*time.Second, "four e-mails", func(m []mailpit.Message) bool { return len(m) >= 4 })
 	final := h.waitForStatus(s.ID, 20*time.Second, func(s cards.Status) bool {
 		got := outcomes(s)
 		return got["decided/olivia"] == "sent" && got["decided/carl"] == "sent"
 	})
-	counts := mp.count(nil)
+	counts := mp.Count(nil)
 	if fmt.Sprint(counts) != "map[alice@example.com:1 bernard@example.com:1 carl@example.com:1 olivia@example.com:1]" {
 		t.Fatalf("e-mails %v, want the two requested and the two decided ones, once each", counts)
 	}
 	if got := outcomes(final); got["decided/olivia"] != "sent" || got["decided/carl"] != "sent" {
 		t.Fatalf("status notifications %v", got)
 	}
-	t.Logf("rejection answered in %s with Mailpit down; Mailpit saw %d messages: %v", took.Round(time.Millisecond), len(mp.messages()), counts)
+	t.Logf("rejection answered in %s with Mailpit down; Mailpit saw %d messages: %v", took.Round(time.Millisecond), len(mp.List()), counts)
 }
 
 // A short approval timeout with remindBefore: each approver who has not
 // acted is reminded exactly once, then the timeout aborts the card.
 func TestReminderBeforeTheTimeoutIsSentOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	mp := startMailpit(t)
-	h.writePolicy(defaultPolicy + `
+	mp := testkit.Mailpit(t)
+	h.writePolicy(testkit.Policy + `
   brief:
     approval: {required: true, approvers: 1, timeout: 6s, remindBefore: 4s}
 `)
-	h.startMailWorker(mailConfig(mp.smtpURL()))
+	h.startMailWorker(mailConfig(mp.SMTPURL()))
 	s := h.request("carl", "brief")
 	final := h.finalStatus(s.ID)
 	if final.State != cards.StateAborted {
 		t.Fatalf("state %s, want aborted by the timeout", final.State)
 	}
-	mp.waitFor(20*time.Second, "six e-mails", func(m []mailpitMessage) bool { return len(m) >= 6 })
-	reminders := mp.count(withSubject("Reminder:"))
+	mp.WaitFor(20*time.Second, "six e-mails", func(m []mailpit.Message) bool { return len(m) >= 6 })
+	reminders := mp.Count(testkit.WithSubject("Reminder:"))
 	if fmt.Sprint(reminders) != "map[alice@example.com:1 bernard@example.com:1]" {
 		t.Fatalf("reminders %v, want one each to alice and bernard", reminders)
 	}
-	aborted := mp.count(withSubject(": aborted"))
+	aborted := mp.Count(testkit.WithSubject(": aborted"))
 	if fmt.Sprint(aborted) != "map[carl@example.com:1 olivia@example.com:1]" {
 		t.Fatalf("abort e-mails %v", aborted)
 	}
-	t.Logf("Mailpit saw %d messages: reminders %v, aborted %v", len(mp.messages()), reminders, aborted)
+	t.Logf("Mailpit saw %d messages: reminders %v, aborted %v", len(mp.List()), reminders, aborted)
 }
 
 // An SMTP 5xx for one address: recorded as failed, never asked again, and
 // the other approvers are mailed.
 func TestPermanentSMTPFailureIsRecordedAndNotRetried(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	relay := smtptest.Start(t)
 	relay.Refuse("bernard@example.com", 550, "mailbox unavailable")
@@ -301,24 +305,15 @@ func scrape(t *testing.T, base string) string {
 // metric is counted just after the outcome it counts is recorded).
 func waitForMetrics(t *testing.T, base string, within time.Duration, lines ...string) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	testkit.Eventually(t, within, func() (bool, string) {
 		metrics := scrape(t, base)
-		missing := ""
 		for _, l := range lines {
 			if !strings.Contains(metrics, l) {
-				missing = l
-				break
+				return false, fmt.Sprintf("metrics lack %s:\n%s", l, grepLines(metrics, "cardflow_notifications_total"))
 			}
 		}
-		if missing == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("metrics lack %s after %s:\n%s", missing, within, grepLines(metrics, "cardflow_notifications_total"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return true, ""
+	})
 }
 
 func grepLines(s, prefix string) string {
@@ -334,6 +329,7 @@ func grepLines(s, prefix string) string {
 // Without SMTP settings the worker says once that e-mail is off; a wrong
 // setting stops it at start with a message naming the variable.
 func TestWorkerSaysWhetherItMails(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.stopWorker()
 	core, logs := observer.New(zap.InfoLevel)

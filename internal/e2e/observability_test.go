@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -49,6 +50,7 @@ func metricValueNoLabels(exposition, name string) float64 {
 }
 
 func TestMetricsAndProbes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if code, _ := get(t, h.metricsURL+"/healthz"); code != 200 {
 		t.Fatalf("/healthz = %d", code)
@@ -89,20 +91,15 @@ func TestMetricsAndProbes(t *testing.T) {
 		}
 	}
 	// The SDK's own worker metrics share the endpoint; tally flushes each second.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Eventually(t, 10*time.Second, func() (bool, string) {
 		_, body := get(t, h.metricsURL+"/metrics")
-		if strings.Contains(body, "temporal_workflow_completed") && strings.Contains(body, "temporal_activity_execution_latency") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("SDK metrics never appeared on /metrics")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return strings.Contains(body, "temporal_workflow_completed") && strings.Contains(body, "temporal_activity_execution_latency"),
+			"SDK metrics never appeared on /metrics"
+	})
 }
 
 func TestLogsCarryIdsWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.stopWorker()
 	core, logs := observer.New(zap.InfoLevel)

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/schema"
 	"github.com/google/uuid"
@@ -17,6 +17,7 @@ import (
 const unreachableDatabase = "postgres://postgres@127.0.0.1:1/cards?sslmode=disable&connect_timeout=2"
 
 func TestUnreachableDatabaseExitsOne(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.databaseURL = unreachableDatabase
 	for _, args := range [][]string{
@@ -36,6 +37,7 @@ func TestUnreachableDatabaseExitsOne(t *testing.T) {
 }
 
 func TestUnreachableTemporalExitsOne(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.starter("--temporal-address", "127.0.0.1:1", "status", "--request", uuid.NewString())
 	if r.code != 1 || !strings.Contains(r.stderr, "cannot reach Temporal at 127.0.0.1:1") {
@@ -44,6 +46,7 @@ func TestUnreachableTemporalExitsOne(t *testing.T) {
 }
 
 func TestRequestWithNoWorkerTimesOutWithAHint(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	r := h.starter("--task-queue", h.taskQueue+"-nobody", "--timeout", "2s", "request", "--user", user)
@@ -53,6 +56,7 @@ func TestRequestWithNoWorkerTimesOutWithAHint(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	unknown := uuid.NewString()
 	for _, args := range [][]string{
@@ -72,6 +76,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 }
 
 func TestListFiltersAndJSON(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	requested := h.request(user, "")
@@ -87,6 +92,7 @@ func TestListFiltersAndJSON(t *testing.T) {
 }
 
 func TestWorkerRefusesToStart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -114,7 +120,7 @@ func TestWorkerRefusesToStart(t *testing.T) {
 	}
 	// An unmigrated database: the message names the command that fixes it.
 	cfg := h.workerConfig(nil)
-	cfg.DatabaseURL = testdb.NewEmpty(t)
+	cfg.DatabaseURL = testkit.EmptyDatabase(t)
 	err := workerapp.Run(context.Background(), cfg)
 	if err == nil || !strings.Contains(err.Error(), schema.MigrateCommand) {
 		t.Fatalf("old schema: err = %v", err)

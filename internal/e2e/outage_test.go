@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
-	"github.com/cardflow/cardflow/internal/testio"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -21,11 +24,12 @@ import (
 // renamed table, which makes every directory read fail like an outage would,
 // without touching the connection (internal/faults cuts the network).
 func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	restore := h.hideTable("user_roles")
 
-	id := "0b0e6a7c-6f4e-4c57-9d43-6a3f1f0c0001"
+	id := uuid.NewString()
 	progress, done := h.starterAsync("request", "--user", user, "--operator", "olivia", "--request-id", id, "--timeout", "90s", "--json")
 	h.workflowIDs = append(h.workflowIDs, requestcard.WorkflowID(id))
 
@@ -65,9 +69,9 @@ func TestDatabaseErrorIsRetriedNotRefused(t *testing.T) {
 
 // starterAsync runs a starter command in the background; its stderr can be
 // read while it runs, its result arrives on the channel.
-func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
-	full := append([]string{"--temporal-address", temporalAddr, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--codec-keys", h.codecSetting()}, args...)
-	stderr := &testio.Buffer{}
+func (h *harness) starterAsync(args ...string) (*testkit.Buffer, <-chan result) {
+	full := append([]string{"--temporal-address", h.temporal, "--database-url", h.databaseURL, "--task-queue", h.taskQueue, "--codec-keys", h.codecSetting()}, args...)
+	stderr := &testkit.Buffer{}
 	done := make(chan result, 1)
 	go func() {
 		var stdout bytes.Buffer
@@ -80,6 +84,7 @@ func (h *harness) starterAsync(args ...string) (*testio.Buffer, <-chan result) {
 // A decision whose write fails is accepted and written exactly once when
 // the database answers again; the update answers only then.
 func TestDecisionDuringADatabaseErrorIsWrittenOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	restore := h.hideTable("card_events")
@@ -129,18 +134,13 @@ func (h *harness) exec(sql string) {
 // waitForStatus polls the status until ok says so.
 func (h *harness) waitForStatus(cardID string, within time.Duration, ok func(cards.Status) bool) cards.Status {
 	h.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var s cards.Status
+	testkit.Eventually(h.t, within, func() (bool, string) {
 		r := h.starter("status", "--request", cardID, "--json")
-		if r.code == 0 {
-			var s cards.Status
-			if err := json.Unmarshal([]byte(r.stdout), &s); err == nil && ok(s) {
-				return s
-			}
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &s) != nil {
+			return false, fmt.Sprintf("status of %s: exit %d %s %s", cardID, r.code, r.stdout, r.stderr)
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("status of %s did not reach the expected condition within %s; last: exit %d %s %s", cardID, within, r.code, r.stdout, r.stderr)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return ok(s), fmt.Sprintf("status of %s did not reach the expected condition; last: %s", cardID, r.stdout)
+	})
+	return s
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/mailpit"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // The worker runs the outbox dispatcher when e-mail is on: events queued
@@ -21,9 +23,10 @@ import (
 // worker's metrics. The card writes here go straight to the store, so the
 // test does not depend on the workflow version that queues them.
 func TestTheWorkerMailsQueuedEventsThroughMailpit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	mp := startMailpit(t)
-	h.startMailWorker(mailConfig(mp.smtpURL()))
+	mp := testkit.Mailpit(t)
+	h.startMailWorker(mailConfig(mp.SMTPURL()))
 	ctx := context.Background()
 
 	id := uuid.NewString()
@@ -35,7 +38,7 @@ func TestTheWorkerMailsQueuedEventsThroughMailpit(t *testing.T) {
 		t.Fatal(err)
 	}
 	queued := time.Now()
-	mp.waitFor(20*time.Second, "two requested e-mails", func(m []mailpitMessage) bool { return len(m) >= 2 })
+	mp.WaitFor(20*time.Second, "two requested e-mails", func(m []mailpit.Message) bool { return len(m) >= 2 })
 	requestedAfter := time.Since(queued)
 
 	in.Event = activities.NotifyDecided
@@ -44,25 +47,18 @@ func TestTheWorkerMailsQueuedEventsThroughMailpit(t *testing.T) {
 		Comment: in.Decision.Comment, At: in.Decision.At, Notify: outboxEvent(t, in)}); err != nil {
 		t.Fatal(err)
 	}
-	mp.waitFor(20*time.Second, "four e-mails", func(m []mailpitMessage) bool { return len(m) >= 4 })
+	mp.WaitFor(20*time.Second, "four e-mails", func(m []mailpit.Message) bool { return len(m) >= 4 })
 	want := "map[alice@example.com:1 bernard@example.com:1 carl@example.com:1 olivia@example.com:1]"
-	if got := fmt.Sprint(mp.count(nil)); got != want {
+	if got := fmt.Sprint(mp.Count(nil)); got != want {
 		t.Fatalf("e-mails %s, want %s", got, want)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Eventually(t, 10*time.Second, func() (bool, string) {
 		var left int
 		if err := h.store.DB.Get(&left, `SELECT count(*) FROM notification_outbox`); err != nil {
 			t.Fatal(err)
 		}
-		if left == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d events still queued 10s after their e-mails went out", left)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return left == 0, fmt.Sprintf("%d events still queued after their e-mails went out", left)
+	})
 	metrics := scrape(t, h.metricsURL)
 	for _, line := range []string{
 		`cardflow_outbox_events_total{event="requested",outcome="handled"} 1`,

@@ -18,7 +18,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/smtptest"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
@@ -31,9 +31,10 @@ import (
 // trail is written by an activity, the notifications table by the e-mail
 // outbox dispatcher: both report the same way.
 func TestMissingGrantIsReportedOnceAndRetriedUntilGranted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	h := newHarness(t)
-	role, roleURL := testdb.NewRole(t, h.databaseURL)
+	role, roleURL := testkit.Role(t, h.databaseURL)
 	// Registered after NewRole, so it runs first: the role's sessions end
 	// before the role is dropped.
 	t.Cleanup(func() { h.stopWorker() })
@@ -90,22 +91,15 @@ func TestMissingGrantIsReportedOnceAndRetriedUntilGranted(t *testing.T) {
 	if !relay.Wait(60*time.Second, func() bool { return len(relay.Messages()) >= 3 }) {
 		t.Fatalf("%d e-mails within 60s of the grant, want the three approvers'", len(relay.Messages()))
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Eventually(t, 30*time.Second, func() (bool, string) {
 		rows, sent := h.notificationRows(id), 0
 		for _, row := range rows {
 			if row.Status == store.NotificationSent {
 				sent++
 			}
 		}
-		if len(rows) > 0 && sent == len(rows) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("notifications not all recorded as sent within 30s: %v", rows)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return len(rows) > 0 && sent == len(rows), fmt.Sprintf("notifications not all recorded as sent: %v", rows)
+	})
 	if got := h.statusOf("status", "--request", id); got.State != cards.StateRequested {
 		t.Fatalf("status after the grants: %+v", got)
 	}
@@ -141,22 +135,18 @@ func TestMissingGrantIsReportedOnceAndRetriedUntilGranted(t *testing.T) {
 // contains want, and returns the body.
 func (h *harness) waitForReadiness(within time.Duration, code int, want string) string {
 	h.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		got, body := 0, ""
+	var body string
+	testkit.Eventually(h.t, within, func() (bool, string) {
+		got := 0
+		body = ""
 		if resp, err := http.Get(h.metricsURL + "/readyz"); err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()
 			got, body = resp.StatusCode, string(b)
 		}
-		if got == code && strings.Contains(body, want) {
-			return body
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("/readyz = %d %q after %s, want %d with %q", got, body, within, code, want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return got == code && strings.Contains(body, want), fmt.Sprintf("/readyz = %d %q, want %d with %q", got, body, code, want)
+	})
+	return body
 }
 
 func describeEntries(entries []observer.LoggedEntry) string {
@@ -174,8 +164,9 @@ func describeEntries(entries []observer.LoggedEntry) string {
 // A role without a privilege the worker needs is refused at start, with
 // each missing privilege named and the command that grants them.
 func TestWorkerRefusesToStartWithoutAPrivilegeItNeeds(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	role, roleURL := testdb.NewRole(t, h.databaseURL)
+	role, roleURL := testkit.Role(t, h.databaseURL)
 	if err := schema.Grant(context.Background(), h.store.DB.DB, role); err != nil {
 		t.Fatal(err)
 	}

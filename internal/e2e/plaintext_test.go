@@ -31,9 +31,9 @@ func plaintextPayloads(t *testing.T, h *harness) int {
 
 // signalInClear sends a decision the way an operator without the key file
 // would: `temporal workflow signal` without --codec-endpoint.
-func signalInClear(t *testing.T, workflowID, kind, actor string) {
-	t.Helper()
-	temporalCmd(t, "workflow", "signal", "--workflow-id", workflowID, "--name", kind,
+func (h *harness) signalInClear(workflowID, kind, actor string) {
+	h.t.Helper()
+	h.temporalCmd("workflow", "signal", "--workflow-id", workflowID, "--name", kind,
 		"--input", `{"actor": "`+actor+`", "comment": "sent in clear"}`)
 }
 
@@ -41,6 +41,7 @@ func signalInClear(t *testing.T, workflowID, kind, actor string) {
 // decision signal sent in clear, with the reason in the status, and refuses
 // a decision update sent in clear; the same decision encrypted goes through.
 func TestPlaintextDecisionsRefusedWhenEncryptionRequired(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	h.stopWorker()
 	cfg := h.workerConfig(zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)))
@@ -55,7 +56,7 @@ func TestPlaintextDecisionsRefusedWhenEncryptionRequired(t *testing.T) {
 		t.Fatalf("%d plaintext payloads read before any was sent in clear, want 0", n)
 	}
 
-	signalInClear(t, s.WorkflowID, cards.Approve, "alice")
+	h.signalInClear(s.WorkflowID, cards.Approve, "alice")
 	s = h.waitForIgnored(s.ID, 1)
 	want := cards.Ignored{Signal: cards.Approve, Actor: "alice", Reason: codec.PlaintextRefusedType + ": " + codec.PlaintextRefusal}
 	if s.State != cards.StateRequested || len(s.Approvals) != 0 || s.Ignored[0] != want {
@@ -64,7 +65,7 @@ func TestPlaintextDecisionsRefusedWhenEncryptionRequired(t *testing.T) {
 	doc, _ := json.MarshalIndent(s, "", "  ")
 	t.Logf("status after `temporal workflow signal` in clear:\n%s", doc)
 
-	plain, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: logging.Discard})
+	plain, err := client.Dial(client.Options{HostPort: h.temporal, Logger: logging.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +94,13 @@ func TestPlaintextDecisionsRefusedWhenEncryptionRequired(t *testing.T) {
 // Without CARDS_CODEC_REQUIRE a decision sent in clear still counts, and
 // is applied as before: the metric is how an operator finds such clients.
 func TestPlaintextPayloadsAreCounted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, withCodec())
 	s := h.request("carl", "standard")
 	if n := plaintextPayloads(t, h); n != 0 {
 		t.Fatalf("%d plaintext payloads read before any was sent in clear, want 0", n)
 	}
-	signalInClear(t, s.WorkflowID, cards.Approve, "alice")
+	h.signalInClear(s.WorkflowID, cards.Approve, "alice")
 	s = h.waitForStatus(s.ID, 20*time.Second, func(s cards.Status) bool { return s.State.Final() })
 	if s.State != cards.StateApproved {
 		t.Fatalf("card %s after a plaintext approve without CARDS_CODEC_REQUIRE, want approved", s.State)

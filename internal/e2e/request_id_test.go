@@ -15,6 +15,7 @@ import (
 // it, while the card is open, once it is final, and when its request was
 // refused; the same user and card type still attach.
 func TestRequestIDOfAnotherUsersCardIsRefused(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	alan, bea := h.user("active"), h.user("active")
 	id := uuid.NewString()
@@ -61,6 +62,7 @@ func TestRequestIDOfAnotherUsersCardIsRefused(t *testing.T) {
 // A user id longer than Temporal allows a search attribute is refused by
 // the starter's limits, never by Temporal's error.
 func TestOversizedUserIDIsBadUsage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	msg := h.refusal(2, "BadUsage", "request", "--user", strings.Repeat("x", 10000), "--operator", "olivia")
 	if !strings.HasPrefix(msg, "--user: at most 128 characters") {

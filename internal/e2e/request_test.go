@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -14,10 +15,12 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "visitor")
@@ -37,6 +40,7 @@ func TestNoApprovalEndsApprovedAtOnce(t *testing.T) {
 }
 
 func TestTwoApproversNeeded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "privileged")
@@ -73,6 +77,7 @@ func TestTwoApproversNeeded(t *testing.T) {
 }
 
 func TestRequesterCannotApprove(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	msg := h.refusal(3, cards.ErrNotAllowed, "approve", "--request", s.ID, "--approver", "olivia")
@@ -85,6 +90,7 @@ func TestRequesterCannotApprove(t *testing.T) {
 }
 
 func TestSameApproverTwice(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "privileged")
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
@@ -95,6 +101,7 @@ func TestSameApproverTwice(t *testing.T) {
 }
 
 func TestReject(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	if r := h.starter("reject", "--request", s.ID, "--approver", "alice"); r.code != 2 {
@@ -114,6 +121,7 @@ func TestReject(t *testing.T) {
 }
 
 func TestCancelByRequesterOnly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	h.refusal(3, cards.ErrNotAllowed, "cancel", "--request", s.ID, "--operator", "mallory")
@@ -127,9 +135,10 @@ func TestCancelByRequesterOnly(t *testing.T) {
 }
 
 func TestTemporalCancelAbortsTheCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
-	temporalCmd(t, "workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
+	h.temporalCmd("workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
 	if err := h.wait(s.ID); !temporal.IsCanceledError(err) {
 		t.Fatalf("workflow error = %v, want canceled", err)
 	}
@@ -144,6 +153,7 @@ func TestTemporalCancelAbortsTheCard(t *testing.T) {
 }
 
 func TestApprovalTimeoutAborts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "short")
 	if err := h.wait(s.ID); err != nil {
@@ -158,6 +168,7 @@ func TestApprovalTimeoutAborts(t *testing.T) {
 }
 
 func TestBusinessRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	inactive := h.user("inactive")
 	msg := h.refusal(3, cards.ErrUserNotActive, "request", "--user", inactive)
@@ -185,6 +196,7 @@ func TestBusinessRefusals(t *testing.T) {
 }
 
 func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	first := h.request(user, "")
@@ -202,6 +214,7 @@ func TestDuplicateOpenRequestNamesTheOpenOne(t *testing.T) {
 }
 
 func TestSameRequestIDTwiceAttaches(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	id := uuid.NewString()
@@ -227,14 +240,15 @@ func TestSameRequestIDTwiceAttaches(t *testing.T) {
 }
 
 func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	wid := requestcard.WorkflowID(s.ID)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `"just a string"`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "cancel", "--input", `{"actor": "mallory"}`)
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "reject", "--input", `{"actor": "alice", "comment": " "}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `"just a string"`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"comment": "no actor"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "olivia"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "cancel", "--input", `{"actor": "mallory"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "reject", "--input", `{"actor": "alice", "comment": " "}`)
 	st := h.statusOf("status", "--request", s.ID)
 	if st.State != cards.StateRequested || len(st.Ignored) != 5 {
 		t.Fatalf("status = %+v, want requested with 5 ignored signals", st)
@@ -249,7 +263,7 @@ func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 		}
 	}
 	// A valid signal after all that still works: the workflow never failed.
-	temporalCmd(t, "workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "ok"}`)
+	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve", "--input", `{"actor": "alice", "comment": "ok"}`)
 	if err := h.wait(s.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -259,6 +273,7 @@ func TestSignalsWithBadPayloadsAreIgnoredAndRecorded(t *testing.T) {
 }
 
 func TestApprovalWhileWorkerIsDown(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	s := h.request(h.user("active"), "")
 	h.stopWorker()
@@ -279,6 +294,7 @@ func TestApprovalWhileWorkerIsDown(t *testing.T) {
 }
 
 func TestSearchAttributesFollowTheState(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "")
@@ -286,7 +302,7 @@ func TestSearchAttributesFollowTheState(t *testing.T) {
 	waitForList(t, h.client, query, requestcard.WorkflowID(s.ID))
 	h.statusOf("approve", "--request", s.ID, "--approver", "alice")
 	waitForList(t, h.client, "CardRequestState='approved' AND CardUserId='"+user+"'", requestcard.WorkflowID(s.ID))
-	out := temporalCmd(t, "workflow", "list", "--query", "CardRequestState='approved' AND CardUserId='"+user+"'")
+	out := h.temporalCmd("workflow", "list", "--query", "CardRequestState='approved' AND CardUserId='"+user+"'")
 	if !strings.Contains(out, requestcard.WorkflowID(s.ID)) {
 		t.Fatalf("temporal workflow list did not show the card:\n%s", out)
 	}
@@ -296,19 +312,13 @@ func TestSearchAttributesFollowTheState(t *testing.T) {
 // query finds the workflow; it fails after the deadline.
 func waitForList(t *testing.T, c client.Client, query, workflowID string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
+	testkit.Eventually(t, 20*time.Second, func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
-		if err == nil && slices.ContainsFunc(resp.GetExecutions(), func(e *workflowpb.WorkflowExecutionInfo) bool {
+		found := err == nil && slices.ContainsFunc(resp.GetExecutions(), func(e *workflowpb.WorkflowExecutionInfo) bool {
 			return e.GetExecution().GetWorkflowId() == workflowID
-		}) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("visibility query %q never found %s (last error %v)", query, workflowID, err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+		})
+		return found, fmt.Sprintf("visibility query %q does not find %s (error %v)", query, workflowID, err)
+	})
 }

@@ -2,18 +2,21 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // The roles section of the contract, end to end: the starter and plain
 // Temporal signals against the real worker, dev server and directory.
 
 func TestRequesterMustHoldTheOperatorRole(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	inactive := h.user("inactive")
@@ -40,8 +43,9 @@ func TestRequesterMustHoldTheOperatorRole(t *testing.T) {
 }
 
 func TestSelfServiceLetsAUserRequestTheirOwnCard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
-	h.writePolicy("requesterRole: desk\nselfService: true\n" + defaultPolicy)
+	h.writePolicy("requesterRole: desk\nselfService: true\n" + testkit.Policy)
 	user := h.user("active")
 	s := h.statusOf("request", "--user", user, "--operator", user)
 	if s.State != cards.StateRequested || s.RequestedBy != user {
@@ -64,6 +68,7 @@ func TestSelfServiceLetsAUserRequestTheirOwnCard(t *testing.T) {
 // ignores the same decision sent as a plain signal, with the reason in the
 // status. Nothing counts until an allowed approver decides.
 func TestApproverRulesThroughUpdatesAndSignals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	h.starter("users", "upsert", "--id", "ivan", "--given-name", "Ivan", "--surname", "Idle", "--upn", "ivan@example.com", "--state", "inactive", "--role", "approver")
@@ -82,7 +87,7 @@ func TestApproverRulesThroughUpdatesAndSignals(t *testing.T) {
 				t.Errorf("%s by %s: message %q, want %q", kind, rule.actor, msg, rule.want)
 			}
 		}
-		temporalCmd(t, "workflow", "signal", "--workflow-id", s.WorkflowID, "--name", "approve",
+		h.temporalCmd("workflow", "signal", "--workflow-id", s.WorkflowID, "--name", "approve",
 			"--input", `{"actor": "`+rule.actor+`", "comment": "by signal"}`)
 	}
 	status := h.waitForIgnored(s.ID, len(rules))
@@ -104,6 +109,7 @@ func TestApproverRulesThroughUpdatesAndSignals(t *testing.T) {
 // A role removed after the request no longer counts: the directory is read
 // when the decision arrives, not when the card was requested.
 func TestRoleRemovedAfterTheRequestNoLongerCounts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	user := h.user("active")
 	s := h.request(user, "privileged")
@@ -123,6 +129,7 @@ func TestRoleRemovedAfterTheRequestNoLongerCounts(t *testing.T) {
 }
 
 func TestUsersUpsertSetsAndReplacesRoles(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	r := h.starter("users", "upsert", "--id", "pat", "--given-name", "Pat", "--surname", "Post", "--upn", "pat@example.com",
 		"--state", "active", "--role", "operator", "--role", "approver", "--role", "operator")
@@ -142,17 +149,12 @@ func TestUsersUpsertSetsAndReplacesRoles(t *testing.T) {
 // waitForIgnored polls the status until n signals are recorded as ignored.
 func (h *harness) waitForIgnored(cardID string, n int) cards.Status {
 	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		s := h.statusOf("status", "--request", cardID)
-		if len(s.Ignored) >= n {
-			return s
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%d ignored signals after 20s, want %d: %+v", len(s.Ignored), n, s)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var s cards.Status
+	testkit.Eventually(h.t, 20*time.Second, func() (bool, string) {
+		s = h.statusOf("status", "--request", cardID)
+		return len(s.Ignored) >= n, fmt.Sprintf("%d ignored signals, want %d: %+v", len(s.Ignored), n, s)
+	})
+	return s
 }
 
 // writePolicy replaces the harness's policy and restarts the worker with it.

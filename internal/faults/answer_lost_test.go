@@ -2,6 +2,7 @@ package faults
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/cardflow/cardflow/internal/pgproxy"
 	"github.com/cardflow/cardflow/internal/smtptest"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // The worker's connection to PostgreSQL ends right after a recipient's
@@ -25,19 +27,18 @@ func TestAConnectionClosedAfterAClaimCommitsLosesNoEMail(t *testing.T) {
 	holders := w.cardholders("holder", 2)
 	mail := smtptest.Start(t)
 	proxy, url := pgproxy.For(t, w.databaseURL)
-	worker := w.startWorker("worker", url, shared.Address(),
+	worker := w.startWorker("worker", url, w.temporal,
 		"CARDS_SMTP_URL=smtp://"+mail.Addr+"?tls=none", "CARDS_MAIL_FROM=cardflow <cards@example.com>")
 
 	for i, cut := range []pgproxy.Cut{pgproxy.Close, pgproxy.Reset} {
 		proxy.LoseAnswer("'sending')", 1, cut)
-		p, id := w.request(shared.Address(), holders[i], "standard")
+		p, id := w.request(w.temporal, holders[i], "standard")
 		checkRuns(t, w.wait(60*time.Second, p))
 		want := 2 * (i + 1)
 		if !mail.Wait(30*time.Second, func() bool { return len(mail.Messages()) >= want }) {
 			t.Fatalf("cut %d: %d e-mails within 30s, want %d (answers lost %d); worker log:\n%s", i, len(mail.Messages()), want, proxy.Cuts(), worker.Log.String())
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		testkit.Eventually(t, 10*time.Second, func() (bool, string) {
 			rows, err := w.store.Notifications(context.Background(), id)
 			if err != nil {
 				t.Fatal(err)
@@ -48,14 +49,8 @@ func TestAConnectionClosedAfterAClaimCommitsLosesNoEMail(t *testing.T) {
 					sent++
 				}
 			}
-			if sent == 2 && len(rows) == 2 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("cut %d: card %s's e-mails %+v, want alice and bernard sent", i, id, rows)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			return sent == 2 && len(rows) == 2, fmt.Sprintf("cut %d: card %s's e-mails %+v, want alice and bernard sent", i, id, rows)
+		})
 	}
 	if proxy.Cuts() != 2 {
 		t.Fatalf("%d answers lost, want 2", proxy.Cuts())

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // outage is how long PostgreSQL is cut.
@@ -20,14 +22,14 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	proxy := newDBProxy(t)
-	worker := w.startWorker("worker", proxy.url(t, w.databaseURL), shared.Address())
+	worker := w.startWorker("worker", proxy.url(t, w.databaseURL), w.temporal)
 	worker.waitProbe("/readyz", http.StatusOK, 10*time.Second)
 
 	// Five cards that wait for an approval, before the outage.
 	waitingIDs := make([]string, 0, 5)
 	var before []*pending
 	for _, u := range w.cardholders("approve", 6) {
-		p, id := w.request(shared.Address(), u, "standard")
+		p, id := w.request(w.temporal, u, "standard")
 		before = append(before, p)
 		waitingIDs = append(waitingIDs, id)
 	}
@@ -37,17 +39,17 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	waitingIDs = waitingIDs[:5]
 
 	// Twenty requests sent, and the database cut while they run.
-	inFlight := w.burst(shared.Address(), "visitor", w.cardholders("visitor", 20))
+	inFlight := w.burst(w.temporal, "visitor", w.cardholders("visitor", 20))
 	proxy.cut()
 	cutAt := time.Now()
 	storedAtCut := w.counts().Persisted - 6
 	for _, id := range waitingIDs {
-		inFlight = append(inFlight, w.starter(shared.Address(), "approve", "--request", id, "--approver", "alice", "--comment", "approved during the outage"))
+		inFlight = append(inFlight, w.starter(w.temporal, "approve", "--request", id, "--approver", "alice", "--comment", "approved during the outage"))
 	}
 
 	// An approver who waits only 12 s is told that the decision is
 	// accepted and will be written, not that it failed.
-	impatient := w.starter(shared.Address(), "--timeout", "12s", "approve", "--request", impatientID, "--approver", "alice")
+	impatient := w.starter(w.temporal, "--timeout", "12s", "approve", "--request", impatientID, "--approver", "alice")
 
 	body := worker.waitProbe("/readyz", http.StatusServiceUnavailable, 10*time.Second)
 	if !strings.Contains(body, "PostgreSQL unreachable since") {
@@ -58,15 +60,14 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	}
 	// The starter says what a waiting command waits for: the retrying
 	// activity, its attempt and its last failure; so does `starter status`.
-	deadline := time.Now().Add(outage - 2*time.Second)
-	for anyPendingStderr(inFlight, " failed: ") == "" && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	progress := anyPendingStderr(inFlight, " failed: ")
+	_, progress := testkit.Poll(outage-2*time.Second, func() (bool, string) {
+		s := anyPendingStderr(inFlight, " failed: ")
+		return s != "", s
+	})
 	if progress == "" {
 		t.Errorf("no starter printed what it waits for during the %s outage", outage)
 	}
-	status := w.starter(shared.Address(), "status", "--request", waitingIDs[0])
+	status := w.starter(w.temporal, "status", "--request", waitingIDs[0])
 	statusRun := w.wait(15*time.Second, status)[0]
 	if statusRun.code != 0 || !strings.Contains(statusRun.stdout, `"waiting": "`) {
 		t.Errorf("starter status during the outage: exit %d, no waiting line:\n%s\n%s", statusRun.code, statusRun.stdout, statusRun.stderr.String())

@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/internal/logging"
-	"github.com/cardflow/cardflow/internal/testio"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // devServer is a Temporal dev server on fixed ports with its state in a
@@ -25,59 +27,61 @@ type devServer struct {
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
-	log testio.Buffer
+	log testkit.Buffer
 }
 
 // Address is the frontend's host:port.
 func (d *devServer) Address() string { return "127.0.0.1:" + strconv.Itoa(d.port) }
 
-func newDevServer(dbFile string) (*devServer, error) {
-	ports, err := freePorts(3)
-	if err != nil {
-		return nil, err
+// newDevServer makes a dev server for one test, with its state in the
+// test's directory, on ports of its own; it is stopped when the test ends.
+func newDevServer(t *testing.T) *devServer {
+	t.Helper()
+	testkit.Integration(t)
+	ports := make([]int, 3)
+	for i, addr := range testkit.FreeAddrs(t, len(ports)) {
+		_, port, _ := net.SplitHostPort(addr)
+		ports[i], _ = strconv.Atoi(port)
 	}
-	return &devServer{dbFile: dbFile, port: ports[0], httpPort: ports[1], metricsPort: ports[2]}, nil
+	d := &devServer{dbFile: filepath.Join(t.TempDir(), "temporal.db"), port: ports[0], httpPort: ports[1], metricsPort: ports[2]}
+	t.Cleanup(func() { d.stop(context.Background()) })
+	return d
 }
 
 // start runs the server and returns once it answers a health check.
-func (d *devServer) start(within time.Duration) error {
+func (d *devServer) start(t *testing.T, within time.Duration) {
+	t.Helper()
+	cli := testkit.Bin(t, "temporal")
 	d.mu.Lock()
-	cmd := exec.Command(temporalCLI, "server", "start-dev",
+	args := append([]string{"server", "start-dev",
 		"--db-filename", d.dbFile, "--ip", "127.0.0.1",
 		"--port", strconv.Itoa(d.port), "--http-port", strconv.Itoa(d.httpPort), "--metrics-port", strconv.Itoa(d.metricsPort),
-		"--headless", "--log-level", "error",
-		"--search-attribute", "CardRequestState=Keyword",
-		"--search-attribute", "CardUserId=Keyword",
-		"--search-attribute", "CardType=Keyword",
-	)
+		"--headless", "--log-level", "error"}, testkit.SearchAttributeFlags...)
+	cmd := exec.Command(cli, args...)
 	cmd.Stdout, cmd.Stderr = &d.log, &d.log
-	if err := cmd.Start(); err != nil {
-		d.mu.Unlock()
-		return err
+	err := cmd.Start()
+	if err == nil {
+		d.cmd = cmd
 	}
-	d.cmd = cmd
 	d.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
-	for {
-		if err := d.healthy(ctx); err == nil {
-			return nil
-		} else if ctx.Err() != nil {
-			return fmt.Errorf("dev server on %s not healthy within %s: %v\n%s", d.Address(), within, err, d.output())
-		}
-		time.Sleep(200 * time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
 	}
+	testkit.Eventually(t, within, func() (bool, string) {
+		err := d.healthy()
+		return err == nil, fmt.Sprintf("dev server on %s not healthy: %v\n%s", d.Address(), err, d.output())
+	})
 }
 
-func (d *devServer) healthy(ctx context.Context) error {
-	attempt, cancel := context.WithTimeout(ctx, 2*time.Second)
+func (d *devServer) healthy() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	c, err := client.DialContext(attempt, client.Options{HostPort: d.Address(), Logger: logging.Discard})
+	c, err := client.DialContext(ctx, client.Options{HostPort: d.Address(), Logger: logging.Discard})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_, err = c.CheckHealth(attempt, &client.CheckHealthRequest{})
+	_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
 	return err
 }
 
@@ -106,23 +110,3 @@ func (d *devServer) stop(ctx context.Context) {
 }
 
 func (d *devServer) output() string { return d.log.String() }
-
-// freePorts returns n ports that were free a moment ago.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var lns []net.Listener
-	defer func() {
-		for _, ln := range lns {
-			_ = ln.Close()
-		}
-	}()
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -58,14 +60,14 @@ func randomKey(t *testing.T) string {
 // keyed starts a worker that reads keyFile.
 func (w *world) keyed(name, keyFile string) *workerProc {
 	w.t.Helper()
-	return w.startWorker(name, w.databaseURL, shared.Address(), "CARDS_CODEC_KEYS="+keyFile)
+	return w.startWorker(name, w.databaseURL, w.temporal, "CARDS_CODEC_KEYS="+keyFile)
 }
 
 // client dials the shared dev server with keyFile's codec, as a starter or
 // the CLI through the codec server would.
 func (w *world) client(keyFile string) client.Client {
 	w.t.Helper()
-	opts, err := temporalconn.Options(temporalconn.Settings{Address: shared.Address(), Namespace: "default", Logger: logging.Discard, CodecKeys: keyFile})
+	opts, err := temporalconn.Options(temporalconn.Settings{Address: w.temporal, Namespace: "default", Logger: logging.Discard, CodecKeys: keyFile})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func (w *world) client(keyFile string) client.Client {
 // requestStandard requests a card that waits for an approval, with keyFile.
 func (w *world) requestStandard(user, keyFile string) string {
 	w.t.Helper()
-	p, id := w.request(shared.Address(), user, "standard", "--codec-keys", keyFile)
+	p, id := w.request(w.temporal, user, "standard", "--codec-keys", keyFile)
 	checkRuns(w.t, w.wait(60*time.Second, p))
 	return id
 }
@@ -182,14 +184,10 @@ func TestWorkerWithoutTheKeyRetriesTheSignalInsteadOfDroppingIt(t *testing.T) {
 	reader := w.client(keys.phase2)
 	w.approve(reader, id)
 
-	deadline := time.Now().Add(30 * time.Second)
-	for len(w.taskFailures(reader, id)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the worker without key 2026-11 did not fail the workflow task within 30s (it dropped the signal?); card state %s; worker log:\n%s",
-				w.cardState(id), grepLog(old.Log.String(), "signal"))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testkit.Eventually(t, 30*time.Second, func() (bool, string) {
+		return len(w.taskFailures(reader, id)) > 0, fmt.Sprintf("the worker without key 2026-11 did not fail the workflow task (it dropped the signal?); card state %s; worker log:\n%s",
+			w.cardState(id), grepLog(old.Log.String(), "signal"))
+	})
 	if state := w.cardState(id); state != string(cards.StateRequested) {
 		t.Fatalf("card %s while the worker cannot read the signal; want requested", state)
 	}

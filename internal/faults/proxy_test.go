@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // dbProxy is a TCP proxy in front of PostgreSQL that the test cuts (every
@@ -21,7 +21,7 @@ type dbProxy struct {
 // newDBProxy proxies the test server's PostgreSQL; it stops with the test.
 func newDBProxy(t *testing.T) *dbProxy {
 	t.Helper()
-	u, err := url.Parse(testdb.ServerURL())
+	u, err := url.Parse(testkit.PostgresURL())
 	if err != nil {
 		t.Fatal(err)
 	}

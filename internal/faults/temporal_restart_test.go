@@ -2,7 +2,6 @@ package faults
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,14 +16,8 @@ const serverDown = 5 * time.Second
 // worker reconnects by itself.
 func TestTemporalRestartedWhileRequestsAreSent(t *testing.T) {
 	t.Parallel()
-	server, err := newDevServer(filepath.Join(t.TempDir(), "temporal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := server.start(time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { server.stop(context.Background()) })
+	server := newDevServer(t)
+	server.start(t, time.Minute)
 	w := newWorld(t)
 	w.startWorker("worker", w.databaseURL, server.Address())
 	holders := w.cardholders("restart", 20)
@@ -41,18 +34,14 @@ func TestTemporalRestartedWhileRequestsAreSent(t *testing.T) {
 			stoppedAt = time.Now()
 		}
 		if !stoppedAt.IsZero() && startedAt.IsZero() && time.Since(stoppedAt) >= serverDown {
-			if err := server.start(time.Minute); err != nil {
-				t.Fatal(err)
-			}
+			server.start(t, time.Minute)
 			startedAt = time.Now()
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
 	if startedAt.IsZero() {
 		time.Sleep(time.Until(stoppedAt.Add(serverDown))) // the fault's length
-		if err := server.start(time.Minute); err != nil {
-			t.Fatal(err)
-		}
+		server.start(t, time.Minute)
 		startedAt = time.Now()
 	}
 	runs := w.wait(90*time.Second, sent...)

@@ -7,13 +7,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/cardflow/cardflow/internal/testio"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // workerProc is the real worker binary running as a subprocess.
@@ -23,7 +22,7 @@ type workerProc struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	// Log is the worker's stderr (JSON lines).
-	Log *testio.Buffer
+	Log *testkit.Buffer
 	// probes is the base URL of /metrics, /healthz and /readyz.
 	probes string
 }
@@ -33,12 +32,8 @@ type workerProc struct {
 // e-mail settings); it returns once the worker polls.
 func (w *world) startWorker(name, databaseURL, temporalAddress string, env ...string) *workerProc {
 	w.t.Helper()
-	ports, err := freePorts(1)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	metrics := "127.0.0.1:" + strconv.Itoa(ports[0])
-	cmd := exec.Command(workerBin)
+	metrics := testkit.FreeAddr(w.t)
+	cmd := exec.Command(testkit.WorkerBinary(w.t))
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+databaseURL,
 		"TEMPORAL_ADDRESS="+temporalAddress,
@@ -51,7 +46,7 @@ func (w *world) startWorker(name, databaseURL, temporalAddress string, env ...st
 		"CARDS_CODEC_KEYS=none", // the faults are about outages, not payloads
 	)
 	cmd.Env = append(cmd.Env, env...)
-	p := &workerProc{t: w.t, name: name, cmd: cmd, exited: make(chan struct{}), Log: &testio.Buffer{}, probes: "http://" + metrics}
+	p := &workerProc{t: w.t, name: name, cmd: cmd, exited: make(chan struct{}), Log: &testkit.Buffer{}, probes: "http://" + metrics}
 	cmd.Stdout, cmd.Stderr = p.Log, p.Log
 	if err := cmd.Start(); err != nil {
 		w.t.Fatalf("start worker %s: %v", name, err)
@@ -59,21 +54,16 @@ func (w *world) startWorker(name, databaseURL, temporalAddress string, env ...st
 	go func() { _ = cmd.Wait(); close(p.exited) }()
 	w.t.Cleanup(p.stop)
 	// /healthz answers once the worker polls (the server starts after it).
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if code, _ := p.get("/healthz"); code == http.StatusOK {
-			return p
-		}
+	testkit.Eventually(w.t, 30*time.Second, func() (bool, string) {
 		select {
 		case <-p.exited:
 			w.t.Fatalf("worker %s exited at start:\n%s", name, p.Log.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("worker %s did not poll within 30s:\n%s", name, p.Log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		code, body := p.get("/healthz")
+		return code == http.StatusOK, fmt.Sprintf("worker %s does not poll: /healthz %d %q\n%s", name, code, body, p.Log.String())
+	})
+	return p
 }
 
 // get fetches a probe path; code 0 when the worker does not answer.
@@ -93,17 +83,13 @@ func (p *workerProc) get(path string) (int, string) {
 // waitProbe waits until path answers code; it returns the body.
 func (p *workerProc) waitProbe(path string, code int, within time.Duration) string {
 	p.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		got, body := p.get(path)
-		if got == code {
-			return body
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("worker %s %s answered %d %q, not %d, for %s", p.name, path, got, body, code, within)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	var body string
+	testkit.Eventually(p.t, within, func() (bool, string) {
+		var got int
+		got, body = p.get(path)
+		return got == code, fmt.Sprintf("worker %s %s answered %d %q, not %d", p.name, path, got, body, code)
+	})
+	return body
 }
 
 // metric returns the sum of the samples of a metric whose line contains

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,26 +12,14 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testio"
-	"github.com/cardflow/cardflow/internal/teststore"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
-
-const policy = `
-useCases:
-  requestCard: true
-defaultCardType: standard
-cardTypes:
-  standard:
-    approval: {required: true, approvers: 1, timeout: 168h}
-  visitor:
-    approval: {required: false}
-`
-
-var queueSeq atomic.Int64
 
 // world is one scenario's cardflow: its own database, policy and task queue.
 type world struct {
-	t           *testing.T
+	t *testing.T
+	// temporal is the shared dev server's address (testkit.DevServer).
+	temporal    string
 	databaseURL string
 	policyPath  string
 	taskQueue   string
@@ -45,14 +30,12 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{
 		t:          t,
-		policyPath: filepath.Join(t.TempDir(), "policy.yaml"),
-		taskQueue:  fmt.Sprintf("cards-faults-%d-%d", time.Now().UnixNano(), queueSeq.Add(1)),
-	}
-	if err := os.WriteFile(w.policyPath, []byte(policy), 0o600); err != nil {
-		t.Fatal(err)
+		temporal:   testkit.DevServer(t),
+		policyPath: testkit.PolicyFile(t),
+		taskQueue:  testkit.TaskQueue(t),
 	}
 	// The requester holds the operator role, the approver the approver role.
-	w.store, w.databaseURL = teststore.New(t,
+	w.store, w.databaseURL = testkit.Store(t,
 		cards.User{ID: "olivia", GivenName: "Olivia", Surname: "Operator", UPN: "olivia@example.com", State: "active", Roles: []string{"operator"}},
 		cards.User{ID: "alice", GivenName: "Alice", Surname: "Archer", UPN: "alice@example.com", State: "active", Roles: []string{"approver"}})
 	return w
@@ -82,7 +65,7 @@ type run struct {
 	args   []string
 	code   int
 	stdout string
-	stderr *testio.Buffer
+	stderr *testkit.Buffer
 	took   time.Duration
 }
 
@@ -90,7 +73,7 @@ type run struct {
 func (w *world) starter(temporal string, args ...string) *pending {
 	full := append([]string{"--temporal-address", temporal, "--task-queue", w.taskQueue, "--database-url", w.databaseURL,
 		"--timeout", "100s", "--temporal-wait", "60s", "--json", "--codec-keys", "none"}, args...)
-	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &testio.Buffer{}}}
+	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &testkit.Buffer{}}}
 	go func() {
 		defer close(p.done)
 		start := time.Now()
@@ -134,13 +117,10 @@ func (w *world) wait(within time.Duration, all ...*pending) []run {
 // waitCards waits until at least n cards are stored.
 func (w *world) waitCards(n int, within time.Duration) {
 	w.t.Helper()
-	deadline := time.Now().Add(within)
-	for w.counts().Persisted < n {
-		if time.Now().After(deadline) {
-			w.t.Fatalf("fewer than %d cards stored after %s: %+v", n, within, w.counts())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Eventually(w.t, within, func() (bool, string) {
+		c := w.counts()
+		return c.Persisted >= n, fmt.Sprintf("fewer than %d cards stored: %+v", n, c)
+	})
 }
 
 // counts is what PostgreSQL holds after a scenario.
@@ -222,18 +202,11 @@ func logSlow(t *testing.T, runs []run, limit time.Duration) {
 // waitApproved waits until the card is stored as approved.
 func (w *world) waitApproved(cardID string, within time.Duration) {
 	w.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	testkit.Eventually(w.t, within, func() (bool, string) {
 		var state string
 		if err := w.store.DB.GetContext(context.Background(), &state, `SELECT state FROM cards WHERE id = $1`, cardID); err != nil {
 			w.t.Fatal(err)
 		}
-		if state == string(cards.StateApproved) {
-			return
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("card %s is %s, not approved, after %s", cardID, state, within)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return state == string(cards.StateApproved), fmt.Sprintf("card %s is %s, not approved", cardID, state)
+	})
 }

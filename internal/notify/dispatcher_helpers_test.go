@@ -12,6 +12,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // OutboxEvent makes the test recorder an OutboxRecorder too.
@@ -94,13 +95,7 @@ func runUntil(ctx context.Context, d *notify.Dispatcher) <-chan struct{} {
 // waitFor polls cond until it holds, failing the test at the deadline.
 func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, within, func() (bool, string) { return cond(), what })
 }
 
 // messageIDs counts the accepted messages by Message-ID: one per card,

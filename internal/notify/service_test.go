@@ -17,7 +17,7 @@ import (
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/smtptest"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/teststore"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // world is one test's directory, card and SMTP server.
@@ -48,7 +48,7 @@ var people = []cards.User{
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	st, dbURL := teststore.New(t, people...)
+	st, dbURL := testkit.Store(t, people...)
 	id := uuid.NewString()
 	if _, _, err := st.InsertCard(ctx, store.Card{ID: id, UserID: "carol", CardType: "standard", CommonName: "Carol Cole",
 		UPN: "carol@corp.example.com", State: cards.StateRequested, RequestedBy: "olivia", WorkflowID: "request-card-" + id, ApprovalsRequired: 2}, time.Now()); err != nil {

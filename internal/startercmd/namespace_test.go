@@ -10,11 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
-
-	"github.com/cardflow/cardflow/internal/logging"
-	"github.com/cardflow/cardflow/internal/testtools"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // keyFile writes a valid key file for one test: every process needs one.
@@ -31,20 +27,7 @@ func keyFile(t *testing.T) string {
 // stops at once with exit 2 and the namespace's name, not after
 // --temporal-wait.
 func TestMissingNamespaceFailsAtOnceWithItsName(t *testing.T) {
-	cli, err := testtools.TemporalCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: logging.Discard},
-	})
-	if err != nil {
-		t.Fatalf("start Temporal dev server: %v", err)
-	}
-	defer func() { _ = server.Stop() }()
-	addr := server.FrontendHostPort()
+	addr := testkit.DevServer(t)
 
 	keys := keyFile(t)
 	for _, args := range [][]string{

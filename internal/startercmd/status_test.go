@@ -12,7 +12,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/teststore"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // E-mails sent by the worker's outbox dispatcher are not in the workflow's
@@ -22,7 +22,7 @@ import (
 // as it is, without a long wait.
 func TestStatusListsTheEmailsFromTheNotificationsTable(t *testing.T) {
 	ctx := context.Background()
-	st, dbURL := teststore.New(t, cards.User{ID: "carl", State: "active"})
+	st, dbURL := testkit.Store(t, cards.User{ID: "carl", State: "active"})
 	id := uuid.NewString()
 	if _, _, err := st.InsertCard(ctx, store.Card{ID: id, UserID: "carl", CardType: "standard", State: cards.StateRequested,
 		RequestedBy: "olivia", WorkflowID: "request-card-" + id, ApprovalsRequired: 1}, time.Now()); err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/limits"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // upsertArgs is a valid users upsert for id, with flag set to value
@@ -37,7 +37,7 @@ func countUsers(t *testing.T, db *sql.DB) int {
 // outside it is refused with BadUsage naming the flag and the rule, and
 // nothing is written.
 func TestUsersUpsertJustUnderAndJustOverTheLimits(t *testing.T) {
-	dbURL := testdb.New(t)
+	dbURL := testkit.Database(t)
 	db, err := sql.Open("postgres", dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestUsersUpsertJustUnderAndJustOverTheLimits(t *testing.T) {
 // A second user with an address someone has (in any case) is refused with
 // EmailTaken (exit 3) naming the holder; the holder keeps it.
 func TestUsersUpsertRefusesAnEmailAddressAnotherUserHas(t *testing.T) {
-	dbURL := testdb.New(t)
+	dbURL := testkit.Database(t)
 	if r := runStarter(t, upsertArgs(dbURL, "carol", "--email", "Carol@Example.org")...); r.code != ExitOK {
 		t.Fatalf("carol: exit %d: %s", r.code, r.stderr)
 	}

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cardflow/cardflow/internal/store"
+
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // TestCardPagesAreServedByIndexes asks the planner, with sequential scans
@@ -17,7 +19,7 @@ import (
 // incremental sort of cards created in the same microsecond, by id, is fine).
 func TestCardPagesAreServedByIndexes(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, testdb.New(t), PoolOptions{MaxOpen: 1})
+	st, err := store.Open(ctx, testkit.Database(t), store.PoolOptions{MaxOpen: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +29,8 @@ func TestCardPagesAreServedByIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	after := encodeCursor(time.Now(), "6f0c4c1e-4a44-4d55-9a38-0c1b51cf5a10")
-	for _, f := range []PageFilter{
+	after := store.EncodeCursor(time.Now(), "6f0c4c1e-4a44-4d55-9a38-0c1b51cf5a10")
+	for _, f := range []store.PageFilter{
 		{},
 		{State: cards.StateRequested},
 		{UserID: "ada"},
@@ -40,7 +42,7 @@ func TestCardPagesAreServedByIndexes(t *testing.T) {
 	} {
 		for _, cursor := range []string{"", after} {
 			f.After, f.Limit = cursor, 25
-			query, args, err := cardPageQuery(f)
+			query, args, err := store.CardPageQuery(f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,21 +7,12 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 func directory(t *testing.T, users ...cards.User) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), testdb.New(t), store.PoolOptions{MaxOpen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	for _, u := range users {
-		if err := st.UpsertUserWithRoles(context.Background(), u); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st, _ := testkit.Store(t, users...)
 	return st
 }
 

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -13,40 +13,24 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
-func outboxStore(t *testing.T) *Store {
+func outboxStore(t *testing.T) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := Open(ctx, testdb.New(t), PoolOptions{MaxOpen: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if err := st.UpsertUserWithRoles(ctx, cards.User{ID: "ada", State: "active"}); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := testkit.Store(t, cards.User{ID: "ada", State: "active"})
 	return st
 }
 
-func requestedCard(cardType string) Card {
+func requestedCard(cardType string) store.Card {
 	id := uuid.NewString()
-	return Card{ID: id, UserID: "ada", CardType: cardType, CommonName: "Ada", UPN: "ada@example.com",
+	return store.Card{ID: id, UserID: "ada", CardType: cardType, CommonName: "Ada", UPN: "ada@example.com",
 		State: cards.StateRequested, RequestedBy: "olivia", WorkflowID: "request-card-" + id, ApprovalsRequired: 1}
 }
 
-func queued(event, cardID string) *OutboxEvent {
-	return &OutboxEvent{Event: event, Input: fmt.Appendf(nil, `{"event":%q,"cardId":%q}`, event, cardID)}
-}
-
-func (s *Store) count(t *testing.T, query string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.DB.Get(&n, query, args...); err != nil {
-		t.Fatal(err)
-	}
-	return n
+func queued(event, cardID string) *store.OutboxEvent {
+	return &store.OutboxEvent{Event: event, Input: fmt.Appendf(nil, `{"event":%q,"cardId":%q}`, event, cardID)}
 }
 
 // The e-mail is queued by the card write's own statement: once however
@@ -63,7 +47,7 @@ func TestCardWritesQueueTheirEmailOnceAndAtomically(t *testing.T) {
 			t.Fatalf("insert %d: created %v, %v", i+1, created, err)
 		}
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND event = 'requested' AND input->>'cardId' = $1::text`, c.ID); n != 1 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND event = 'requested' AND input->>'cardId' = $1::text`, c.ID); n != 1 {
 		t.Fatalf("queued %d requested events after a retried insert, want 1", n)
 	}
 	// A refused write (a second open request) queues nothing.
@@ -77,24 +61,24 @@ func TestCardWritesQueueTheirEmailOnceAndAtomically(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	decide := Transition{CardID: c.ID, To: cards.StateApproved, Actor: "bob", At: time.Now(), Notify: queued("decided", c.ID)}
+	decide := store.Transition{CardID: c.ID, To: cards.StateApproved, Actor: "bob", At: time.Now(), Notify: queued("decided", c.ID)}
 	for i, want := range []bool{true, false} {
 		if _, changed, err := st.TransitionCard(ctx, decide); err != nil || changed != want {
 			t.Fatalf("transition %d: changed %v, %v", i+1, changed, err)
 		}
 	}
 	// A transition refused (the card is already approved) queues nothing.
-	reject := Transition{CardID: c.ID, To: cards.StateRejected, Actor: "carl", At: time.Now(), Notify: queued("reminder", c.ID)}
+	reject := store.Transition{CardID: c.ID, To: cards.StateRejected, Actor: "carl", At: time.Now(), Notify: queued("reminder", c.ID)}
 	if _, _, err := st.TransitionCard(ctx, reject); err == nil {
 		t.Fatal("rejected an approved card")
 	}
-	if _, _, err := st.TransitionCard(ctx, Transition{CardID: plain.ID, To: cards.StateAborted, Actor: "system", At: time.Now()}); err != nil {
+	if _, _, err := st.TransitionCard(ctx, store.Transition{CardID: plain.ID, To: cards.StateAborted, Actor: "system", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox`); n != 2 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox`); n != 2 {
 		t.Fatalf("outbox holds %d events, want requested and decided of one card", n)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND event = 'decided'`, c.ID); n != 1 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND event = 'decided'`, c.ID); n != 1 {
 		t.Fatalf("decided events %d, want 1", n)
 	}
 	// Four state changes (two inserts, two transitions), four write
@@ -109,17 +93,17 @@ func TestAFailedQueueInsertWritesNoCard(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	c := requestedCard("standard")
-	bad := &OutboxEvent{Event: "approved", Input: []byte(`{}`)} // refused by the CHECK
+	bad := &store.OutboxEvent{Event: "approved", Input: []byte(`{}`)} // refused by the CHECK
 	if _, _, err := st.InsertCardQueuing(ctx, c, time.Now(), bad); err == nil || !strings.Contains(err.Error(), "notification_outbox_event_check") {
 		t.Fatalf("err = %v, want the outbox CHECK", err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM cards WHERE id = $1`, c.ID); n != 0 {
+	if n := st.Count(t, `SELECT count(*) FROM cards WHERE id = $1`, c.ID); n != 0 {
 		t.Fatal("card written although its e-mail could not be queued")
 	}
 	if _, _, err := st.InsertCardQueuing(ctx, c, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := st.TransitionCard(ctx, Transition{CardID: c.ID, To: cards.StateApproved, Actor: "bob", At: time.Now(), Notify: bad}); err == nil {
+	if _, _, err := st.TransitionCard(ctx, store.Transition{CardID: c.ID, To: cards.StateApproved, Actor: "bob", At: time.Now(), Notify: bad}); err == nil {
 		t.Fatal("transition succeeded with a refused outbox row")
 	}
 	if got, _ := st.Card(ctx, c.ID); got.State != cards.StateRequested {
@@ -129,7 +113,7 @@ func TestAFailedQueueInsertWritesNoCard(t *testing.T) {
 
 // queueN stores n requested cards (of distinct types, so that all are
 // open) with their queued event, and returns their ids.
-func queueN(t *testing.T, st *Store, n int) []string {
+func queueN(t *testing.T, st *store.Store, n int) []string {
 	t.Helper()
 	var ids []string
 	for i := range n {
@@ -146,18 +130,18 @@ func TestClaimLeasesAndFencesRows(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 3)
-	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
+	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, store.NewOutboxClaim())
 	if err != nil || len(first) != 2 || first[0].Attempts != 1 || string(first[0].Input) == "" {
 		t.Fatalf("first claim: %+v, %v", first, err)
 	}
-	second, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
+	second, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, store.NewOutboxClaim())
 	if err != nil || len(second) != 1 {
 		t.Fatalf("second claim: %d rows, %v; want the one left", len(second), err)
 	}
-	if none, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim()); err != nil || len(none) != 0 {
+	if none, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, store.NewOutboxClaim()); err != nil || len(none) != 0 {
 		t.Fatalf("third claim: %d rows, %v; want none while the leases hold", len(none), err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE due_at BETWEEN now() + interval '59 minutes' AND now() + interval '61 minutes'`); n != 3 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox WHERE due_at BETWEEN now() + interval '59 minutes' AND now() + interval '61 minutes'`); n != 3 {
 		t.Fatalf("%d rows leased for an hour, want 3", n)
 	}
 
@@ -167,20 +151,20 @@ func TestClaimLeasesAndFencesRows(t *testing.T) {
 	if _, err := st.DB.Exec(`UPDATE notification_outbox SET due_at = now() - interval '1 second' WHERE card_id = $1`, stale.CardID); err != nil {
 		t.Fatal(err)
 	}
-	again, err := st.ClaimOutbox(ctx, 10, time.Hour, nil, NewOutboxClaim())
+	again, err := st.ClaimOutbox(ctx, 10, time.Hour, nil, store.NewOutboxClaim())
 	if err != nil || len(again) != 1 || again[0].CardID != stale.CardID || again[0].Attempts != 2 {
 		t.Fatalf("claim after the lease: %+v, %v", again, err)
 	}
-	if n, err := st.FinishOutbox(ctx, []OutboxKey{stale.Key()}); err != nil || n != 0 {
+	if n, err := st.FinishOutbox(ctx, []store.OutboxKey{stale.Key()}); err != nil || n != 0 {
 		t.Fatalf("stale finish deleted %d, %v; want 0", n, err)
 	}
-	if err := st.RescheduleOutbox(ctx, []OutboxRetry{{OutboxKey: stale.Key(), Error: "stale"}}); err != nil {
+	if err := st.RescheduleOutbox(ctx, []store.OutboxRetry{{OutboxKey: stale.Key(), Error: "stale"}}); err != nil {
 		t.Fatal(err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE last_error = 'stale' OR due_at <= now()`); n != 0 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox WHERE last_error = 'stale' OR due_at <= now()`); n != 0 {
 		t.Fatalf("a stale reschedule changed %d rows", n)
 	}
-	keys := []OutboxKey{first[0].Key(), first[1].Key(), again[0].Key()}
+	keys := []store.OutboxKey{first[0].Key(), first[1].Key(), again[0].Key()}
 	if n, err := st.FinishOutbox(ctx, keys); err != nil || n != 3 {
 		t.Fatalf("finish deleted %d, %v; want 3", n, err)
 	}
@@ -190,29 +174,29 @@ func TestRescheduleSetsTheBackoffAndKeepsTheLastError(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 2)
-	rows, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
+	rows, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, store.NewOutboxClaim())
 	if err != nil || len(rows) != 2 {
 		t.Fatalf("claim: %d, %v", len(rows), err)
 	}
-	retries := []OutboxRetry{
+	retries := []store.OutboxRetry{
 		{OutboxKey: rows[0].Key(), Delay: 4 * time.Second, Error: "451 mailbox busy"},
 		{OutboxKey: rows[1].Key()}, // put back at once
 	}
 	if err := st.RescheduleOutbox(ctx, retries); err != nil {
 		t.Fatal(err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND last_error = '451 mailbox busy'
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND last_error = '451 mailbox busy'
 		AND due_at BETWEEN now() + interval '3 seconds' AND now() + interval '5 seconds'`, rows[0].CardID); n != 1 {
 		t.Fatal("the failed row is not due in 4s with its error")
 	}
-	back, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
+	back, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, store.NewOutboxClaim())
 	if err != nil || len(back) != 1 || back[0].CardID != rows[1].CardID || back[0].Attempts != 2 {
 		t.Fatalf("claim after the release: %+v, %v; want the released row only", back, err)
 	}
-	if err := st.RescheduleOutbox(ctx, []OutboxRetry{{OutboxKey: OutboxKey{CardID: rows[0].CardID, Event: "requested", Attempts: 1}, Delay: -time.Second}}); err != nil {
+	if err := st.RescheduleOutbox(ctx, []store.OutboxRetry{{OutboxKey: store.OutboxKey{CardID: rows[0].CardID, Event: "requested", Attempts: 1}, Delay: -time.Second}}); err != nil {
 		t.Fatal(err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND last_error = '451 mailbox busy' AND due_at <= now()`, rows[0].CardID); n != 1 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox WHERE card_id = $1 AND last_error = '451 mailbox busy' AND due_at <= now()`, rows[0].CardID); n != 1 {
 		t.Fatal("a reschedule without an error lost the last error")
 	}
 }
@@ -229,7 +213,7 @@ func TestConcurrentClaimsNeverShareARow(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for {
-				rows, err := st.ClaimOutbox(ctx, 5, time.Hour, nil, NewOutboxClaim())
+				rows, err := st.ClaimOutbox(ctx, 5, time.Hour, nil, store.NewOutboxClaim())
 				if err != nil {
 					t.Error(err)
 					return
@@ -259,7 +243,7 @@ func TestClaimFinishesTheLastBatch(t *testing.T) {
 	ctx := context.Background()
 	st := outboxStore(t)
 	queueN(t, st, 3)
-	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, NewOutboxClaim())
+	first, err := st.ClaimOutbox(ctx, 2, time.Hour, nil, store.NewOutboxClaim())
 	if err != nil || len(first) != 2 {
 		t.Fatalf("first claim: %d rows, %v", len(first), err)
 	}
@@ -267,11 +251,11 @@ func TestClaimFinishesTheLastBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	writes0, _ := st.Counts()
-	next, err := st.ClaimOutbox(ctx, 10, time.Hour, []OutboxKey{first[0].Key(), first[1].Key()}, NewOutboxClaim())
+	next, err := st.ClaimOutbox(ctx, 10, time.Hour, []store.OutboxKey{first[0].Key(), first[1].Key()}, store.NewOutboxClaim())
 	if err != nil || len(next) != 1 || next[0].CardID == first[0].CardID || next[0].CardID == first[1].CardID {
 		t.Fatalf("finishing claim: %+v, %v; want the third row only", next, err)
 	}
-	if n := st.count(t, `SELECT count(*) FROM notification_outbox`); n != 1 {
+	if n := st.Count(t, `SELECT count(*) FROM notification_outbox`); n != 1 {
 		t.Fatalf("%d rows left, want the one just claimed", n)
 	}
 	if writes, _ := st.Counts(); writes-writes0 != 1 {
@@ -293,8 +277,8 @@ func TestClaimIsServedByTheDueIndex(t *testing.T) {
 	}
 	var plan []string
 	finished := []string{uuid.NewString()}
-	if err := conn.SelectContext(context.Background(), &plan, `EXPLAIN `+claimOutboxSQL, 32, 60.0,
-		pq.Array(finished), pq.Array([]string{"requested"}), pq.Array([]int64{1}), NewOutboxClaim()); err != nil {
+	if err := conn.SelectContext(context.Background(), &plan, `EXPLAIN `+store.ClaimOutboxSQL, 32, 60.0,
+		pq.Array(finished), pq.Array([]string{"requested"}), pq.Array([]int64{1}), store.NewOutboxClaim()); err != nil {
 		t.Fatal(err)
 	}
 	if text := strings.Join(plan, "\n"); !strings.Contains(text, "notification_outbox_due") || !strings.Contains(text, "notification_outbox_claim") {

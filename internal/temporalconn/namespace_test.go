@@ -1,4 +1,4 @@
-package temporalconn
+package temporalconn_test
 
 import (
 	"context"
@@ -7,47 +7,23 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
-
 	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/logging"
-	"github.com/cardflow/cardflow/internal/testtools"
+	"github.com/cardflow/cardflow/internal/temporalconn"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
-// startDevServer starts a Temporal dev server (namespace "default" only)
-// for one test and stops it after.
-func startDevServer(t *testing.T) string {
-	t.Helper()
-	cli, err := testtools.TemporalCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  cli,
-		LogLevel:      "error",
-		ClientOptions: &client.Options{Logger: logging.Discard},
-	})
-	if err != nil {
-		t.Fatalf("start Temporal dev server: %v", err)
-	}
-	t.Cleanup(func() { _ = server.Stop() })
-	return server.FrontendHostPort()
-}
-
-// Dial, shared by the worker, the starter and the console, refuses a
+// temporalconn.Dial, shared by the worker, the starter and the console, refuses a
 // namespace the server does not have at once, naming it and how to fix it,
 // and accepts one it has.
 func TestDialRefusesAMissingNamespaceAtOnce(t *testing.T) {
-	addr := startDevServer(t)
-	opts, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Address: addr, Namespace: "nope", Logger: logging.Discard})
+	addr := testkit.DevServer(t)
+	opts, err := temporalconn.Options(temporalconn.Settings{CodecKeys: codec.Plaintext, EnvLookup: temporalconn.FakeEnv(t), Address: addr, Namespace: "nope", Logger: logging.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	c, err := Dial(context.Background(), opts, 10*time.Second)
+	c, err := temporalconn.Dial(context.Background(), opts, 10*time.Second)
 	if err == nil {
 		c.Close()
 		t.Fatal("Dial accepted namespace nope, which the server does not have")
@@ -55,14 +31,14 @@ func TestDialRefusesAMissingNamespaceAtOnce(t *testing.T) {
 	if took := time.Since(start); took > 3*time.Second {
 		t.Fatalf("Dial took %s to refuse the namespace, want at once", took)
 	}
-	var setting *SettingError
+	var setting *temporalconn.SettingError
 	want := `namespace "nope" does not exist on ` + addr + ": create it (temporal operator namespace create nope)"
 	if !errors.As(err, &setting) || setting.Kind != "NamespaceNotFound" || !strings.Contains(err.Error(), want) {
-		t.Fatalf("err = %#v, want a NamespaceNotFound SettingError containing %q", err, want)
+		t.Fatalf("err = %#v, want a NamespaceNotFound temporalconn.SettingError containing %q", err, want)
 	}
 
-	opts.Namespace = DefaultNamespace
-	c, err = Dial(context.Background(), opts, 10*time.Second)
+	opts.Namespace = temporalconn.DefaultNamespace
+	c, err = temporalconn.Dial(context.Background(), opts, 10*time.Second)
 	if err != nil {
 		t.Fatalf("Dial with the existing namespace: %v", err)
 	}
@@ -70,13 +46,13 @@ func TestDialRefusesAMissingNamespaceAtOnce(t *testing.T) {
 }
 
 func TestAddressWithoutPortIsRefusedAtOnce(t *testing.T) {
-	_, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Address: "temporal.internal"})
-	var setting *SettingError
+	_, err := temporalconn.Options(temporalconn.Settings{CodecKeys: codec.Plaintext, EnvLookup: temporalconn.FakeEnv(t), Address: "temporal.internal"})
+	var setting *temporalconn.SettingError
 	if !errors.As(err, &setting) || setting.Kind != "BadAddress" || !strings.Contains(err.Error(), `"temporal.internal" is not host:port`) {
-		t.Fatalf("err = %v, want a BadAddress SettingError naming the address", err)
+		t.Fatalf("err = %v, want a BadAddress temporalconn.SettingError naming the address", err)
 	}
 	for _, ok := range []string{"temporal:7233", "[::1]:7233", "dns:///temporal:7233"} {
-		if _, err := Options(Settings{CodecKeys: codec.Plaintext, EnvLookup: base(t), Address: ok}); err != nil {
+		if _, err := temporalconn.Options(temporalconn.Settings{CodecKeys: codec.Plaintext, EnvLookup: temporalconn.FakeEnv(t), Address: ok}); err != nil {
 			t.Errorf("address %q refused: %v", ok, err)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"go.uber.org/zap"
@@ -17,7 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/cardflow/cardflow/internal/logging"
-	"github.com/cardflow/cardflow/internal/testtools"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/internal/workerapp"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
@@ -38,20 +37,15 @@ func recordsVersion(v workflow.Version) func(workflow.Context) error {
 // version recorded), and one that recorded version 2 (current). The check
 // must count the first two, not the third, and say so in one warning.
 func TestWarnsOfOpenExecutionsOfRetiredVersions(t *testing.T) {
-	cli, err := testtools.TemporalCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	server, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath: cli, LogLevel: "error", ClientOptions: &client.Options{Logger: logging.Discard},
-	})
+	// The package's own dev server: the check counts every open execution
+	// on it, and no other test here starts any.
+	c, err := client.Dial(client.Options{HostPort: testkit.DevServer(t), Logger: logging.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = server.Stop() }()
-	c := server.Client()
+	defer c.Close()
 
 	// Two task queues: one with a worker running the stand-ins, one that
 	// nobody polls (its execution never records a version).
@@ -71,8 +65,7 @@ func TestWarnsOfOpenExecutionsOfRetiredVersions(t *testing.T) {
 
 	// Visibility is eventually consistent: wait until the current execution
 	// is listed with its version, and the check counts the other two.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Eventually(t, 30*time.Second, func() (bool, string) {
 		listed, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
 			Query: fmt.Sprintf("WorkflowId = '%s' AND TemporalChangeVersion = 'request-card-2'", current),
 		})
@@ -83,17 +76,14 @@ func TestWarnsOfOpenExecutionsOfRetiredVersions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("query %q: %v", requestcard.RetiredVersionsQuery, err)
 		}
-		if listed.GetCount() == 1 && found.Count == 2 {
-			if found.ExampleWorkflowID != retired && found.ExampleWorkflowID != unstarted {
-				t.Fatalf("example %q is neither of the retired executions %s, %s", found.ExampleWorkflowID, retired, unstarted)
-			}
-			break
+		if listed.GetCount() != 1 || found.Count != 2 {
+			return false, fmt.Sprintf("current execution listed %d times, check found %+v; want 1 and a count of 2", listed.GetCount(), found)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 30s: current execution listed %d times, check found %+v; want 1 and a count of 2", listed.GetCount(), found)
+		if found.ExampleWorkflowID != retired && found.ExampleWorkflowID != unstarted {
+			t.Fatalf("example %q is neither of the retired executions %s, %s", found.ExampleWorkflowID, retired, unstarted)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return true, ""
+	})
 
 	core, logs := observer.New(zapcore.DebugLevel)
 	workerapp.WarnRetiredVersions(ctx, c, zap.New(core), 5*time.Second)

@@ -1,6 +1,4 @@
-// Package testio holds the output helpers that the integration and fault
-// tests share: they read what a command or a process writes while it runs.
-package testio
+package testkit
 
 import (
 	"bytes"
@@ -50,11 +48,8 @@ func (b *Buffer) Count(parts ...string) int {
 // the output if it does not within the given time.
 func (b *Buffer) WaitFor(t testing.TB, want string, within time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !strings.Contains(b.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output does not contain %q after %s:\n%s", want, within, b.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	Eventually(t, within, func() (bool, string) {
+		out := b.String()
+		return strings.Contains(out, want), "output does not contain " + want + ":\n" + out
+	})
 }

@@ -1,4 +1,4 @@
-package testdb
+package testkit
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"time"
 )
 
-// NewRole creates a login role with a random name and password and no
+// Role creates a login role with a random name and password and no
 // privileges of its own (tests grant what they check), and returns its name
 // and databaseURL rewritten to connect as it. Roles belong to the whole
 // server, so the test's cleanup closes the role's sessions, drops what it was
-// granted in that database and drops the role; call NewRole after New so
+// granted in that database and drops the role; call Role after Database so
 // that this runs before the database is dropped.
-func NewRole(t testing.TB, databaseURL string) (role, roleURL string) {
+func Role(t testing.TB, databaseURL string) (role, roleURL string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -13,18 +13,19 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/cardflow/cardflow/internal/cardnumber"
-	"github.com/cardflow/cardflow/internal/testdb"
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/schema"
 )
 
 // newCardsForNumbers opens a store with room for concurrent statements and
 // inserts n approved cards of one user, returning their ids and the
 // database's URL.
-func newCardsForNumbers(t *testing.T, n int) (*Store, []string, string) {
+func newCardsForNumbers(t *testing.T, n int) (*store.Store, []string, string) {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := testdb.New(t)
-	st, err := Open(ctx, dbURL, PoolOptions{MaxOpen: 16})
+	dbURL := testkit.Database(t)
+	st, err := store.Open(ctx, dbURL, store.PoolOptions{MaxOpen: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestAssignmentKeepsTheCardsNumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held, err := assignCardNumber(ctx, tx, ids[1], "C")
+	held, err := store.AssignCardNumber(ctx, tx, ids[1], "C")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,8 +138,8 @@ func TestAssignmentKeepsTheCardsNumber(t *testing.T) {
 	if err := st.DB.GetContext(ctx, &next, `SELECT next FROM card_number_ranges WHERE prefix = 'C'`); err != nil || next != 3 {
 		t.Errorf("range C next = %d, %v; want 3", next, err)
 	}
-	if _, err := st.AssignCardNumber(ctx, uuid.NewString(), "C"); !errors.Is(err, ErrNoRows) {
-		t.Errorf("no such card: %v, want ErrNoRows", err)
+	if _, err := st.AssignCardNumber(ctx, uuid.NewString(), "C"); !errors.Is(err, store.ErrNoRows) {
+		t.Errorf("no such card: %v, want store.ErrNoRows", err)
 	}
 	if _, err := st.AssignCardNumber(ctx, ids[0], "c1"); err == nil {
 		t.Error("a bad prefix was accepted")
@@ -164,7 +165,7 @@ func TestConcurrentAllocationsWithRollbacksAreGapless(t *testing.T) {
 				errs[i] = err
 				return
 			}
-			if _, err := assignCardNumber(ctx, tx, id, "C"); err != nil {
+			if _, err := store.AssignCardNumber(ctx, tx, id, "C"); err != nil {
 				_ = tx.Rollback()
 				errs[i] = err
 				return
@@ -229,23 +230,18 @@ func TestConcurrentAllocationsWithRollbacksAreGapless(t *testing.T) {
 	contiguous(numbers(), n)
 }
 
-// waitForALockWait polls until some statement in the test's database waits
+// waitForALockWait waits until some statement in the test's database waits
 // for a lock, or fails the test after a deadline.
-func waitForALockWait(t *testing.T, st *Store) {
+func waitForALockWait(t *testing.T, st *store.Store) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	testkit.Eventually(t, 10*time.Second, func() (bool, string) {
 		var waiting int
 		if err := st.DB.Get(&waiting, `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
-			t.Fatal(err)
+			return false, err.Error()
 		}
-		if waiting > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("no statement started waiting for the card's lock within 10s")
+		return waiting > 0, fmt.Sprintf("%d statements waiting for a lock", waiting)
+	})
 }
 
 // The worker's role, granted by schema/grants.sql and nothing more, can
@@ -253,11 +249,11 @@ func waitForALockWait(t *testing.T, st *Store) {
 func TestGrantedRoleAssignsCardNumbers(t *testing.T) {
 	ctx := context.Background()
 	owner, ids, ownerURL := newCardsForNumbers(t, 2)
-	role, roleURL := testdb.NewRole(t, ownerURL)
+	role, roleURL := testkit.Role(t, ownerURL)
 	if err := schema.Grant(ctx, owner.DB.DB, role); err != nil {
 		t.Fatal(err)
 	}
-	app, err := Open(ctx, roleURL, PoolOptions{MaxOpen: 2})
+	app, err := store.Open(ctx, roleURL, store.PoolOptions{MaxOpen: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,10 @@ import "testing"
 // internal/testkit, which imports this package; these are the internals
 // they check.
 var (
-	EncodeCursor   = encodeCursor
-	CardPageQuery  = cardPageQuery
-	ClaimOutboxSQL = claimOutboxSQL
+	EncodeCursor     = encodeCursor
+	CardPageQuery    = cardPageQuery
+	ClaimOutboxSQL   = claimOutboxSQL
+	AssignCardNumber = assignCardNumber
 )
 
 // Count runs a count query, failing the test if it fails.

@@ -29,6 +29,9 @@ type Activities struct {
 	// it gives up (zero means DefaultRetryFor); the workflow gets it with
 	// the policy, so the history records it.
 	RetryFor time.Duration
+	// RequireEncryption is CARDS_CODEC_REQUIRE; the workflow gets it with the
+	// policy, so the history records whether plaintext signals are ignored.
+	RequireEncryption bool
 
 	// mapper is CardsMapUserToCard, shared with the console's preview; it
 	// parses each mapping template once.

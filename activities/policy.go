@@ -21,6 +21,7 @@ func (a *Activities) ResolvePolicy(_ context.Context, cardType string) (policy.R
 	r, err := a.Policy.Resolve(cardType)
 	r.Notify = a.Notifier != nil
 	r.RetryFor = a.RetryFor
+	r.RequireEncryption = a.RequireEncryption
 	if r.RetryFor <= 0 {
 		r.RetryFor = DefaultRetryFor
 	}

@@ -60,6 +60,9 @@ type Codec struct {
 	// refusePlaintext marks unencrypted payloads as refused (see
 	// RequireEncryption).
 	refusePlaintext bool
+	// markPlaintext marks unencrypted payloads as having arrived in clear
+	// (see MarkPlaintext).
+	markPlaintext bool
 }
 
 var _ converter.PayloadCodec = (*Codec)(nil)

@@ -11,6 +11,13 @@ import (
 // payload's own encoding in the history, the refusal is the same on replay.
 const MetadataPlaintextRefused = "cardflow-plaintext-refused"
 
+// MetadataPlaintext is set, in the worker's memory only, on every decoded
+// payload that arrived unencrypted (once MarkPlaintext or RequireEncryption
+// was called). Whether a workflow refuses such a payload is then decided by
+// what its history recorded (the resolved policy's RequireEncryption), never
+// by the setting of the worker that happens to replay it.
+const MetadataPlaintext = "cardflow-plaintext"
+
 // PlaintextRefusedType is the error type of a refused plaintext update, and
 // the prefix of an ignored plaintext signal's reason.
 const PlaintextRefusedType = "PlaintextRefused"
@@ -22,7 +29,14 @@ const PlaintextRefusal = "the payload was sent unencrypted (by a client without 
 // RequireEncryption makes Decode mark every unencrypted payload with
 // MetadataPlaintextRefused, so that the workflow refuses plaintext updates
 // and ignores plaintext signals. Call it before the codec is used.
-func (c *Codec) RequireEncryption() { c.refusePlaintext = true }
+func (c *Codec) RequireEncryption() { c.refusePlaintext, c.markPlaintext = true, true }
+
+// MarkPlaintext makes Decode mark every unencrypted payload with
+// MetadataPlaintext. The worker calls it whatever CARDS_CODEC_REQUIRE says,
+// so that a history recorded with the setting on replays the same with it
+// off, and the other way round; the codec server does not, so the payloads it
+// shows are exactly what the history holds.
+func (c *Codec) MarkPlaintext() { c.markPlaintext = true }
 
 // RequiresEncryption reports whether RequireEncryption was called.
 func (c *Codec) RequiresEncryption() bool { return c.refusePlaintext }
@@ -39,20 +53,30 @@ func RefusedPlaintext(p *commonpb.Payload) bool {
 	return refused
 }
 
-// readPlaintext counts an unencrypted payload and, when encryption is
-// required, returns a marked copy (the original belongs to the history).
+// ArrivedInClear reports whether p, as decoded by a worker's codec (see
+// MarkPlaintext), arrived unencrypted.
+func ArrivedInClear(p *commonpb.Payload) bool {
+	_, clear := p.GetMetadata()[MetadataPlaintext]
+	return clear
+}
+
+// readPlaintext counts an unencrypted payload and, when the worker marks
+// them, returns a marked copy (the original belongs to the history).
 func (c *Codec) readPlaintext(p *commonpb.Payload) *commonpb.Payload {
 	if p == nil {
 		return p
 	}
 	c.plaintext.Add(1)
-	if !c.refusePlaintext {
+	if !c.markPlaintext {
 		return p
 	}
 	marked := proto.Clone(p).(*commonpb.Payload)
 	if marked.Metadata == nil {
 		marked.Metadata = map[string][]byte{}
 	}
-	marked.Metadata[MetadataPlaintextRefused] = []byte("true")
+	marked.Metadata[MetadataPlaintext] = []byte("true")
+	if c.refusePlaintext {
+		marked.Metadata[MetadataPlaintextRefused] = []byte("true")
+	}
 	return marked
 }

@@ -30,6 +30,11 @@ type Resolved struct {
 	// RetryFor is how long infrastructure errors (PostgreSQL unreachable,
 	// ...) are retried before a request gives up; set by the worker.
 	RetryFor time.Duration `json:"retryFor,omitempty"`
+	// RequireEncryption is set by the worker from CARDS_CODEC_REQUIRE: a
+	// decision signal that arrived unencrypted is then ignored. Recorded with
+	// the policy, so that replay follows the setting the request started
+	// with, not the replaying worker's.
+	RequireEncryption bool `json:"requireEncryption,omitempty"`
 }
 
 // ErrUnknownCardType is returned by Resolve for a card type the policy lacks.

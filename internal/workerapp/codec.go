@@ -24,6 +24,9 @@ func workerCodec(cfg Config) (*codec.Codec, string, error) {
 			return nil, "", err
 		}
 	}
+	if cdc.Encrypts() {
+		cdc.MarkPlaintext()
+	}
 	if cfg.CodecRequire {
 		if !cdc.Encrypts() {
 			return nil, "", errors.New("CARDS_CODEC_REQUIRE=true refuses unencrypted payloads, but CARDS_CODEC_KEYS=" + codec.Plaintext +

@@ -171,6 +171,7 @@ func Run(ctx context.Context, cfg Config) error {
 	acts := activities.New(st, pol)
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
+	acts.RequireEncryption = cfg.CodecRequire
 	if notifier != nil {
 		acts.Notifier = notifier
 		dispatcher := startDispatcher(notifier, cfg.Outbox, log, observeBoth(db, perms))

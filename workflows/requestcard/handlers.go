@@ -147,7 +147,8 @@ func (r *request) onSignal(ctx workflow.Context, kind string, raw converter.RawV
 		r.ignore(ctx, kind, d.Actor, reasonOf(err))
 		return
 	}
-	if codec.RefusedPlaintext(raw.Payload()) {
+	// The recorded policy decides, not the replaying worker's setting.
+	if r.policy.RequireEncryption && codec.ArrivedInClear(raw.Payload()) {
 		r.ignore(ctx, kind, d.Actor, codec.PlaintextRefusedType+": "+codec.PlaintextRefusal)
 		return
 	}

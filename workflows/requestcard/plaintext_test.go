@@ -19,6 +19,17 @@ func (f *fixture) requireEncryption(keys ...codec.Key) {
 	require.NoError(f.t, err)
 	c.RequireEncryption()
 	f.env.SetDataConverter(codec.DataConverter(c))
+	f.policy.RequireEncryption = true
+}
+
+// markPlaintext gives the environment the worker's codec with
+// CARDS_CODEC_REQUIRE off, and the policy says what the history recorded.
+func (f *fixture) markPlaintext(recordedRequire bool) {
+	c, err := codec.New(nil)
+	require.NoError(f.t, err)
+	c.MarkPlaintext()
+	f.env.SetDataConverter(codec.DataConverter(c))
+	f.policy.RequireEncryption = recordedRequire
 }
 
 // A decision sent in clear to a worker that requires encryption is refused
@@ -58,4 +69,27 @@ func TestEncryptedDecisionsPassWhenEncryptionRequired(t *testing.T) {
 	require.Equal(t, cards.StateApproved, s.State)
 	require.Len(t, s.Approvals, 2)
 	require.Empty(t, s.Ignored)
+}
+
+// Whether a plaintext signal is ignored follows the policy the history
+// recorded, not the replaying worker's CARDS_CODEC_REQUIRE: a request
+// started with the setting on keeps ignoring plaintext signals on a worker
+// that has it off (and one started with it off keeps applying them), so
+// changing the setting never makes a replay take another path.
+func TestPlaintextSignalFollowsTheRecordedSetting(t *testing.T) {
+	for _, recorded := range []bool{true, false} {
+		f := newFixture(t, 1)
+		f.markPlaintext(recorded)
+		f.at(time.Minute, func() { f.signal(cards.Approve, "alice", "ok") })
+		s, err := f.run()
+		require.NoError(t, err)
+		if recorded {
+			require.Equal(t, cards.StateAborted, s.State, "recorded require: the plaintext signal is ignored")
+			require.Len(t, s.Ignored, 1)
+			require.Contains(t, s.Ignored[0].Reason, codec.PlaintextRefusedType)
+		} else {
+			require.Equal(t, cards.StateApproved, s.State, "recorded no require: the plaintext signal counts")
+			require.Empty(t, s.Ignored)
+		}
+	}
 }

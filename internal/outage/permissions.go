@@ -210,23 +210,7 @@ func (p *Permissions) changed() {
 // probe checks the objects with open denials every p.Every until none is
 // left, closing each denial found granted (one line each).
 func (p *Permissions) probe(stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	every := p.Every
-	if every <= 0 {
-		every = time.Second
-	}
-	ticker := time.NewTicker(every)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-ticker.C:
-		}
-		if !p.recheck() {
-			return
-		}
-	}
+	probeEvery(stop, done, interval(p.Every), p.recheck)
 }
 
 // recheck looks up every object with open denials once, closes those no

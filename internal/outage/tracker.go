@@ -113,19 +113,8 @@ func (t *Tracker) Close() {
 }
 
 func (t *Tracker) probe(stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
-	every := t.Every
-	if every <= 0 {
-		every = time.Second
-	}
-	ticker := time.NewTicker(every)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-ticker.C:
-		}
+	every := interval(t.Every)
+	probeEvery(stop, done, every, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), every*2)
 		err := t.Ping(ctx)
 		cancel()
@@ -133,7 +122,7 @@ func (t *Tracker) probe(stop <-chan struct{}, done chan<- struct{}) {
 			t.mu.Lock()
 			t.lastErr = err
 			t.mu.Unlock()
-			continue
+			return true
 		}
 		t.mu.Lock()
 		began := t.since
@@ -148,6 +137,6 @@ func (t *Tracker) probe(stop <-chan struct{}, done chan<- struct{}) {
 		if t.OnChange != nil {
 			t.OnChange(false)
 		}
-		return
-	}
+		return false
+	})
 }

@@ -1,6 +1,8 @@
 package codec
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"os"
 	"path/filepath"
@@ -70,5 +72,33 @@ func TestLoadReadsAFile(t *testing.T) {
 	c, err := Load(path)
 	if err != nil || c.EncryptKeyID() != "only" {
 		t.Fatalf("codec %v, err %v", c, err)
+	}
+}
+
+// A refused key file names the file, the line and the key id, never the key
+// itself: the message reaches logs and terminals. Each malformed line below
+// plants a recognisable secret and the message must not carry it.
+func TestKeyFileErrorsNeverShowTheKey(t *testing.T) {
+	good := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("S"), KeySize))
+	short := base64.StdEncoding.EncodeToString([]byte("PLANTEDSECRET"))
+	for _, line := range []string{
+		"k1 PLANTEDSECRET!!",             // not base64
+		"k1 " + short,                    // too short
+		"k1 " + good + " decrypt_only",   // unknown marker
+		"k1 " + good + " decrypt-only x", // too many fields
+	} {
+		path := filepath.Join(t.TempDir(), "keys")
+		if err := os.WriteFile(path, []byte(line+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadKeyFile(path)
+		if err == nil {
+			t.Fatalf("%q: accepted", line)
+		}
+		for _, secret := range []string{"PLANTEDSECRET", short, good} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%q: the message shows the key: %v", line, err)
+			}
+		}
 	}
 }

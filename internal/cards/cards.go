@@ -22,7 +22,28 @@ const (
 	StateApproved  State = "approved"
 	StateRejected  State = "rejected"
 	StateAborted   State = "aborted"
+
+	// The states after the request (LIFECYCLE.md "States and transitions").
+	StateRegistered State = "registered"
+	StateIssued     State = "issued"
+	StateActive     State = "active"
+	StateInactive   State = "inactive"
+	StateLocked     State = "locked"
+	StateExpired    State = "expired"
 )
+
+// Operation names: the workflow types on a card's lane (workflow id
+// card-<card id>) and the event column of their audit rows.
+const (
+	OperationIssue    = "issue"
+	OperationActivate = "activate"
+	OperationRepeat   = "repeat"
+	OperationCancel   = "cancel-production"
+)
+
+// LaneWorkflowID is the workflow id of every operation on a card: one open
+// operation per card at a time.
+func LaneWorkflowID(cardID string) string { return "card-" + cardID }
 
 // Final reports whether a card in this state can never change again.
 func (s State) Final() bool {
@@ -48,6 +69,17 @@ const (
 	ErrInvalidInput         = "InvalidInput"
 	ErrCardNotFound         = "CardNotFound"
 	ErrConcurrentTransition = "ConcurrentTransition"
+	// ErrInvalidState refuses an operation the card's state does not
+	// allow; the message names the state and what the operation needs.
+	ErrInvalidState = "InvalidState"
+	// ErrCardBusy refuses a second operation on a card, naming the open one.
+	ErrCardBusy = "CardBusy"
+	// ErrAnotherActiveCard refuses an activation that would give a user a
+	// second active card of the type (multipleActive: false), naming it.
+	ErrAnotherActiveCard = "AnotherActiveCard"
+	// ErrProductionFailed ends an IssueCard whose station job failed: the
+	// card is failed and the operator chooses Repeat or Cancel production.
+	ErrProductionFailed = "ProductionFailed"
 	// ErrInfrastructureUnavailable ends a request or refuses a decision whose
 	// retries ran out: not a business refusal (exit code 1, not 3).
 	ErrInfrastructureUnavailable = "InfrastructureUnavailable"
@@ -58,6 +90,7 @@ const (
 var BusinessErrorTypes = []string{
 	ErrUserNotFound, ErrUserNotActive, ErrUseCaseDisabled, ErrUnknownCardType,
 	ErrDuplicateOpenRequest, ErrNotFound, ErrNotAllowed, ErrAlreadyDecided,
+	ErrInvalidState, ErrCardBusy, ErrAnotherActiveCard,
 }
 
 // IsBusinessError reports whether errType is one of BusinessErrorTypes.

@@ -103,18 +103,6 @@ func (a *Activities) FailProduction(ctx context.Context, in FailProductionInput)
 	return "", errNotBuilt
 }
 
-// DeliverPINInput delivers the PIN of an issued card.
-type DeliverPINInput struct {
-	CardID string `json:"cardId"`
-}
-
-// DeliverPIN reads the sealed PIN inside the activity and renders the PIN
-// letter (or mails it, or does nothing, per pinDelivery), then deletes the
-// sealed PIN. It returns where it went, never the PIN.
-func (a *Activities) DeliverPIN(ctx context.Context, in DeliverPINInput) (string, error) {
-	return "", errNotBuilt
-}
-
 // CancelProductionInput ends a failed card's production for good.
 type CancelProductionInput struct {
 	CardID   string    `json:"cardId"`

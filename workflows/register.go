@@ -5,6 +5,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/activities"
+	"github.com/cardflow/cardflow/workflows/activatecard"
+	"github.com/cardflow/cardflow/workflows/issuecard"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -25,6 +27,8 @@ type Definition struct {
 // workflow type here is all it takes to run and replay it.
 var Definitions = []Definition{
 	{Name: requestcard.WorkflowType, Func: requestcard.RequestCard},
+	{Name: issuecard.WorkflowType, Func: issuecard.IssueCard},
+	{Name: activatecard.WorkflowType, Func: activatecard.ActivateCard},
 }
 
 // SearchAttributeNames lists the search attributes a Temporal namespace must

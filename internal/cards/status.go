@@ -30,6 +30,30 @@ type Status struct {
 	Waiting string `json:"waiting,omitempty"`
 	// Notifications are the e-mails sent (or not) for this card.
 	Notifications []Notification `json:"notifications,omitempty"`
+
+	// CardNumber, ValidUntil and Certificates are the produced card's
+	// (LIFECYCLE.md "Starter additions"); absent before production.
+	CardNumber   string        `json:"cardNumber,omitempty"`
+	ValidUntil   *time.Time    `json:"validUntil,omitempty"`
+	Certificates []Certificate `json:"certificates,omitempty"`
+	// Operation is the operation open on the card's lane, if any.
+	Operation *Operation `json:"operation,omitempty"`
+}
+
+// Certificate is one of a card's certificates as the status shows it.
+type Certificate struct {
+	Usage  string `json:"usage"`
+	Serial string `json:"serial"`
+	// Status is hold, good or revoked.
+	Status string `json:"status"`
+}
+
+// Operation is an operation open on a card (IssueCard, ActivateCard, ...)
+// and what it does now.
+type Operation struct {
+	Type    string `json:"type"`
+	Step    string `json:"step"`
+	Station string `json:"station,omitempty"`
 }
 
 // Notification is one e-mail for one card event and recipient.

@@ -15,7 +15,7 @@ import (
 
 // StatusCmd shows a request's status document.
 type StatusCmd struct {
-	Request string `name:"request" required:"" help:"Card id of the request."`
+	Request string `name:"card" aliases:"request" required:"" help:"Card id (--request is the same)."`
 }
 
 // Run asks the workflow while it runs, and reads its result once it is closed.
@@ -26,7 +26,7 @@ func (c *StatusCmd) Run(e *env) error {
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.g.Timeout)
 	defer cancel()
-	status, err := e.currentStatus(ctx, cardID)
+	status, err := e.cardStatus(ctx, cardID)
 	if err != nil {
 		return e.timeoutHint(ctx, err)
 	}
@@ -38,7 +38,7 @@ func (c *StatusCmd) Run(e *env) error {
 func parseCardID(s string) (string, error) {
 	id, err := uuid.Parse(s)
 	if err != nil {
-		return "", &usageError{fmt.Sprintf("--request %s is not a card id (a UUID)", quoted(s))}
+		return "", &usageError{fmt.Sprintf("--card %s is not a card id (a UUID)", quoted(s))}
 	}
 	return id.String(), nil
 }
@@ -126,5 +126,9 @@ func (e *env) storedNotifications(ctx context.Context, s *cards.Status) {
 
 // written says a card in state s is in the cards table.
 func written(s cards.State) bool {
-	return s == cards.StateRequested || s.Final()
+	switch s {
+	case cards.StatePending, cards.StateRefused, "":
+		return false
+	}
+	return true
 }

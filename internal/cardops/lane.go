@@ -1,0 +1,173 @@
+package cardops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/workflows/lane"
+)
+
+// Operation is one operation on a card's lane: the workflow type and its
+// input, and a line for the Temporal UI.
+type Operation struct {
+	CardID  string
+	Type    string
+	Input   any
+	Summary string
+}
+
+// operationMemo names the memo field holding the id of the call that
+// started a lane's workflow: a start retried after a lost answer finds its
+// own workflow there and waits for it instead of reporting the card busy.
+const operationMemo = "operationId"
+
+// Operate starts op on the card's lane (workflow id card-<card id>) and
+// waits for its end, reporting each new step through Progress. A card with
+// an open operation is refused with CardBusy, naming it.
+func (c *Client) Operate(ctx context.Context, op Operation) (lane.Status, error) {
+	wid := lane.WorkflowID(op.CardID)
+	runID, err := c.startOnLane(ctx, wid, op)
+	if err != nil {
+		return lane.Status{}, err
+	}
+	return c.awaitOperation(ctx, wid, runID)
+}
+
+// startOnLane starts the operation; FAIL on a running workflow (the lane is
+// busy) and ALLOW_DUPLICATE on a closed one (the card's earlier
+// operations), with the error the Go client otherwise hides.
+func (c *Client) startOnLane(ctx context.Context, wid string, op Operation) (string, error) {
+	opID := c.updateID()
+	opCtx, sup := c.supervise(ctx, wid)
+	var runID string
+	err := retrying(opCtx, sup, func(opCtx context.Context) error {
+		run, err := c.Temporal.ExecuteWorkflow(opCtx, client.StartWorkflowOptions{
+			ID:                                       wid,
+			TaskQueue:                                c.TaskQueue,
+			WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+			WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			WorkflowExecutionErrorWhenAlreadyStarted: true,
+			Memo:                                     map[string]any{operationMemo: opID},
+			StaticSummary:                            op.Summary,
+		}, op.Type, op.Input)
+		if err == nil {
+			runID = run.GetRunID()
+		}
+		return err
+	})
+	err = sup.stop(opCtx, err)
+	if err == nil || !IsAlreadyStarted(err) {
+		return runID, err
+	}
+	desc, descErr := c.Temporal.DescribeWorkflowExecution(ctx, wid, "")
+	if descErr != nil {
+		return "", descErr
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if memo := info.GetMemo().GetFields()[operationMemo]; memo != nil {
+		var started string
+		if converter.GetDefaultDataConverter().FromPayload(memo, &started) == nil && started == opID {
+			return info.GetExecution().GetRunId(), nil
+		}
+	}
+	return "", c.busy(ctx, op.CardID, wid, info.GetType().GetName())
+}
+
+// busy is the CardBusy refusal, naming the open operation and what it
+// does now.
+func (c *Client) busy(ctx context.Context, cardID, wid, openType string) error {
+	step := ""
+	queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, "", lane.StatusQuery); err == nil {
+		var s lane.Status
+		if resp.Get(&s) == nil && s.Step != "" {
+			step = " (" + s.Step + ")"
+		}
+	}
+	return &Refusal{Type: cards.ErrCardBusy, Message: fmt.Sprintf(
+		"card %s is busy: %s is open%s; wait for it to end (starter status --card %s) and try again", cardID, openType, step, cardID)}
+}
+
+// awaitOperation waits for the operation's result, printing its steps as
+// they change.
+func (c *Client) awaitOperation(ctx context.Context, wid, runID string) (lane.Status, error) {
+	done := make(chan struct{})
+	defer close(done)
+	if c.Progress != nil {
+		go c.followSteps(ctx, wid, runID, done)
+	}
+	var status lane.Status
+	err := c.Temporal.GetWorkflow(ctx, wid, runID).Get(ctx, &status)
+	return status, err
+}
+
+// followSteps reports each new step of a running operation until done.
+func (c *Client) followSteps(ctx context.Context, wid, runID string, done <-chan struct{}) {
+	last := ""
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		line := ""
+		queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, runID, lane.StatusQuery); err == nil {
+			var s lane.Status
+			if resp.Get(&s) == nil && !s.Done {
+				line = s.Step
+			}
+		}
+		cancel()
+		if waiting := c.waitingLine(ctx, wid); waiting != "" && line == "" {
+			line = waiting
+		}
+		if line != "" && line != last {
+			last = line
+			select {
+			case <-done:
+				return
+			default:
+				c.Progress(line)
+			}
+		}
+	}
+}
+
+// OpenOperation returns the lane's running operation, if any: what the
+// status document shows as `operation`.
+func (c *Client) OpenOperation(ctx context.Context, cardID string) (*lane.Status, error) {
+	wid := lane.WorkflowID(cardID)
+	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, wid, "")
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &nf):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return nil, nil
+	}
+	s := lane.Status{Type: info.GetType().GetName(), CardID: cardID, Step: "starting"}
+	queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, "", lane.StatusQuery); err == nil {
+		_ = resp.Get(&s)
+	}
+	return &s, nil
+}

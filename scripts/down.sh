@@ -6,6 +6,8 @@ source "$(dirname "$0")/codec.sh"
 codec_down
 cd "$ROOT"
 "$ROOT/scripts/console.sh" stop
+"$ROOT/scripts/station.sh" stop station-1
+[[ -x "$ROOT/scripts/ca.sh" ]] && "$ROOT/scripts/ca.sh" stop
 if [[ -f .run/temporal.pid ]]; then
   kill "$(cat .run/temporal.pid)" 2>/dev/null || true
   rm -f .run/temporal.pid

@@ -107,3 +107,20 @@ run_parallel() {
   say "tools ready in $((SECONDS - started))s: $*"
   return $failed
 }
+
+# ensure_secret_keys creates .run/secret-keys once (the keys that seal PINs
+# and PUKs at rest, apart from the payload keys) and exports
+# CARDS_SECRET_KEYS, unless it is already set.
+ensure_secret_keys() {
+  if [[ -n "${CARDS_SECRET_KEYS:-}" ]]; then
+    return
+  fi
+  local file="$ROOT/.run/secret-keys"
+  mkdir -p "$ROOT/.run"
+  if [[ ! -f "$file" ]]; then
+    say "creating the PIN and PUK sealing key file .run/secret-keys (AES-256; never commit it)"
+    (umask 077 && printf '# cardflow PIN and PUK keys: <key-id> <base64 of 32 bytes>; the first line seals, every line opens.\nsecrets-%s %s\n' \
+      "$(date +%Y%m%d)" "$(head -c 32 /dev/urandom | base64)" >"$file")
+  fi
+  export CARDS_SECRET_KEYS="$file"
+}

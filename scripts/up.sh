@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Brings cardflow up locally: the pinned Temporal dev server (UI on :8233) with
-# the search attributes, PostgreSQL, migrations, demo users, Dex and the web
-# console (http://127.0.0.1:8080) in the background, and the worker in
-# the foreground (Ctrl-C stops the worker; `make down` stops the server).
+# the search attributes, PostgreSQL, migrations, demo users, the CA (CFSSL on
+# :8888, OCSP on :8889), print station station-1, Dex and the web console
+# (http://127.0.0.1:8080) in the background, and the worker in the
+# foreground (Ctrl-C stops the worker; `make down` stops the rest).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/codec.sh"
 cd "$ROOT"
@@ -10,7 +11,7 @@ ensure_postgres
 # The pinned tools build side by side (on a fresh machine: as long as the
 # longest, Dex, instead of the three one after another); later runs find
 # them in bin/ and go straight on.
-run_parallel ensure_temporal_cli ensure_mailpit ensure_dex
+run_parallel ensure_temporal_cli ensure_mailpit ensure_dex ensure_cfssl
 
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@localhost:5432/cards?sslmode=disable}"
 export CARDS_POLICY="${CARDS_POLICY:-config/policy.yaml}"
@@ -23,6 +24,7 @@ if [[ "$DATABASE_URL" == postgres://postgres@localhost:5432/cards* ]] \
 fi
 
 codec_up
+ensure_secret_keys
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/7233) 2>/dev/null; then
   say "starting Temporal dev server (gRPC :7233, UI http://localhost:8233), log in .run/temporal.log"
@@ -39,6 +41,7 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/7233) 2>/dev/null; then
 fi
 
 source "$ROOT/scripts/mail.sh" && start_mailpit
+"$ROOT/scripts/ca.sh" start
 
 say "building worker and starter into bin/"
 go build -o bin/worker ./worker
@@ -54,6 +57,7 @@ bin/starter users upsert --id bob --given-name Bob --surname Baker --upn bob@exa
 bin/starter users upsert --id carol --given-name Carol --surname Cole --upn carol@example.com --email carol@example.com --state active >/dev/null
 bin/starter users upsert --id dave --given-name Dave --surname Dunn --upn dave@example.com --email dave@example.com --state inactive >/dev/null
 
+"$ROOT/scripts/station.sh" start station-1
 "$ROOT/scripts/console.sh" start
 
 say "cardflow is up. Temporal UI: http://localhost:8233 . In another terminal: bin/starter request --user carol --operator olivia"

@@ -59,6 +59,18 @@ ensure_mailpit() {
   GOBIN="$ROOT/bin" go install github.com/axllent/mailpit@v1.30.5
 }
 
+# ensure_cfssl builds the pinned CFSSL (the local certificate authority
+# behind the CA port: issue, hold, release, revoke, OCSP) into bin/ once
+# (about a minute on a fresh machine). `cfssl version` says "dev", so the
+# module version is read from the binary.
+ensure_cfssl() {
+  if [[ -x "$ROOT/bin/cfssl" ]] && go version -m "$ROOT/bin/cfssl" 2>/dev/null | grep -q "mod.*github.com/cloudflare/cfssl.*v1.6.5"; then
+    return
+  fi
+  say "building CFSSL v1.6.5 into bin/ (first run only, about a minute)"
+  GOBIN="$ROOT/bin" go install github.com/cloudflare/cfssl/cmd/cfssl@v1.6.5
+}
+
 # ensure_chromium installs Debian's chromium and playwright-core (the
 # browser tests' driver) when they are missing.
 ensure_chromium() {

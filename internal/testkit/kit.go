@@ -37,6 +37,7 @@ var howToBuild = map[string]string{
 	"temporal": "run `make temporal-cli` (or set TEMPORAL_CLI)",
 	"mailpit":  "run `make test` (scripts/test.sh builds it with ensure_mailpit)",
 	"dex":      "run `make test` (scripts/test.sh builds it with ensure_dex)",
+	"cfssl":    "run `make test` (scripts/test.sh builds it with ensure_cfssl)",
 }
 
 // Bin is the path of a tool in bin/ (for the Temporal CLI, $TEMPORAL_CLI

@@ -8,6 +8,7 @@ cd "$ROOT"
 ensure_temporal_cli
 ensure_postgres
 ensure_mailpit
+ensure_cfssl     # the CA tests run a real CFSSL (testkit.CA)
 ensure_dex       # the console's browser test signs in through Dex
 ensure_chromium  # and drives headless Chromium with playwright-core
 say "go vet"

@@ -9,7 +9,7 @@ source "$(dirname "$0")/codec.sh"
 cd "$ROOT"
 ensure_postgres
 # The pinned tools build side by side (on a fresh machine: as long as the
-# longest, Dex, instead of the three one after another); later runs find
+# longest, Dex, instead of one after another); later runs find
 # them in bin/ and go straight on.
 run_parallel ensure_temporal_cli ensure_mailpit ensure_dex ensure_cfssl
 

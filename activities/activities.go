@@ -9,6 +9,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
+	"github.com/cardflow/cardflow/internal/secrets"
 	"github.com/cardflow/cardflow/internal/store"
 )
 
@@ -32,7 +33,20 @@ type Activities struct {
 	// RequireEncryption is CARDS_CODEC_REQUIRE; the workflow gets it with the
 	// policy, so the history records whether plaintext signals are ignored.
 	RequireEncryption bool
+	// Secrets seal and open the cards' PINs and PUKs (CARDS_SECRET_KEYS);
+	// nil refuses to produce a card or deliver a PIN, naming the variable.
+	Secrets *secrets.Keys
+	// PINLetterDir is CARDS_PIN_LETTER_DIR, where DeliverPIN writes PIN
+	// letters (<dir>/<card id>/pin-letter.pdf); empty means
+	// pinletter.DefaultDir.
+	PINLetterDir string
+	// PINMailer sends PINs by e-mail (pinDelivery: email); nil uses the
+	// Notifier when it can (internal/notify's Service can).
+	PINMailer PINMailer
 
+	// newPIN makes a card's PIN: secrets.NewPIN, which a test replaces to
+	// plant a PIN it then looks for everywhere.
+	newPIN func(length int) (secrets.PIN, error)
 	// mapper is CardsMapUserToCard, shared with the console's preview; it
 	// parses each mapping template once.
 	mapper policy.Mapper

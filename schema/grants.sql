@@ -49,3 +49,11 @@ GRANT UPDATE (status, email, error, attempts, at, claim) ON TABLE notifications 
 -- work items, not a record (the notifications table is the record).
 GRANT SELECT, INSERT, DELETE ON TABLE notification_outbox TO :"role";
 GRANT UPDATE (due_at, attempts, last_error, claim) ON TABLE notification_outbox TO :"role";
+
+-- Card secrets, sealed: production writes a card's PIN and PUK once, the PIN
+-- delivery reads the PIN and deletes it once delivered. A sealed secret is
+-- never changed in place (no UPDATE); the PUK's row stays.
+GRANT SELECT, INSERT, DELETE ON TABLE card_secrets TO :"role";
+
+-- Where each PIN went, written once; a record, never changed or deleted.
+GRANT SELECT, INSERT ON TABLE pin_deliveries TO :"role";

@@ -72,6 +72,14 @@ var WorkerPrivileges = []Privilege{
 	{Privilege: "INSERT", Object: "notification_outbox"},
 	{Privilege: "DELETE", Object: "notification_outbox"},
 	{Privilege: "UPDATE", Object: "notification_outbox", Columns: []string{"due_at", "attempts", "last_error"}},
+	// A card's sealed PIN and PUK: written once, read to deliver the PIN,
+	// the PIN deleted once delivered (store.SaveSecrets, DeletePIN).
+	{Privilege: "SELECT", Object: "card_secrets"},
+	{Privilege: "INSERT", Object: "card_secrets"},
+	{Privilege: "DELETE", Object: "card_secrets"},
+	// Where each PIN went, recorded once (store.RecordPINDelivery).
+	{Privilege: "SELECT", Object: "pin_deliveries"},
+	{Privilege: "INSERT", Object: "pin_deliveries"},
 }
 
 // GrantCommand is how an operator gives the worker's role its privileges;

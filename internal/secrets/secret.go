@@ -39,13 +39,20 @@ type PUK struct{ digits string }
 // system's cryptographic random source. Only 6 and 4 are allowed: a longer or
 // odder PIN is a configuration mistake to refuse, not to honour.
 func NewPIN(length int) (PIN, error) {
+	return NewPINFrom(rand.Reader, length)
+}
+
+// NewPINFrom is NewPIN drawing from r instead of the cryptographic random
+// source: for a test that plants a known PIN and then looks for it in every
+// table, file and log. Production code calls NewPIN.
+func NewPINFrom(r io.Reader, length int) (PIN, error) {
 	if length == 0 {
 		length = DefaultPINLength
 	}
 	if length != DefaultPINLength && length != ShortPINLength {
 		return PIN{}, fmt.Errorf("PIN length %d is not allowed: use %d (the default) or %d", length, DefaultPINLength, ShortPINLength)
 	}
-	d, err := randomDigits(rand.Reader, length)
+	d, err := randomDigits(r, length)
 	return PIN{d}, err
 }
 

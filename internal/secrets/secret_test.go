@@ -117,3 +117,15 @@ func TestSecretsNeverPrintTheirDigits(t *testing.T) {
 		t.Errorf("String() = %q, %q; want %q", pin.String(), fmt.Sprint(puk), Masked)
 	}
 }
+
+// NewPINFrom plants a known PIN: the digits are the source's bytes modulo
+// 10, bytes from 250 up skipped, and the length rules are NewPIN's.
+func TestNewPINFromPlantsAKnownPIN(t *testing.T) {
+	pin, err := NewPINFrom(strings.NewReader("\x09\x07\xfa\x05\x03\x01\x08"), 0)
+	if err != nil || pin.Reveal() != "975318" {
+		t.Fatalf("NewPINFrom = %q, %v; want 975318", pin.Reveal(), err)
+	}
+	if _, err := NewPINFrom(strings.NewReader("12345678"), 5); err == nil {
+		t.Error("a 5-digit PIN was made")
+	}
+}

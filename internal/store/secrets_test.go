@@ -27,7 +27,9 @@ func cardForSecrets(t *testing.T) (*store.Store, string) {
 	return st, id
 }
 
-func sealed(key string, box string) secrets.Sealed { return secrets.Sealed{KeyID: key, Box: []byte(box)} }
+func sealed(key string, box string) secrets.Sealed {
+	return secrets.Sealed{KeyID: key, Box: []byte(box)}
+}
 
 // The first secrets a card gets are the ones it keeps: a second save (a
 // retry, a repeated production) writes nothing, and once the PIN is

@@ -70,7 +70,10 @@ func newFixture(t *testing.T) *fixture {
 			return station.Result{Station: f.production.Station, UID: "04a1b2c3d4e5f6", Certificates: certs}, f.jobErr
 		}).Maybe()
 	f.env.OnActivity(acts.HoldCertificates, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.HoldCertificatesInput) error { f.held = append(f.held, in); return nil }).Maybe()
+		func(_ context.Context, in activities.HoldCertificatesInput) error {
+			f.held = append(f.held, in)
+			return nil
+		}).Maybe()
 	f.env.OnActivity(acts.CompleteIssue, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CompleteIssueInput) (cards.State, error) {
 			f.completed = append(f.completed, in)

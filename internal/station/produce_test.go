@@ -314,7 +314,9 @@ func TestUnwritableOutputFailsWithOutputFailed(t *testing.T) {
 // is refused with InvalidJob and writes nothing at all.
 func TestInvalidJobWritesNothing(t *testing.T) {
 	for name, spoil := range map[string]func(*station.Job){
-		"check digit":   func(j *station.Job) { j.Number = j.Number[:len(j.Number)-1] + string('0'+(j.Number[len(j.Number)-1]-'0'+1)%10) },
+		"check digit": func(j *station.Job) {
+			j.Number = j.Number[:len(j.Number)-1] + string('0'+(j.Number[len(j.Number)-1]-'0'+1)%10)
+		},
 		"card id path":  func(j *station.Job) { j.CardID = "../escape" },
 		"no holder":     func(j *station.Job) { j.HolderName = " " },
 		"unknown usage": func(j *station.Job) { j.Usages = []ca.Usage{"telepathy"} },

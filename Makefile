@@ -35,6 +35,7 @@ build:
 	go build -o bin/worker ./worker
 	go build -o bin/starter ./starter
 	go build -o bin/console ./console
+	go build -o bin/station ./station
 
 temporal-cli:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli'

@@ -24,9 +24,15 @@ type Database struct {
 // the starter and the console send to). Credentials and TLS are not flags:
 // the SDK's envconfig reads them from the environment (internal/temporalconn).
 type Temporal struct {
+	TemporalServer
+	TaskQueue string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue the worker polls."`
+}
+
+// TemporalServer is the Temporal server alone, for a process whose task
+// queue is not the worker's (the print station's is print-station-<id>).
+type TemporalServer struct {
 	TemporalAddress   string `name:"temporal-address" env:"TEMPORAL_ADDRESS" help:"Temporal frontend host:port (default localhost:7233, or the TEMPORAL_PROFILE's address). TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_PROFILE are read by the SDK's envconfig."`
 	TemporalNamespace string `name:"temporal-namespace" env:"TEMPORAL_NAMESPACE" help:"Temporal namespace (default: default)."`
-	TaskQueue         string `name:"task-queue" env:"CARDS_TASK_QUEUE" default:"cards" help:"Temporal task queue the worker polls."`
 }
 
 // Codec is the payload key file, which the worker and its clients must

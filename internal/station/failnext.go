@@ -51,5 +51,8 @@ func FailNext(output, reason, message string) error {
 	if !slices.Contains(FailureTypes, reason) {
 		return fmt.Errorf("failure %q: want one of %s", reason, strings.Join(FailureTypes, ", "))
 	}
+	if err := os.MkdirAll(output, 0o755); err != nil {
+		return err
+	}
 	return writeAtomic(output, FailNextName, []byte(strings.TrimSpace(reason+" "+message)+"\n"))
 }

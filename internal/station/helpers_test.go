@@ -1,7 +1,6 @@
 package station_test
 
 import (
-	"math/big"
 	"testing"
 	"time"
 
@@ -14,8 +13,6 @@ import (
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/station"
 )
-
-func bigOne() *big.Int { return big.NewInt(1) }
 
 // testJob is a valid job for card id (generation 1).
 func testJob(t testing.TB, cardID string) station.Job {

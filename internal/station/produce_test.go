@@ -22,13 +22,14 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/cardflow/cardflow/internal/ca"
+	"github.com/cardflow/cardflow/internal/ca/catest"
 	"github.com/cardflow/cardflow/internal/cardrender"
 	"github.com/cardflow/cardflow/internal/station"
 )
 
-func newStation(t testing.TB) (*station.Station, *testCA) {
+func newStation(t testing.TB) (*station.Station, *catest.CA) {
 	t.Helper()
-	authority := newTestCA(t)
+	authority := catest.New(t)
 	return &station.Station{ID: "station-test", Output: t.TempDir(), Issuer: authority, Logger: zap.NewNop()}, authority
 }
 
@@ -132,7 +133,7 @@ func TestProduceCardWritesTheCard(t *testing.T) {
 	if chip.CardNumber != job.Number || chip.UID != res.UID || len(chip.Certificates) != len(job.Usages) {
 		t.Fatalf("chip.json %+v, want card number %s, UID %s and %d certificates", chip, job.Number, res.UID, len(job.Usages))
 	}
-	requests := authority.issued()
+	requests := authority.Requests()
 	if len(requests) != len(job.Usages) {
 		t.Fatalf("the CA got %d requests, want %d", len(requests), len(job.Usages))
 	}
@@ -220,7 +221,7 @@ func TestSameJobReturnsItsResultWithoutPrintingAgain(t *testing.T) {
 	if after := mtimes(t, first.Dir); !reflect.DeepEqual(after, before) {
 		t.Errorf("files rewritten: before %v, after %v", before, after)
 	}
-	if n := len(authority.issued()); n != len(job.Usages) {
+	if n := len(authority.Requests()); n != len(job.Usages) {
 		t.Errorf("the CA got %d requests, want %d (none for the repeat)", n, len(job.Usages))
 	}
 
@@ -233,7 +234,7 @@ func TestSameJobReturnsItsResultWithoutPrintingAgain(t *testing.T) {
 	if second.UID == first.UID || second.Certificates[0].Serial == first.Certificates[0].Serial {
 		t.Errorf("generation 2 kept UID %s or serial %s of generation 1", second.UID, second.Certificates[0].Serial)
 	}
-	if n := len(authority.issued()); n != 2*len(job.Usages) {
+	if n := len(authority.Requests()); n != 2*len(job.Usages) {
 		t.Errorf("the CA got %d requests, want %d", n, 2*len(job.Usages))
 	}
 }
@@ -259,7 +260,7 @@ func TestFailNextFailsOneJobWithItsType(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(s.Output, job.CardID)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the failed job wrote its folder (%v)", err)
 	}
-	if n := len(authority.issued()); n != 0 {
+	if n := len(authority.Requests()); n != 0 {
 		t.Errorf("the CA got %d requests for a job that failed first", n)
 	}
 	if _, _, err := run(t, s, job); err != nil {
@@ -305,7 +306,7 @@ func TestUnwritableOutputFailsWithOutputFailed(t *testing.T) {
 			t.Errorf("read-only folder: failure type %s, want %s", got, station.ErrOutputFailed)
 		}
 	}
-	if n := len(authority.issued()); n != 0 {
+	if n := len(authority.Requests()); n != 0 {
 		t.Errorf("the CA got %d requests for a job that could not be written", n)
 	}
 }
@@ -336,7 +337,7 @@ func TestInvalidJobWritesNothing(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(filepath.Dir(s.Output), "escape")); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("written outside the output folder (%v)", err)
 			}
-			if n := len(authority.issued()); n != 0 {
+			if n := len(authority.Requests()); n != 0 {
 				t.Errorf("the CA got %d requests", n)
 			}
 		})
@@ -348,12 +349,12 @@ func TestInvalidJobWritesNothing(t *testing.T) {
 // each case nothing is printed and no done.json is left.
 func TestCAFailuresPrintNothing(t *testing.T) {
 	for name, c := range map[string]struct {
-		spoil func(*testCA)
+		spoil func(*catest.CA)
 		want  string
 	}{
-		"refused":     {func(a *testCA) { a.fail = &ca.PermanentError{Err: errors.New("bad CSR")} }, station.ErrCertificate},
-		"unavailable": {func(a *testCA) { a.fail = errors.New("dial tcp 127.0.0.1:8888: connection refused") }, station.ErrCAUnavailable},
-		"another key": {func(a *testCA) { a.otherKey = true }, station.ErrCertificate},
+		"refused":     {func(a *catest.CA) { a.Fail(&ca.PermanentError{Err: errors.New("bad CSR")}) }, station.ErrCertificate},
+		"unavailable": {func(a *catest.CA) { a.Fail(errors.New("dial tcp 127.0.0.1:8888: connection refused")) }, station.ErrCAUnavailable},
+		"another key": {func(a *catest.CA) { a.IssueForAnotherKey() }, station.ErrCertificate},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s, authority := newStation(t)

@@ -1,4 +1,8 @@
-package station_test
+// Package catest is an in-memory certificate authority (crypto/x509) for
+// tests: a ca.Issuer that signs the CSRs it gets, as CFSSL would, with the
+// serial ca.Serial derives, and remembers every request. Tests of the
+// station (and of what calls it) use it where no CFSSL runs.
+package catest
 
 import (
 	"context"
@@ -10,6 +14,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"sync"
 	"testing"
 	"time"
@@ -17,31 +22,30 @@ import (
 	"github.com/cardflow/cardflow/internal/ca"
 )
 
-// testCA is a fake ca.Issuer: an in-memory CA (crypto/x509) that signs the
-// CSRs it gets, as CFSSL would, and remembers them.
-type testCA struct {
+// CA is the test authority. Its zero value is not usable: call New.
+type CA struct {
 	key  *ecdsa.PrivateKey
 	cert *x509.Certificate
 
 	mu       sync.Mutex
 	requests []ca.IssueRequest
-	// fail, when set, is returned instead of a certificate.
-	fail error
-	// otherKey, when set, signs a certificate for another key than the CSR's
-	// (a certificate issued before for a lost key).
+	fail     error
 	otherKey bool
 }
 
-func newTestCA(t testing.TB) *testCA {
+var _ ca.Issuer = (*CA)(nil)
+
+// New makes a CA with a fresh P-256 key and a self-signed certificate.
+func New(t testing.TB) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: bigOne(), Subject: pkix.Name{CommonName: "cardflow test CA"},
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "cardflow test CA"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(10 * 365 * 24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
@@ -51,11 +55,38 @@ func newTestCA(t testing.TB) *testCA {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testCA{key: key, cert: cert}
+	return &CA{key: key, cert: cert}
 }
 
-// Issue signs r.CSR with the serial of ca.Serial.
-func (c *testCA) Issue(_ context.Context, r ca.IssueRequest) (ca.Certificate, error) {
+// Certificate is the CA's own certificate, to verify what it issued.
+func (c *CA) Certificate() *x509.Certificate { return c.cert }
+
+// Fail makes every later Issue return err (nil issues again): a
+// *ca.PermanentError for a refusal, anything else for a CA that is down.
+func (c *CA) Fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fail = err
+}
+
+// IssueForAnotherKey makes every later Issue certify a fresh key instead of
+// the CSR's, as a CA returning a certificate issued before for a lost key.
+func (c *CA) IssueForAnotherKey() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.otherKey = true
+}
+
+// Requests returns the requests the CA got so far, refused ones included.
+func (c *CA) Requests() []ca.IssueRequest {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]ca.IssueRequest(nil), c.requests...)
+}
+
+// Issue checks r.CSR's signature and signs its key, subject and r.NotAfter
+// under the serial ca.Serial(r.CardID, r.Usage, r.Generation).
+func (c *CA) Issue(_ context.Context, r ca.IssueRequest) (ca.Certificate, error) {
 	c.mu.Lock()
 	c.requests = append(c.requests, r)
 	fail, otherKey := c.fail, c.otherKey
@@ -76,7 +107,10 @@ func (c *testCA) Issue(_ context.Context, r ca.IssueRequest) (ca.Certificate, er
 	}
 	var pub crypto.PublicKey = csr.PublicKey
 	if otherKey {
-		other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return ca.Certificate{}, err
+		}
 		pub = other.Public()
 	}
 	tmpl := &x509.Certificate{
@@ -92,11 +126,4 @@ func (c *testCA) Issue(_ context.Context, r ca.IssueRequest) (ca.Certificate, er
 		Usage: r.Usage, Serial: tmpl.SerialNumber.String(), NotAfter: r.NotAfter,
 		PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 	}, nil
-}
-
-// issued returns the requests the CA got so far.
-func (c *testCA) issued() []ca.IssueRequest {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]ca.IssueRequest(nil), c.requests...)
 }

@@ -49,11 +49,10 @@ func Serve(ctx context.Context, cfg Config) error {
 	if cfg.Issuer == nil {
 		return errors.New("the station has no CA (Config.Issuer)")
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = zap.NewNop()
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
 	}
-	log = log.With(zap.String("station", cfg.ID))
+	log := cfg.Logger.With(zap.String("station", cfg.ID))
 	c := cfg.Client
 	if c == nil {
 		cdc, keyFile, err := codec.FromSetting(cfg.Temporal.CodecKeys)
@@ -92,7 +91,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		MaxHeartbeatThrottleInterval:       HeartbeatInterval,
 		DisableRegistrationAliasing:        true,
 	})
-	st := &station.Station{ID: cfg.ID, Output: cfg.Output, Issuer: cfg.Issuer, Logger: log}
+	st := &station.Station{ID: cfg.ID, Output: cfg.Output, Issuer: cfg.Issuer, Logger: cfg.Logger} // it names itself
 	st.Register(w)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start the station on task queue %s: %w", queue, err)

@@ -62,6 +62,16 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 		return Result{}, false, fail(ErrOutputFailed, err, "station %s cannot write into %s", s.ID, dir)
 	}
 
+	// Rendering first: it has no side effect, and a card that cannot be
+	// drawn must fail before the CA issues anything for it.
+	files, err := cardrender.Render(cardrender.Card{
+		HolderName: job.HolderName, CardType: job.CardType, Number: job.Number,
+		ValidUntil: job.ValidUntil, ProducedAt: job.ProducedAt,
+	})
+	if err != nil {
+		return Result{}, false, fail(ErrInvalidJob, err, "station %s cannot render card %s", s.ID, job.Number)
+	}
+
 	progress(ctx, log, "generating keys")
 	keys := make(map[ca.Usage]*ecdsa.PrivateKey, len(job.Usages))
 	for _, u := range job.Usages {
@@ -83,13 +93,6 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 	uid, err := newUID()
 	if err != nil {
 		return Result{}, false, fail(ErrEncodeFailed, err, "station %s: no chip UID", s.ID)
-	}
-	files, err := cardrender.Render(cardrender.Card{
-		HolderName: job.HolderName, CardType: job.CardType, Number: job.Number,
-		ValidUntil: job.ValidUntil, ProducedAt: job.ProducedAt,
-	})
-	if err != nil {
-		return Result{}, false, fail(ErrInvalidJob, err, "station %s cannot render card %s", s.ID, job.Number)
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, false, err // cancelled or timed out: print nothing

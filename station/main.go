@@ -10,18 +10,20 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/cardflow/cardflow/internal/ca"
+	"github.com/cardflow/cardflow/internal/ca/cfssl"
 	"github.com/cardflow/cardflow/internal/stationcmd"
 )
 
-// newIssuer is the station's CA client.
-//
-// TODO(integration): plug in the CFSSL adapter (internal/ca/cfssl) here
-// once it is on main, for example
-//
-//	func(ctx context.Context, s stationcmd.CASettings) (ca.Issuer, error) { return cfssl.New(s.URL) }
-//
-// Until then `station` refuses to start with stationcmd.ErrNoIssuer.
-var newIssuer stationcmd.IssuerFactory
+// newIssuer is the station's CA client: the CFSSL adapter at --ca-url
+// (CARDS_CA_URL), with the rest of its settings (CARDS_CA_DIR,
+// CARDS_CA_OCSP_URL, CARDS_CA_DB_URL) from the environment. Another CA
+// (EJBCA, Nexus) plugs in here.
+func newIssuer(_ context.Context, s stationcmd.CASettings) (ca.Issuer, error) {
+	cfg := cfssl.ConfigFromEnv()
+	cfg.URL = s.URL
+	return cfssl.New(cfg)
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -29,7 +29,8 @@ var FailureTypes = []string{
 
 // fail is a job's failure: non-retryable, since a physical print runs once
 // and a new attempt is the operator's Repeat production. The message must
-// hold no secret: it lands in the workflow's history and the audit trail.
+// hold no secret: it lands in the workflow's history and the audit trail,
+// after the station's name (IssueCard says which station failed).
 func fail(errType string, cause error, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), errType, cause)
 }

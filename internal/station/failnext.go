@@ -25,13 +25,13 @@ func (s *Station) failNext() error {
 		return nil
 	}
 	if err != nil {
-		return fail(ErrOutputFailed, err, "station %s cannot read %s", s.ID, path)
+		return fail(ErrOutputFailed, err, "cannot read %s", path)
 	}
 	// The removal is the claim: a file someone else removed first is theirs.
 	if err := os.Remove(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	} else if err != nil {
-		return fail(ErrOutputFailed, err, "station %s cannot remove %s", s.ID, path)
+		return fail(ErrOutputFailed, err, "cannot remove %s", path)
 	}
 	reason, message, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
 	message = strings.TrimSpace(message)
@@ -39,10 +39,10 @@ func (s *Station) failNext() error {
 		message = "simulated by " + FailNextName
 	}
 	if !slices.Contains(FailureTypes, reason) {
-		return fail(ErrPrinterOffline, nil, "station %s: %s asked for failure %q, which is none of %s (%s)",
-			s.ID, FailNextName, reason, strings.Join(FailureTypes, ", "), message)
+		return fail(ErrPrinterOffline, nil, "%s asked for failure %q, which is none of %s (%s)",
+			FailNextName, reason, strings.Join(FailureTypes, ", "), message)
 	}
-	return fail(reason, nil, "station %s: %s", s.ID, message)
+	return fail(reason, nil, "%s", message)
 }
 
 // FailNext writes the fail-next file into output: the next job there fails

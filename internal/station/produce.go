@@ -47,11 +47,11 @@ func (s *Station) ProduceCard(ctx context.Context, job Job) (Result, error) {
 // finished rather than made now.
 func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Result, found bool, err error) {
 	if err := job.check(); err != nil {
-		return Result{}, false, fail(ErrInvalidJob, nil, "station %s refuses job %s: %v", s.ID, job.JobID, err)
+		return Result{}, false, fail(ErrInvalidJob, nil, "job %s refused: %v", job.JobID, err)
 	}
 	dir := filepath.Join(s.Output, job.CardID)
 	if res, ok, err := finished(dir, job.JobID); err != nil {
-		return Result{}, false, fail(ErrOutputFailed, err, "station %s cannot read the result of job %s", s.ID, job.JobID)
+		return Result{}, false, fail(ErrOutputFailed, err, "cannot read the result of job %s", job.JobID)
 	} else if ok {
 		return res, true, nil
 	}
@@ -59,7 +59,7 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 		return Result{}, false, err
 	}
 	if err := prepare(dir); err != nil {
-		return Result{}, false, fail(ErrOutputFailed, err, "station %s cannot write into %s", s.ID, dir)
+		return Result{}, false, fail(ErrOutputFailed, err, "cannot write into %s", dir)
 	}
 
 	// Rendering first: it has no side effect, and a card that cannot be
@@ -69,14 +69,14 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 		ValidUntil: job.ValidUntil, ProducedAt: job.ProducedAt,
 	})
 	if err != nil {
-		return Result{}, false, fail(ErrInvalidJob, err, "station %s cannot render card %s", s.ID, job.Number)
+		return Result{}, false, fail(ErrInvalidJob, err, "cannot render card %s", job.Number)
 	}
 
 	progress(ctx, log, "generating keys")
 	keys := make(map[ca.Usage]*ecdsa.PrivateKey, len(job.Usages))
 	for _, u := range job.Usages {
 		if keys[u], err = newKey(); err != nil {
-			return Result{}, false, fail(ErrEncodeFailed, err, "station %s: the chip could not generate the %s key", s.ID, u)
+			return Result{}, false, fail(ErrEncodeFailed, err, "the chip could not generate the %s key", u)
 		}
 	}
 	certs := make([]ca.Certificate, 0, len(job.Usages))
@@ -92,7 +92,7 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 
 	uid, err := newUID()
 	if err != nil {
-		return Result{}, false, fail(ErrEncodeFailed, err, "station %s: no chip UID", s.ID)
+		return Result{}, false, fail(ErrEncodeFailed, err, "no chip UID")
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, false, err // cancelled or timed out: print nothing
@@ -105,7 +105,7 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 	} {
 		progress(ctx, log, step.what)
 		if err := writeAtomic(dir, step.name, byName[step.name]); err != nil {
-			return Result{}, false, fail(ErrOutputFailed, err, "station %s cannot write %s of card %s", s.ID, step.name, job.Number)
+			return Result{}, false, fail(ErrOutputFailed, err, "cannot write %s of card %s", step.name, job.Number)
 		}
 	}
 
@@ -115,7 +115,7 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 		chip.Certificates = append(chip.Certificates, ChipCertificate{Usage: string(c.Usage), Serial: c.Serial, PEM: c.PEM})
 	}
 	if err := writeJSON(dir, ChipName, chip); err != nil {
-		return Result{}, false, fail(ErrEncodeFailed, err, "station %s cannot write %s of card %s", s.ID, ChipName, job.Number)
+		return Result{}, false, fail(ErrEncodeFailed, err, "cannot write %s of card %s", ChipName, job.Number)
 	}
 
 	res = Result{
@@ -124,7 +124,7 @@ func (s *Station) produce(ctx context.Context, job Job, log *zap.Logger) (res Re
 		Certificates: certs,
 	}
 	if err := writeJSON(dir, DoneName, doneRecord{JobID: job.JobID, Result: res}); err != nil {
-		return Result{}, false, fail(ErrOutputFailed, err, "station %s cannot record job %s as done", s.ID, job.JobID)
+		return Result{}, false, fail(ErrOutputFailed, err, "cannot record job %s as done", job.JobID)
 	}
 	return res, false, nil
 }
@@ -154,7 +154,7 @@ func prepare(dir string) error {
 func (s *Station) certify(ctx context.Context, job Job, u ca.Usage, key *ecdsa.PrivateKey) (ca.Certificate, error) {
 	csr, err := newCSR(key, job.HolderName, job.UPN)
 	if err != nil {
-		return ca.Certificate{}, fail(ErrEncodeFailed, err, "station %s: no certificate request for the %s key", s.ID, u)
+		return ca.Certificate{}, fail(ErrEncodeFailed, err, "no certificate request for the %s key", u)
 	}
 	c, err := s.Issuer.Issue(ctx, ca.IssueRequest{
 		CardID: job.CardID, Usage: u, Generation: job.Generation, CSR: csr,
@@ -162,12 +162,12 @@ func (s *Station) certify(ctx context.Context, job Job, u ca.Usage, key *ecdsa.P
 	})
 	switch {
 	case ca.IsPermanent(err):
-		return ca.Certificate{}, fail(ErrCertificate, err, "station %s: the CA refused the %s certificate of card %s", s.ID, u, job.Number)
+		return ca.Certificate{}, fail(ErrCertificate, err, "the CA refused the %s certificate of card %s", u, job.Number)
 	case err != nil:
-		return ca.Certificate{}, fail(ErrCAUnavailable, err, "station %s: the CA did not issue the %s certificate of card %s; the card was not printed, repeat production once the CA answers", s.ID, u, job.Number)
+		return ca.Certificate{}, fail(ErrCAUnavailable, err, "the CA did not issue the %s certificate of card %s; the card was not printed, repeat production once the CA answers", u, job.Number)
 	}
 	if err := matches(c.PEM, key); err != nil {
-		return ca.Certificate{}, fail(ErrCertificate, err, "station %s: the %s certificate of card %s", s.ID, u, job.Number)
+		return ca.Certificate{}, fail(ErrCertificate, err, "the %s certificate of card %s is unusable", u, job.Number)
 	}
 	if c.Usage == "" {
 		c.Usage = u

@@ -41,7 +41,7 @@ type CASettings struct {
 type IssuerFactory func(ctx context.Context, s CASettings) (ca.Issuer, error)
 
 // ErrNoIssuer is Run's refusal when its main wired no CA adapter.
-var ErrNoIssuer = errors.New("this build of the station has no CA adapter: station/main.go must pass one to stationcmd.Run (internal/ca/cfssl)")
+var ErrNoIssuer = errors.New("this build of the station has no CA adapter: its main must pass one to stationcmd.Run")
 
 // Command is the station's command line.
 type Command struct {
@@ -61,7 +61,7 @@ type RunCmd struct {
 	cliparse.TemporalServer
 	cliparse.Codec
 	cliparse.Logging
-	CAURL string `name:"ca-url" env:"CARDS_CA_URL" default:"${defaultCAURL}" help:"The CA that certifies the keys the station generates (only CSRs leave the station)."`
+	CAURL string `name:"ca-url" env:"CARDS_CA_URL" default:"${defaultCAURL}" help:"The CA that certifies the keys the station generates (only CSRs leave the station). The CFSSL adapter also reads CARDS_CA_DIR (ca.pem), CARDS_CA_OCSP_URL and CARDS_CA_DB_URL."`
 }
 
 // FailNextCmd writes the fail-next file.
@@ -135,6 +135,9 @@ func (c *RunCmd) Run(rc *runContext) error {
 	issuer, err := rc.newIssuer(rc.ctx, CASettings{URL: c.CAURL})
 	if err != nil {
 		return fmt.Errorf("CA at %s (CARDS_CA_URL): %w", c.CAURL, err)
+	}
+	if closer, ok := issuer.(io.Closer); ok {
+		defer func() { _ = closer.Close() }()
 	}
 	return Serve(rc.ctx, Config{
 		ID: c.StationID, Output: output, Issuer: issuer, Logger: log,

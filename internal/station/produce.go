@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -156,7 +157,7 @@ func (s *Station) certify(ctx context.Context, job Job, u ca.Usage, key *ecdsa.P
 	if err != nil {
 		return ca.Certificate{}, fail(ErrEncodeFailed, err, "no certificate request for the %s key", u)
 	}
-	c, err := s.Issuer.Issue(ctx, ca.IssueRequest{
+	c, err := s.issue(ctx, ca.IssueRequest{
 		CardID: job.CardID, Usage: u, Generation: job.Generation, CSR: csr,
 		CommonName: job.HolderName, UPN: job.UPN, NotAfter: job.ValidUntil,
 	})
@@ -173,6 +174,28 @@ func (s *Station) certify(ctx context.Context, job Job, u ca.Usage, key *ecdsa.P
 		c.Usage = u
 	}
 	return c, nil
+}
+
+// issue asks the CA, and while it does not answer (down, a timeout) asks
+// again with backoff for up to CAWait, heartbeating what it waits for: a CA
+// outage is ridden out like any other (Issue is idempotent: the serial comes
+// from card, usage and generation), and only one that lasts fails the job.
+func (s *Station) issue(ctx context.Context, r ca.IssueRequest) (ca.Certificate, error) {
+	deadline := time.Now().Add(s.caWait())
+	wait := time.Second
+	for {
+		c, err := s.Issuer.Issue(ctx, r)
+		if err == nil || ca.IsPermanent(err) || ctx.Err() != nil || time.Now().Add(wait).After(deadline) {
+			return c, err
+		}
+		progress(ctx, s.log(), fmt.Sprintf("waiting for the CA to certify %s: %v", r.Usage, err))
+		select {
+		case <-ctx.Done():
+			return c, err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
 }
 
 // progress heartbeats what the station is doing, which the Temporal UI

@@ -2,6 +2,7 @@ package station_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/json"
@@ -14,6 +15,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +32,8 @@ import (
 func newStation(t testing.TB) (*station.Station, *catest.CA) {
 	t.Helper()
 	authority := catest.New(t)
-	return &station.Station{ID: "station-test", Output: t.TempDir(), Issuer: authority, Logger: zap.NewNop()}, authority
+	// CAWait of a second: a CA that does not answer fails the job at once.
+	return &station.Station{ID: "station-test", Output: t.TempDir(), Issuer: authority, Logger: zap.NewNop(), CAWait: time.Second}, authority
 }
 
 // observe gives s a logger whose lines the test reads.
@@ -443,4 +446,45 @@ func parseCert(t *testing.T, data string) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// flakyIssuer fails its first calls as a CA that does not answer would.
+type flakyIssuer struct {
+	ca.Issuer
+	failures int
+	calls    int
+}
+
+func (f *flakyIssuer) Issue(ctx context.Context, r ca.IssueRequest) (ca.Certificate, error) {
+	f.calls++
+	if f.calls <= f.failures {
+		return ca.Certificate{}, errors.New("dial tcp 127.0.0.1:8888: connect: connection refused")
+	}
+	return f.Issuer.Issue(ctx, r)
+}
+
+// A CA outage shorter than CAWait is ridden out inside the job: the card is
+// produced, and the job said what it waited for.
+func TestAShortCAOutageIsWaitedOut(t *testing.T) {
+	s, authority := newStation(t)
+	flaky := &flakyIssuer{Issuer: authority, failures: 2}
+	s.Issuer, s.CAWait = flaky, time.Minute
+	logs := observe(s)
+	job := testJob(t, "card-7")
+	result, _, err := run(t, s, job)
+	if err != nil {
+		t.Fatalf("job failed: %v", err)
+	}
+	if len(result.Certificates) != len(job.Usages) {
+		t.Fatalf("%d certificates, want %d", len(result.Certificates), len(job.Usages))
+	}
+	waited := 0
+	for _, step := range steps(logs) {
+		if strings.HasPrefix(step, "waiting for the CA to certify") {
+			waited++
+		}
+	}
+	if waited != 2 {
+		t.Errorf("logged %d waits for the CA, want 2: %v", waited, steps(logs))
+	}
 }

@@ -1,6 +1,8 @@
 package station
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -22,6 +24,21 @@ type Station struct {
 	Issuer ca.Issuer
 	// Logger gets one line per job (never a key); nil logs nothing.
 	Logger *zap.Logger
+	// CAWait is how long a job waits for a CA that does not answer (down,
+	// restarting) before it fails with CAUnavailable; the keys stay on the
+	// chip meanwhile and nothing is printed. Zero means DefaultCAWait.
+	CAWait time.Duration
+}
+
+// DefaultCAWait rides out a CA restart or a short outage inside the job,
+// well within IssueCard's ten minutes for the whole job.
+const DefaultCAWait = 5 * time.Minute
+
+func (s *Station) caWait() time.Duration {
+	if s.CAWait > 0 {
+		return s.CAWait
+	}
+	return DefaultCAWait
 }
 
 // Register registers ProduceCard under its name, ProduceCardActivity, which

@@ -3,9 +3,7 @@ package deploy
 import (
 	"net/url"
 	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -32,7 +30,7 @@ func TestEveryTemporalClientReadsTheKeyFile(t *testing.T) {
 		}
 	}
 	slices.Sort(clients)
-	if want := []string{"cardflow-codec", "cardflow-console", "cardflow-worker"}; !slices.Equal(clients, want) {
+	if want := []string{"cardflow-codec", "cardflow-console", "cardflow-worker", "station-1"}; !slices.Equal(clients, want) {
 		t.Errorf("Temporal clients %v, want %v", clients, want)
 	}
 	for _, name := range clients {
@@ -56,36 +54,10 @@ func TestEveryTemporalClientReadsTheKeyFile(t *testing.T) {
 // histories written under it stay readable. Its script runs here for real.
 func TestKeyGeneratorWritesAKeyFileOnce(t *testing.T) {
 	c := load(t)
-	gen := c.Services["codec-keygen"]
-	var mountedAt string
-	for _, v := range gen.Volumes {
-		if parts := strings.Split(v, ":"); parts[0] == keyVolume && len(parts) >= 2 {
-			mountedAt = parts[1]
-		}
-	}
-	if mountedAt == "" || strings.HasSuffix(strings.Join(gen.Volumes, ","), ":ro") {
-		t.Fatalf("codec-keygen must mount %s writable, volumes %v", keyVolume, gen.Volumes)
-	}
-	// The file the generator writes is the one the worker reads.
-	worker := c.Services["cardflow-worker"].Environment["CARDS_CODEC_KEYS"]
-	fileName := path.Base(worker)
-
-	dir := t.TempDir()
-	script := strings.ReplaceAll(flatten(gen.Command), "$$", "$") // compose's escape of $
-	script = strings.ReplaceAll(script, mountedAt+"/", dir+"/")
-	if os.Geteuid() != 0 {
-		// Giving the file to the image's user needs root, as in the container.
-		script = strings.ReplaceAll(script, "chown ", "true ")
-	}
-	run := func() string {
-		out, err := exec.Command("sh", "-c", script).CombinedOutput()
-		if err != nil {
-			t.Fatalf("codec-keygen's script: %v\n%s", err, out)
-		}
-		return string(out)
-	}
+	dir, run := keygen(t, c, "codec-keygen", keyVolume)
 	run()
-	file := filepath.Join(dir, fileName)
+	// The file the generator writes is the one the worker reads.
+	file := fileIn(dir, c.Services["cardflow-worker"].Environment["CARDS_CODEC_KEYS"])
 	keys, err := codec.LoadKeyFile(file)
 	if err != nil {
 		t.Fatalf("the generated key file is not one cardflow reads: %v", err)

@@ -23,6 +23,7 @@ type compose struct {
 type service struct {
 	Image       string                       `yaml:"image"`
 	Build       any                          `yaml:"build"`
+	Entrypoint  any                          `yaml:"entrypoint"`
 	Command     any                          `yaml:"command"`
 	Environment map[string]string            `yaml:"environment"`
 	Ports       []string                     `yaml:"ports"`

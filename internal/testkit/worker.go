@@ -64,25 +64,39 @@ func Worker(t testing.TB, cfg workerapp.Config) *RunningWorker {
 // Stop ends the worker (as SIGTERM would) and waits until it has.
 func (w *RunningWorker) Stop() { w.stop() }
 
-var workerBinary once[string]
+var workerBinary, stationBinary once[string]
 
 // WorkerBinary is the worker command built once for the test binary (and
 // removed by Main), for tests that run it as a process: to kill it, or to
 // check what it does with its environment.
 func WorkerBinary(t testing.TB) string {
 	t.Helper()
+	return buildProgram(t, &workerBinary, "worker")
+}
+
+// StationBinary builds the print station (./station) once per test binary,
+// for tests that kill it the hard way.
+func StationBinary(t testing.TB) string {
+	t.Helper()
+	return buildProgram(t, &stationBinary, "station")
+}
+
+// buildProgram builds ./<name> into a temporary folder once per test
+// binary (removed by Main).
+func buildProgram(t testing.TB, built *once[string], name string) string {
+	t.Helper()
 	Integration(t)
-	return workerBinary.get(t, func() (string, func(), error) {
-		dir, err := os.MkdirTemp("", "cardflow-worker-")
+	return built.get(t, func() (string, func(), error) {
+		dir, err := os.MkdirTemp("", "cardflow-"+name+"-")
 		if err != nil {
 			return "", nil, err
 		}
-		bin := filepath.Join(dir, "worker")
-		build := exec.Command("go", "build", "-o", bin, "./worker")
+		bin := filepath.Join(dir, name)
+		build := exec.Command("go", "build", "-o", bin, "./"+name)
 		build.Dir = Root()
 		if out, err := build.CombinedOutput(); err != nil {
 			_ = os.RemoveAll(dir)
-			return "", nil, fmt.Errorf("build the worker: %v\n%s", err, out)
+			return "", nil, fmt.Errorf("build the %s: %v\n%s", name, err, out)
 		}
 		return bin, func() { _ = os.RemoveAll(dir) }, nil
 	})

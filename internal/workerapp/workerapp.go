@@ -59,6 +59,9 @@ type Config struct {
 	// (CARDS_CODEC_REQUIRE): a plaintext decision update is refused and a
 	// plaintext decision signal ignored, with the reason in the status.
 	CodecRequire bool
+	// Production is what Issue card needs (PIN and PUK keys, the CA, PIN
+	// letters); checked at start when the policy enables issueCard.
+	Production Production
 }
 
 // Ready describes a running worker.
@@ -68,7 +71,7 @@ type Ready struct {
 }
 
 // ErrNoUseCase is returned when the policy enables nothing.
-var ErrNoUseCase = errors.New("the policy enables no use case: set useCases.requestCard: true in the policy file (CARDS_POLICY)")
+var ErrNoUseCase = errors.New("the policy enables no use case: set useCases.requestCard: true or useCases.issueCard: true in the policy file (CARDS_POLICY)")
 
 // Run starts the worker and blocks until ctx is done, then stops polling and
 // waits for in-flight tasks to finish.
@@ -172,6 +175,11 @@ func Run(ctx context.Context, cfg Config) error {
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
 	acts.RequireEncryption = cfg.CodecRequire
+	closeProduction, err := setUpProduction(cfg.Production, pol, acts, log)
+	if err != nil {
+		return err
+	}
+	defer closeProduction()
 	if notifier != nil {
 		acts.Notifier = notifier
 		dispatcher := startDispatcher(notifier, cfg.Outbox, log, observeBoth(db, perms))

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
+	"github.com/cardflow/cardflow/internal/ca/cfssl"
 	"github.com/cardflow/cardflow/internal/cliparse"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
@@ -77,6 +78,12 @@ type RunCmd struct {
 	ConsoleURL      string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
 	MetricsAddress  string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
 	CodecRequire    bool          `name:"codec-require" env:"CARDS_CODEC_REQUIRE" help:"Refuse payloads that arrive unencrypted (a client without the key file): a decision update is refused, a decision signal ignored with the reason in the status. Every one is counted in cardflow_codec_plaintext_payloads_total either way."`
+	SecretKeys      string        `name:"secret-keys" env:"CARDS_SECRET_KEYS" help:"Key file sealing PINs and PUKs at rest (AES-256-GCM; the CARDS_CODEC_KEYS format, keys of their own); needed with useCases.issueCard."`
+	PINLetterDir    string        `name:"pin-letter-dir" env:"CARDS_PIN_LETTER_DIR" default:".run/pin-letters" help:"Where PIN letters are written (<dir>/<card id>/pin-letter.pdf), apart from the cards."`
+	CAURL           string        `name:"ca-url" env:"CARDS_CA_URL" default:"http://127.0.0.1:8888" help:"The CA's API (CFSSL serve)."`
+	CAOCSPURL       string        `name:"ca-ocsp-url" env:"CARDS_CA_OCSP_URL" default:"http://127.0.0.1:8889" help:"The CA's OCSP responder, the truth about a certificate's status."`
+	CADir           string        `name:"ca-dir" env:"CARDS_CA_DIR" default:".run/ca" help:"Directory holding ca.pem, the issuing CA's certificate."`
+	CADBURL         string        `name:"ca-db-url" env:"CARDS_CA_DB_URL" default:"postgres://postgres@127.0.0.1:5432/cards_ca?sslmode=disable" help:"The CA's certificate store (CFSSL has no call to release a hold)."`
 	RetryFor        time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
 }
 
@@ -153,6 +160,10 @@ func (c *RunCmd) Run(rc *runContext) error {
 		MetricsAddress: c.MetricsAddress,
 		RetryFor:       c.RetryFor,
 		Mail:           notify.Config{SMTPURL: c.SMTPURL, From: c.MailFrom, TemplatesDir: c.MailTemplates, ConsoleURL: c.ConsoleURL},
+		Production: workerapp.Production{
+			SecretKeys: c.SecretKeys, PINLetterDir: c.PINLetterDir,
+			CA: cfssl.Config{URL: c.CAURL, OCSPURL: c.CAOCSPURL, CADir: c.CADir, CertDBURL: c.CADBURL},
+		},
 	})
 }
 

@@ -31,7 +31,7 @@ const currentVersion workflow.Version = 1
 
 // jobHeartbeat is how long a station may go silent mid-job before the job
 // counts as crashed (the station heartbeats every step).
-const jobHeartbeat = 30 * time.Second
+const jobHeartbeat = 10 * time.Second
 
 // jobDuration bounds one job once a station has taken it.
 const jobDuration = 10 * time.Minute

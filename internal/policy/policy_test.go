@@ -102,8 +102,8 @@ func TestAPolicyEnablingNothingIsRefused(t *testing.T) {
 		}
 	}
 	for yaml, want := range map[string][]string{
-		"useCases: {requestCard: true}\n": {"requestCard"},
-		"useCases: {issueCard: true}\n":   {"issueCard"},
+		"useCases: {requestCard: true}\n":                  {"requestCard"},
+		"useCases: {issueCard: true}\n":                    {"issueCard"},
 		"useCases: {requestCard: true, issueCard: true}\n": {"requestCard", "issueCard"},
 	} {
 		p, err := policy.Parse([]byte(yaml))

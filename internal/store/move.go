@@ -142,6 +142,8 @@ func (s *Store) Move(ctx context.Context, m Move) (c Card, changed bool, err err
 		return c, true, nil
 	case isUniqueViolation(err, "card_events_write_token"):
 		// A concurrent call with the same token wrote first.
+	case isUniqueViolation(err, "cards_chip_uid_unique"):
+		return Card{}, false, fmt.Errorf("move card %s to %s: chip %s: %w", m.CardID, m.To, m.ChipUID, ErrChipUIDTaken)
 	case !errors.Is(err, sql.ErrNoRows):
 		return Card{}, false, fmt.Errorf("move card %s to %s: %w", m.CardID, m.To, err)
 	}
@@ -182,6 +184,10 @@ func (s *Store) whyNotMoved(ctx context.Context, m Move, call string) (Card, boo
 	// move came and went): worth a retry.
 	return row.Card, false, fmt.Errorf("move card %s to %s: the card changed meanwhile (now %s); retry", m.CardID, m.To, row.State)
 }
+
+// ErrChipUIDTaken refuses a Move whose ChipUID is already another card's:
+// one chip cannot be two cards.
+var ErrChipUIDTaken = errors.New("the chip UID is already another card's")
 
 // inTx runs f in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, f func(tx *sqlx.Tx) error) error {

@@ -48,8 +48,12 @@ func (f *fakeCA) change(op, serial string, to ca.Status) error {
 	return nil
 }
 
-func (f *fakeCA) Hold(_ context.Context, serial string) error    { return f.change("hold", serial, ca.StatusHold) }
-func (f *fakeCA) Release(_ context.Context, serial string) error { return f.change("release", serial, ca.StatusGood) }
+func (f *fakeCA) Hold(_ context.Context, serial string) error {
+	return f.change("hold", serial, ca.StatusHold)
+}
+func (f *fakeCA) Release(_ context.Context, serial string) error {
+	return f.change("release", serial, ca.StatusGood)
+}
 func (f *fakeCA) Revoke(_ context.Context, serial string, _ ca.Reason) error {
 	return f.change("revoke", serial, ca.StatusRevoked)
 }

@@ -209,3 +209,38 @@ func TestConcurrentActivationsOfOneUserOneWins(t *testing.T) {
 		t.Fatalf("a visitor card next to active standard cards: %v", err)
 	}
 }
+
+// What the activities read around a move: the user's other active card,
+// when production began, and a chip UID on a second card refused.
+func TestActiveCardOfProductionStartAndChipUID(t *testing.T) {
+	ctx := context.Background()
+	l := newLifecycle(t)
+	a, b := l.card("carol", "standard", cards.StateActive), l.card("carol", "standard", cards.StateIssued)
+	if got, err := l.st.ActiveCardOf(ctx, "carol", "standard", b); err != nil || got != a {
+		t.Fatalf("active card of carol: %q, %v; want %s", got, err, a)
+	}
+	if got, err := l.st.ActiveCardOf(ctx, "carol", "standard", a); err != nil || got != "" {
+		t.Fatalf("active card other than the active one: %q, %v", got, err)
+	}
+	if _, err := l.st.ProductionStartedAt(ctx, b); !errors.Is(err, store.ErrNoRows) {
+		t.Fatalf("never produced: %v", err)
+	}
+	c := l.card("carol", "visitor", cards.StateApproved)
+	if _, err := l.st.BeginProduction(ctx, store.BeginProduction{CardID: c, From: []cards.State{cards.StateApproved}, RunID: "r", Prefix: "V", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if started, err := l.st.ProductionStartedAt(ctx, c); err != nil || !started.Equal(at) {
+		t.Fatalf("production started %v, %v; want %v", started, err, at)
+	}
+	issue := func(id, token string) error {
+		_, _, err := l.st.Move(ctx, store.Move{CardID: id, From: []cards.State{cards.StateApproved}, To: cards.StateIssued,
+			Event: "issue", At: at, Token: token, ChipUID: "04ffee"})
+		return err
+	}
+	if err := issue(c, "issue/c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := issue(l.card("dave", "visitor", cards.StateApproved), "issue/d"); !errors.Is(err, store.ErrChipUIDTaken) {
+		t.Fatalf("a chip on two cards: %v, want ErrChipUIDTaken", err)
+	}
+}

@@ -7,6 +7,7 @@ package activities
 import (
 	"time"
 
+	"github.com/cardflow/cardflow/internal/ca"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/secrets"
@@ -43,6 +44,10 @@ type Activities struct {
 	// PINMailer sends PINs by e-mail (pinDelivery: email); nil uses the
 	// Notifier when it can (internal/notify's Service can).
 	PINMailer PINMailer
+	// CA holds, releases and revokes the cards' certificates (the CFSSL
+	// adapter, or another behind the port); nil refuses those steps,
+	// naming CARDS_CA_URL.
+	CA ca.Authority
 
 	// newPIN makes a card's PIN: secrets.NewPIN, which a test replaces to
 	// plant a PIN it then looks for everywhere.

@@ -90,7 +90,7 @@ func TestResolvePolicy(t *testing.T) {
 	if errType(err) != cards.ErrUnknownCardType || !nonRetryable(err) || !strings.Contains(err.Error(), "gold") {
 		t.Fatalf("unknown type: %v", err)
 	}
-	off := newWorld(t, "cardTypes: {standard: {}}\n")
+	off := newWorld(t, "useCases: {issueCard: true}\ncardTypes: {standard: {}}\n")
 	_, err = off.env.ExecuteActivity(off.acts.ResolvePolicy, "standard")
 	if errType(err) != cards.ErrUseCaseDisabled || !nonRetryable(err) {
 		t.Fatalf("disabled: %v", err)

@@ -20,9 +20,16 @@ GRANT SELECT, INSERT ON TABLE users TO :"role";
 GRANT UPDATE (given_name, surname, upn, email, state) ON TABLE users TO :"role";
 GRANT SELECT, INSERT, DELETE ON TABLE user_roles TO :"role";
 
--- Cards: a request inserts one, a decision changes only its state.
+-- Cards: a request inserts one, a decision changes only its state; producing
+-- and activating it set its number, generation, station, chip and validity.
 GRANT SELECT, INSERT ON TABLE cards TO :"role";
 GRANT UPDATE (state, updated_at, write_token, card_number) ON TABLE cards TO :"role";
+GRANT UPDATE (valid_until, production_generation, production_run, station, chip_uid, production_cancelled) ON TABLE cards TO :"role";
+
+-- A card's certificates: recorded when produced, their status follows the
+-- card (hold, good, revoked); rows are never deleted.
+GRANT SELECT, INSERT ON TABLE card_certificates TO :"role";
+GRANT UPDATE (serial, status, reason, not_after, pem, updated_at) ON TABLE card_certificates TO :"role";
 GRANT SELECT, INSERT ON TABLE card_approvals TO :"role";
 
 -- Card numbers: producing a card takes the next number of its prefix's range

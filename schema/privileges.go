@@ -57,6 +57,11 @@ var WorkerPrivileges = []Privilege{
 	{Privilege: "UPDATE", Object: "cards", Columns: []string{"state", "updated_at"}},
 	// Producing a card gives it its number (store.AssignCardNumber).
 	{Privilege: "UPDATE", Object: "cards", Columns: []string{"card_number"}},
+	// Issue card and Activate card (store.Move, store.BeginProduction).
+	{Privilege: "UPDATE", Object: "cards", Columns: []string{"write_token", "valid_until", "production_generation", "production_run", "station", "chip_uid", "production_cancelled"}},
+	{Privilege: "SELECT", Object: "card_certificates"},
+	{Privilege: "INSERT", Object: "card_certificates"},
+	{Privilege: "UPDATE", Object: "card_certificates", Columns: []string{"serial", "status", "reason", "not_after", "pem", "updated_at"}},
 	{Privilege: "SELECT", Object: "card_number_ranges"},
 	{Privilege: "INSERT", Object: "card_number_ranges"},
 	{Privilege: "UPDATE", Object: "card_number_ranges"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -57,8 +58,8 @@ func TestTheDatabaseEnforcesTheRules(t *testing.T) {
 	}
 	insert := `INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id)
 		VALUES ($1, $2, $3, 'cn', 'upn', $4, 'olivia', 'wf')`
-	if got := constraint(t, db, insert, "00000000-0000-0000-0000-000000000001", "u1", "standard", "issued"); got != "cards_state_check" {
-		t.Fatalf("state issued: %q, want the CHECK to refuse it", got)
+	if got := constraint(t, db, insert, "00000000-0000-0000-0000-000000000001", "u1", "standard", "printed"); got != "cards_state_check" {
+		t.Fatalf("state printed: %q, want the CHECK to refuse it", got)
 	}
 	if got := constraint(t, db, insert, "00000000-0000-0000-0000-000000000002", "ghost", "standard", "requested"); got != "cards_user_id_fkey" {
 		t.Fatalf("unknown user: %q, want the foreign key to refuse it", got)
@@ -115,5 +116,47 @@ func TestListQueriesUseAnIndex(t *testing.T) {
 		if !strings.Contains(plan.String(), "Index") {
 			t.Errorf("%s\nis not served by an index:\n%s", q, plan.String())
 		}
+	}
+}
+
+// The eleven states of the lifecycle (LIFECYCLE.md) are the ones the
+// CHECK allows; a chip UID is on one card only; a certificate's status is
+// hold, good or revoked; an idempotency token appears once per card.
+func TestTheLifecycleRules(t *testing.T) {
+	db := testkit.Open(t, testkit.Database(t))
+	if _, err := db.Exec(`INSERT INTO users (id, state) VALUES ('u1', 'active')`); err != nil {
+		t.Fatal(err)
+	}
+	insert := `INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, chip_uid)
+		VALUES ($1, 'u1', 'standard', 'cn', 'upn', $2, 'olivia', 'wf', $3)`
+	states := []string{"registered", "requested", "approved", "rejected", "aborted", "failed", "issued", "active", "inactive", "locked", "expired"}
+	for i, state := range states {
+		id := fmt.Sprintf("00000000-0000-0000-0000-%012d", i+1)
+		if got := constraint(t, db, insert, id, state, nil); got != "" {
+			t.Fatalf("state %s refused: %s", state, got)
+		}
+	}
+	if _, err := db.Exec(`UPDATE cards SET chip_uid = '04aa' WHERE id = '00000000-0000-0000-0000-000000000007'`); err != nil {
+		t.Fatal(err)
+	}
+	if got := constraint(t, db, insert, "00000000-0000-0000-0000-000000000100", "issued", "04aa"); got != "cards_chip_uid_unique" {
+		t.Fatalf("a chip on two cards: %q, want cards_chip_uid_unique", got)
+	}
+	cert := `INSERT INTO card_certificates (card_id, usage, generation, serial, status) VALUES ('00000000-0000-0000-0000-000000000007', $1, 1, $2, $3)`
+	if got := constraint(t, db, cert, "signing", "1", "suspended"); got != "card_certificates_status_check" {
+		t.Fatalf("status suspended: %q", got)
+	}
+	if got := constraint(t, db, cert, "signing", "1", "hold"); got != "" {
+		t.Fatalf("a held certificate refused: %s", got)
+	}
+	if got := constraint(t, db, cert, "authentication", "1", "hold"); got != "card_certificates_serial_unique" {
+		t.Fatalf("a serial twice: %q", got)
+	}
+	event := `INSERT INTO card_events (card_id, at, actor, to_state, event, write_token) VALUES ('00000000-0000-0000-0000-000000000007', now(), 'olivia', 'issued', 'issue', $1)`
+	if got := constraint(t, db, event, "issue/1"); got != "" {
+		t.Fatal(got)
+	}
+	if got := constraint(t, db, event, "issue/1"); got != "card_events_write_token" {
+		t.Fatalf("a token twice: %q", got)
 	}
 }

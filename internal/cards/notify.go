@@ -6,16 +6,25 @@ import (
 )
 
 // Notification events: when a card becomes requested, the reminder before
-// its approval timeout, and its final decision.
+// its approval timeout, its final decision, and, to its holder, when it is
+// issued and when it is activated.
 const (
 	NotifyRequested = "requested"
 	NotifyReminder  = "reminder"
 	NotifyDecided   = "decided"
+	NotifyIssued    = "issued"
+	NotifyActivated = "activated"
 )
 
 // NotifyEvents lists the notification events in a fixed order: the e-mail
 // templates come one per event, and the outbox accepts no other.
-var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided}
+var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated}
+
+// HolderEvents are the events mailed to the card's holder alone.
+var HolderEvents = []string{NotifyIssued, NotifyActivated}
+
+// IsHolderEvent reports whether event is one of HolderEvents.
+func IsHolderEvent(event string) bool { return slices.Contains(HolderEvents, event) }
 
 // IsNotifyEvent reports whether event is one of NotifyEvents.
 func IsNotifyEvent(event string) bool { return slices.Contains(NotifyEvents, event) }
@@ -24,7 +33,7 @@ func IsNotifyEvent(event string) bool { return slices.Contains(NotifyEvents, eve
 // domain, not to the mail code or to Temporal: the workflow builds it, the
 // outbox stores it as JSON, and the mail code finds its recipients in the
 // directory (approvers for requested and reminder; the requester and the
-// card's user for decided).
+// card's user for decided; the card's holder for issued and activated).
 type NotifyInput struct {
 	Event             string     `json:"event"`
 	CardID            string     `json:"cardId"`
@@ -38,8 +47,15 @@ type NotifyInput struct {
 	ExpiresAt         *time.Time `json:"expiresAt,omitempty"`
 	// Acted are the approvers who already approved: no reminder for them.
 	Acted []string `json:"acted,omitempty"`
-	// Decision is the final transition, for the decided event.
+	// Decision is the transition: the final one for decided; for issued
+	// and activated, who issued or activated the card and when.
 	Decision *Decision `json:"decision,omitempty"`
+	// CardNumber, ValidUntil and PINDelivery tell the holder about an
+	// issued card: its number, its validity and how the PIN travels
+	// (letter, email, none). Never the PIN itself.
+	CardNumber  string     `json:"cardNumber,omitempty"`
+	ValidUntil  *time.Time `json:"validUntil,omitempty"`
+	PINDelivery string     `json:"pinDelivery,omitempty"`
 }
 
 // NotifyResult lists what was done for each recipient of one event; the

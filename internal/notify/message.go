@@ -33,9 +33,22 @@ func subject(d MessageData) string {
 		return fmt.Sprintf("Card request %s for %s waits for your approval", d.CardID, d.UserName)
 	case cards.NotifyReminder:
 		return fmt.Sprintf("Reminder: card request %s for %s still waits for your approval", d.CardID, d.UserName)
+	case cards.NotifyIssued:
+		return fmt.Sprintf("Your %s card %s is issued", d.CardType, d.cardName())
+	case cards.NotifyActivated:
+		return fmt.Sprintf("Your %s card %s is active", d.CardType, d.cardName())
 	default:
 		return fmt.Sprintf("Card request %s for %s: %s", d.CardID, d.UserName, d.Decision.State)
 	}
+}
+
+// cardName is how a holder's e-mail names the card: its number, which is
+// printed on it, or its id before it has one.
+func (d MessageData) cardName() string {
+	if d.CardNumber != "" {
+		return d.CardNumber
+	}
+	return d.CardID
 }
 
 // messageData is what the templates see for one recipient.
@@ -52,6 +65,10 @@ func (s *Service) messageData(in cards.NotifyInput, names directoryNames, r reci
 		CommonName: in.CommonName, UPN: in.UPN, UserID: in.UserID, UserName: userName,
 		RequestedBy: in.RequestedBy, RequesterName: names.of(in.RequestedBy),
 		ApprovalsRequired: in.ApprovalsRequired, CardURL: s.consoleURL + "/cards/" + in.CardID,
+		CardNumber: in.CardNumber, PINDelivery: in.PINDelivery,
+	}
+	if in.ValidUntil != nil {
+		d.ValidUntil = in.ValidUntil.UTC().Format(timeLayout)
 	}
 	for _, id := range in.Acted {
 		d.Approvals = append(d.Approvals, names.of(id))
@@ -86,14 +103,28 @@ func (s *Service) message(in cards.NotifyInput, names directoryNames, r recipien
 	m.Subject(subject(d))
 	m.SetMessageIDWithValue(messageID)
 	m.SetDateWithValue(time.Now())
-	// Replies and reminders thread under the first e-mail about the card.
-	if in.Event != cards.NotifyRequested {
-		first := MessageID(store.NotificationKey{CardID: in.CardID, Event: cards.NotifyRequested, Recipient: r.ID}, s.domain)
-		m.SetGenHeader(gomail.HeaderReferences, "<"+first+">")
+	// Replies and reminders thread under the first e-mail about the card:
+	// the request's for its approvers and requester, the for the
+	// holder.
+	if first := threadStart(in.Event); first != "" {
+		id := MessageID(store.NotificationKey{CardID: in.CardID, Event: first, Recipient: r.ID}, s.domain)
+		m.SetGenHeader(gomail.HeaderReferences, "<"+id+">")
 	}
 	// RFC 3834: a machine wrote this; auto-responders stay quiet.
 	m.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	m.SetBodyString(gomail.TypeTextPlain, text)
 	m.AddAlternativeString(gomail.TypeTextHTML, html)
 	return m, nil
+}
+
+// threadStart is the event whose e-mail starts the thread an event's e-mail
+// belongs to; empty for the first e-mail of a thread.
+func threadStart(event string) string {
+	switch event {
+	case cards.NotifyRequested, cards.NotifyIssued:
+		return ""
+	case cards.NotifyActivated:
+		return cards.NotifyIssued
+	}
+	return cards.NotifyRequested
 }

@@ -39,8 +39,9 @@ func displayName(u cards.User) string {
 // recipients reads the directory as it is now, in one statement: for
 // requested and reminder, every active user holding the approver role who
 // is neither the requester nor the card's user (nor, for a reminder, an
-// approver who acted); for decided, the requester and the card's user. It
-// also returns the display names the bodies mention.
+// approver who acted); for decided, the requester and the card's user; for
+// issued and activated, the card's holder. It also returns the display
+// names the bodies mention.
 func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recipient, directoryNames, error) {
 	mentioned := append([]string{in.RequestedBy, in.UserID}, in.Acted...)
 	if in.Decision != nil {
@@ -65,10 +66,15 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 			}
 			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
 		}
-	case cards.NotifyDecided:
+	case cards.NotifyDecided, cards.NotifyIssued, cards.NotifyActivated:
 		ids := []string{in.RequestedBy}
 		if in.UserID != in.RequestedBy {
 			ids = append(ids, in.UserID)
+		}
+		if cards.IsHolderEvent(in.Event) {
+			// What the holder does next (collect the card, wait for
+			// the PIN, use it) is theirs alone.
+			ids = []string{in.UserID}
 		}
 		var err error
 		if users, err = s.store.Users(ctx, mentioned...); err != nil {

@@ -46,6 +46,11 @@ type MessageData struct {
 	Decision *DecisionData
 	// CardURL is the console's card page: <CARDS_CONSOLE_URL>/cards/<id>.
 	CardURL string
+	// CardNumber, ValidUntil (formatted) and PINDelivery (letter, email,
+	// none) are set for the holder's issued and activated e-mails.
+	CardNumber  string
+	ValidUntil  string
+	PINDelivery string
 }
 
 // DecisionData is the final transition, for the decided event.
@@ -157,8 +162,12 @@ func sampleData(event string) MessageData {
 		ApprovalsRequired: 2, Approvals: []string{"Bob Baker"}, ExpiresAt: "2026-01-08 09:00 UTC",
 		CardURL: "http://127.0.0.1:8080/cards/00000000-0000-0000-0000-000000000000",
 	}
-	if event == cards.NotifyDecided {
+	switch event {
+	case cards.NotifyDecided:
 		d.Decision = &DecisionData{State: "approved", Actor: "alice", ActorName: "Alice Archer", Comment: "ok", At: "2026-01-02 10:00 UTC"}
+	case cards.NotifyIssued, cards.NotifyActivated:
+		d.Decision = &DecisionData{State: event, Actor: "olivia", ActorName: "Olivia Operator", At: "2026-01-02 10:00 UTC"}
+		d.CardNumber, d.ValidUntil, d.PINDelivery = "C0000000018", "2029-01-02 10:00 UTC", "letter"
 	}
 	return d
 }

@@ -25,12 +25,13 @@ type shape struct {
 var policyShape = &shape{
 	keys: []string{"useCases", "defaultCardType", "requesterRole", "selfService", "cardTypes"},
 	nested: map[string]*shape{
-		"useCases": {keys: []string{"requestCard"}},
+		"useCases": {keys: []string{"requestCard", "issueCard"}},
 		"cardTypes": {each: &shape{
-			keys: []string{"approval", "mapping"},
+			keys: []string{"approval", "mapping", "validity", "multipleActive", "production"},
 			nested: map[string]*shape{
-				"approval": {keys: []string{"required", "approvers", "timeout", "approverRole", "remindBefore"}},
-				"mapping":  {keys: []string{"commonName", "upn"}},
+				"approval":   {keys: []string{"required", "approvers", "timeout", "approverRole", "remindBefore"}},
+				"mapping":    {keys: []string{"commonName", "upn"}},
+				"production": {keys: []string{"numberPrefix", "pinLength", "pinDelivery", "certificates", "stationTimeout", "station"}},
 			},
 		}},
 	},

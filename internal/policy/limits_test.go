@@ -57,15 +57,24 @@ func TestPolicyLimitsJustUnderAndJustOver(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := policy.Parse([]byte(c.ok)); err != nil {
+			if _, err := policy.Parse([]byte(enabled(c.ok))); err != nil {
 				t.Fatalf("just inside the limit refused: %v\n%s", err, c.ok)
 			}
-			_, err := policy.Parse([]byte(c.bad))
+			_, err := policy.Parse([]byte(enabled(c.bad)))
 			if err == nil || !strings.Contains(err.Error(), c.wantInEr) {
 				t.Fatalf("err = %v, want it to say %q", err, c.wantInEr)
 			}
 		})
 	}
+}
+
+// enabled adds useCases.requestCard to a policy that enables nothing, which
+// Parse refuses whatever else it holds.
+func enabled(yaml string) string {
+	if strings.Contains(yaml, "useCases") {
+		return yaml
+	}
+	return "useCases: {requestCard: true}\n" + yaml
 }
 
 // A misspelt key is named with its line, its place and the keys that would

@@ -9,6 +9,7 @@ import (
 
 func TestMapperAppliesTheCardTypesTemplates(t *testing.T) {
 	p, err := Parse([]byte(`
+useCases: {requestCard: true}
 cardTypes:
   standard:
     mapping: {commonName: "{{.Surname}}, {{.GivenName}}", upn: "{{.ID}}@corp.example"}

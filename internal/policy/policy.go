@@ -54,15 +54,49 @@ type Policy struct {
 	SelfService bool `yaml:"selfService"`
 }
 
-// UseCases switches use cases on; every one is off by default, as in the original.
+// UseCases switches use cases on; every one is off by default, as in the
+// original. A policy must enable at least one of them.
 type UseCases struct {
 	RequestCard bool `yaml:"requestCard"`
+	// IssueCard enables Issue card (and, with requestCard off, Issue card
+	// for a user, which creates the card in registered).
+	IssueCard bool `yaml:"issueCard"`
 }
 
 // CardType holds the options an administrator sets per kind of card.
 type CardType struct {
 	Approval Approval `yaml:"approval"`
 	Mapping  Mapping  `yaml:"mapping"`
+	// Validity is how long an issued card is valid (valid_until = issue
+	// time + Validity); its certificates expire with it.
+	Validity Duration `yaml:"validity"`
+	// MultipleActive lets a user hold more than one active card of the
+	// type; by default activating a second is refused.
+	MultipleActive bool `yaml:"multipleActive"`
+	// Production is how the type's cards are produced (Issue card).
+	Production Production `yaml:"production"`
+
+	// validitySet tells "validity: 0s" (an error) from a missing key.
+	validitySet bool
+}
+
+// UnmarshalYAML decodes a card type, remembering whether validity was given.
+func (ct *CardType) UnmarshalYAML(node *yaml.Node) error {
+	var raw struct {
+		Approval       Approval   `yaml:"approval"`
+		Mapping        Mapping    `yaml:"mapping"`
+		Validity       *Duration  `yaml:"validity"`
+		MultipleActive bool       `yaml:"multipleActive"`
+		Production     Production `yaml:"production"`
+	}
+	if err := node.Decode(&raw); err != nil {
+		return err
+	}
+	*ct = CardType{Approval: raw.Approval, Mapping: raw.Mapping, MultipleActive: raw.MultipleActive, Production: raw.Production}
+	if raw.Validity != nil {
+		ct.Validity, ct.validitySet = *raw.Validity, true
+	}
+	return nil
 }
 
 // Approval is the "Add an approval step" option and its parameters.
@@ -204,6 +238,9 @@ func (p *Policy) normalize() error {
 		p.RequesterRole = DefaultRequesterRole
 	}
 	var problems []string
+	if !p.UseCases.RequestCard && !p.UseCases.IssueCard {
+		problems = append(problems, "the policy enables no use case: set useCases.requestCard: true or useCases.issueCard: true (both are false, the default)")
+	}
 	if err := limits.Identifier("requesterRole", p.RequesterRole); err != nil {
 		problems = append(problems, err.Error())
 	}
@@ -263,6 +300,13 @@ func (p *Policy) normalize() error {
 				problems = append(problems, fmt.Sprintf("cardTypes.%s.mapping.%s: %v", name, m.field, err))
 			}
 		}
+		if ct.Validity < 0 || (ct.validitySet && ct.Validity == 0) {
+			problems = append(problems, fmt.Sprintf("cardTypes.%s.validity must be positive, got %s", name, time.Duration(ct.Validity)))
+		}
+		if !ct.validitySet {
+			ct.Validity = Duration(DefaultValidity)
+		}
+		problems = append(problems, ct.Production.normalize(name)...)
 		p.CardTypes[name] = ct
 	}
 	if _, ok := p.CardTypes[p.DefaultCardType]; !ok {
@@ -294,12 +338,15 @@ func (p *Policy) CardTypeNames() []string {
 	return names
 }
 
-// EnabledUseCases lists the use cases switched on; the worker refuses to run
-// with none, because it would poll for work it must refuse.
+// EnabledUseCases lists the use cases switched on. Parse refuses a policy
+// with none, because a worker would poll for work it must refuse.
 func (p *Policy) EnabledUseCases() []string {
 	var enabled []string
 	if p.UseCases.RequestCard {
 		enabled = append(enabled, "requestCard")
+	}
+	if p.UseCases.IssueCard {
+		enabled = append(enabled, "issueCard")
 	}
 	return enabled
 }

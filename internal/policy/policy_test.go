@@ -91,13 +91,28 @@ cardTypes:
 	}
 }
 
-func TestEmptyFileEnablesNothing(t *testing.T) {
-	p, err := policy.Parse(nil)
-	if err != nil {
-		t.Fatal(err)
+// Every use case is off by default, and a policy that enables none is
+// refused, naming both keys: a worker would poll for work it must refuse.
+func TestAPolicyEnablingNothingIsRefused(t *testing.T) {
+	for _, yaml := range []string{"", "useCases: {requestCard: false, issueCard: false}\n", "cardTypes: {standard: {}}\n"} {
+		_, err := policy.Parse([]byte(yaml))
+		if err == nil || !strings.Contains(err.Error(), "enables no use case") ||
+			!strings.Contains(err.Error(), "useCases.requestCard") || !strings.Contains(err.Error(), "useCases.issueCard") {
+			t.Fatalf("%q: err = %v, want a refusal naming both use cases", yaml, err)
+		}
 	}
-	if len(p.EnabledUseCases()) != 0 {
-		t.Fatalf("enabled = %v, want none: the use case is off by default", p.EnabledUseCases())
+	for yaml, want := range map[string][]string{
+		"useCases: {requestCard: true}\n":                  {"requestCard"},
+		"useCases: {issueCard: true}\n":                    {"issueCard"},
+		"useCases: {requestCard: true, issueCard: true}\n": {"requestCard", "issueCard"},
+	} {
+		p, err := policy.Parse([]byte(yaml))
+		if err != nil {
+			t.Fatalf("%q: %v", yaml, err)
+		}
+		if got := p.EnabledUseCases(); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("%q: enabled = %v, want %v", yaml, got, want)
+		}
 	}
 }
 

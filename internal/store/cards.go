@@ -27,9 +27,36 @@ type Card struct {
 	ApprovalsRequired int         `db:"approvals_required"`
 	CreatedAt         time.Time   `db:"created_at"`
 	UpdatedAt         time.Time   `db:"updated_at"`
+	// CardNumber is empty until the card is first produced.
+	CardNumber string `db:"card_number"`
+	// ValidUntil is set when the card becomes issued.
+	ValidUntil *time.Time `db:"valid_until"`
+	// ProductionGeneration counts production runs (0: never produced);
+	// certificate serials derive from it.
+	ProductionGeneration int `db:"production_generation"`
+	// Station is the print station of the last production, ChipUID the
+	// chip's readout once issued; empty before.
+	Station string `db:"station"`
+	ChipUID string `db:"chip_uid"`
+	// ProductionCancelled makes a failed card final (Cancel production).
+	ProductionCancelled bool `db:"production_cancelled"`
 }
 
-const cardColumns = `id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at`
+// cardColumnsOf lists the columns every card query returns, of table alias
+// t (empty: unqualified). The nullable text columns read as empty strings,
+// so Card needs no sql.NullString; the aliases keep the names, so the list
+// works in RETURNING and over a CTE.
+func cardColumnsOf(t string) string {
+	if t != "" {
+		t += "."
+	}
+	return strings.ReplaceAll(`{t}id, {t}user_id, {t}card_type, {t}common_name, {t}upn, {t}state, {t}requested_by, {t}workflow_id, `+
+		`{t}approvals_required, {t}created_at, {t}updated_at, COALESCE({t}card_number, '') AS card_number, {t}valid_until, `+
+		`{t}production_generation, COALESCE({t}station, '') AS station, COALESCE({t}chip_uid, '') AS chip_uid, {t}production_cancelled`, "{t}", t)
+}
+
+// cardColumns is cardColumnsOf the cards table unqualified.
+var cardColumns = cardColumnsOf("")
 
 // ErrOpenRequestExists is returned by InsertCard when the user already has an
 // open request for the card type.
@@ -75,8 +102,8 @@ func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, not
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+cardColumns+`
 		), event AS (
-			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
-			SELECT id, $10, $7, NULL, state, $11 FROM ins
+			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment, event)
+			SELECT id, $10, $7, NULL, state, $11, CASE WHEN state = 'registered' THEN 'register' ELSE 'request' END FROM ins
 		), outbox AS (
 			INSERT INTO notification_outbox (card_id, event, input)
 			SELECT id, $12, $13::jsonb FROM ins WHERE $12::text IS NOT NULL
@@ -120,6 +147,9 @@ func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, not
 }
 
 func requestComment(c Card) string {
+	if c.State == cards.StateRegistered {
+		return "registered for production; Request card is disabled"
+	}
 	if c.State == cards.StateApproved {
 		return "requested; no approval step for card type " + c.CardType
 	}
@@ -216,8 +246,9 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 			WHERE id = $1 AND state = 'requested'
 			RETURNING `+cardColumns+`
 		), event AS (
-			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment)
-			SELECT id, $3, $4, 'requested', state, $5 FROM upd
+			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment, event)
+			SELECT id, $3, $4, 'requested', state, $5,
+				CASE state WHEN 'approved' THEN 'approve' WHEN 'rejected' THEN 'reject' ELSE 'abort' END FROM upd
 		), approvals AS (
 			INSERT INTO card_approvals (card_id, actor, comment, at)
 			SELECT upd.id, a.actor, a.comment, a.at
@@ -259,13 +290,17 @@ type Event struct {
 	FromState sql.NullString `db:"from_state"`
 	ToState   string         `db:"to_state"`
 	Comment   string         `db:"comment"`
+	// Transition is the row's event column: the transition's name
+	// (request, issue, fail, activate, produce, ...); empty on rows written
+	// before it existed.
+	Transition string `db:"event"`
 }
 
 // Events returns a card's audit trail, oldest first.
 func (s *Store) Events(ctx context.Context, cardID string) ([]Event, error) {
 	s.reads.Add(1)
 	var events []Event
-	err := s.DB.SelectContext(ctx, &events, `SELECT id, card_id, at, actor, from_state, to_state, comment FROM card_events WHERE card_id = $1 ORDER BY id`, cardID)
+	err := s.DB.SelectContext(ctx, &events, `SELECT id, card_id, at, actor, from_state, to_state, comment, COALESCE(event, '') AS event FROM card_events WHERE card_id = $1 ORDER BY id`, cardID)
 	return events, err
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/cardview"
 )
 
 // cardStatus is the status document of a card at any point of its life:
@@ -49,6 +50,5 @@ func (e *env) addLifecycle(ctx context.Context, s *cards.Status) error {
 	if err != nil {
 		return err
 	}
-	s.State = c.State
-	return nil
+	return cardview.AddLifecycle(ctx, st, c, s)
 }

@@ -87,7 +87,7 @@ func (w *issue) produce(ctx workflow.Context) (lane.Status, error) {
 	w.status.Step = "marking the card issued"
 	var state cards.State
 	if err := workflow.ExecuteActivity(lane.Steps(ctx, "Mark issued"), a.CompleteIssue, activities.CompleteIssueInput{
-		CardID: p.CardID, Generation: p.Generation, Station: p.Station, UID: result.UID,
+		CardID: p.CardID, Generation: p.Generation, Station: p.Station, UID: result.UID, ValidUntil: p.ValidUntil,
 		Operator: w.in.Operator, From: p.From, At: workflow.Now(ctx),
 	}).Get(ctx, &state); err != nil {
 		return w.end(err)

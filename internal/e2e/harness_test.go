@@ -48,6 +48,8 @@ type harness struct {
 	workflowIDs []string
 	// codecKeys is the payload key file of worker, starter and client ("" for none).
 	codecKeys string
+	// prod is Issue card's world (withProduction), nil when it is off.
+	prod *production
 }
 
 // harnessOption changes how newHarness sets a test's world up.
@@ -88,13 +90,13 @@ var directory = []cards.User{
 
 // workerConfig is the configuration the real worker main would build.
 func (h *harness) workerConfig(logger *zap.Logger) workerapp.Config {
-	return workerapp.Config{
+	return h.productionConfig(workerapp.Config{
 		DatabaseURL: h.databaseURL,
 		TaskQueue:   h.taskQueue,
 		PolicyPath:  h.policyPath,
 		Temporal:    temporalconn.Settings{Address: h.temporal, Namespace: "default", CodecKeys: h.codecSetting()},
 		Logger:      logger,
-	}
+	})
 }
 
 // startWorker runs the worker until stopWorker; it returns once it polls.

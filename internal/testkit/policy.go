@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,6 +41,54 @@ func PolicyFile(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "policy.yaml")
 	if err := os.WriteFile(path, []byte(Policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// ProductionPolicy is Policy with Issue card on: visitor cards (no
+// approval) are produced at the default station, which tests override
+// with --station; quick cards give up on a station after 3 s; twin cards
+// allow several active cards per user.
+const ProductionPolicy = `
+useCases:
+  requestCard: true
+  issueCard: true
+defaultCardType: standard
+cardTypes:
+  standard:
+    approval: {required: true, approvers: 1, timeout: 168h}
+  visitor:
+    approval: {required: false}
+    validity: 8760h
+  quick:
+    approval: {required: false}
+    production: {stationTimeout: 3s, pinDelivery: none, certificates: [authentication]}
+  twin:
+    approval: {required: false}
+    multipleActive: true
+`
+
+// ProductionPolicyFile writes ProductionPolicy into the test's directory.
+func ProductionPolicyFile(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(ProductionPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// SecretKeyFile writes a fresh CARDS_SECRET_KEYS file for the test.
+func SecretKeyFile(t testing.TB) string {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "secret-keys")
+	line := "test-secrets " + base64.StdEncoding.EncodeToString(key) + "\n"
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

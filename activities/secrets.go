@@ -60,3 +60,9 @@ func (a *Activities) ensureSecrets(ctx context.Context, cardID string, pinLength
 	_, err = a.Store.SaveSecrets(ctx, cardID, sealedPIN, sealedPUK)
 	return err
 }
+
+// PlantPIN makes a's ensureSecrets take its PINs from newPIN, so that a
+// test knows the PIN it then looks for in every table, file and log line.
+// (A function, not a method: every exported method of Activities is
+// registered as an activity.)
+func PlantPIN(a *Activities, newPIN func(length int) (secrets.PIN, error)) { a.newPIN = newPIN }

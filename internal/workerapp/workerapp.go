@@ -62,6 +62,10 @@ type Config struct {
 	// Production is what Issue card needs (PIN and PUK keys, the CA, PIN
 	// letters); checked at start when the policy enables issueCard.
 	Production Production
+	// AdjustActivities, when set, is called with the activities before
+	// they are registered: tests plant a known PIN with it
+	// (activities.PlantPIN) to prove it reaches no history, log or table.
+	AdjustActivities func(*activities.Activities)
 }
 
 // Ready describes a running worker.
@@ -180,6 +184,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer closeProduction()
+	if cfg.AdjustActivities != nil {
+		cfg.AdjustActivities(acts)
+	}
 	if notifier != nil {
 		acts.Notifier = notifier
 		dispatcher := startDispatcher(notifier, cfg.Outbox, log, observeBoth(db, perms))

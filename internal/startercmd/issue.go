@@ -130,7 +130,7 @@ func operationHeadline(s lane.Status) string {
 		if s.Delivery != "" {
 			line += " PIN: " + s.Delivery + "."
 		}
-		return line + fmt.Sprintf("\nNext: starter activate --card %s", s.CardID)
+		return line
 	}
 	return fmt.Sprintf("Card %s is %s.", s.CardID, s.State)
 }

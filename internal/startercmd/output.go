@@ -163,6 +163,18 @@ func (o *output) status(s cards.Status, headline string) {
 	if s.Decision != nil {
 		fmt.Fprintf(w, "  decision:    %s by %s at %s: %s\n", s.Decision.To, s.Decision.Actor, s.Decision.At.UTC().Format(time.RFC3339), s.Decision.Comment)
 	}
+	if s.CardNumber != "" {
+		fmt.Fprintf(w, "  card number: %s\n", s.CardNumber)
+	}
+	if s.ValidUntil != nil {
+		fmt.Fprintf(w, "  valid until: %s\n", s.ValidUntil.UTC().Format("2006-01-02"))
+	}
+	for _, c := range s.Certificates {
+		fmt.Fprintf(w, "  certificate: %-14s %-7s serial %s\n", c.Usage, c.Status, c.Serial)
+	}
+	if s.Operation != nil {
+		fmt.Fprintf(w, "  operation:   %s: %s\n", s.Operation.Type, s.Operation.Step)
+	}
 	if s.Waiting != "" {
 		fmt.Fprintf(w, "  waiting:     %s\n", strings.TrimPrefix(s.Waiting, "waiting: "))
 	}
@@ -172,8 +184,14 @@ func (o *output) status(s cards.Status, headline string) {
 	for _, n := range s.Notifications {
 		fmt.Fprintf(w, "  e-mail:      %s to %s at %s: %s\n", n.Event, n.Recipient, n.At.UTC().Format(time.RFC3339), n.Outcome)
 	}
-	if s.State == cards.StateRequested {
-		fmt.Fprintf(w, "Next: starter approve --request %s --approver NAME   (or reject with --comment REASON)\n", s.ID)
+	switch {
+	case s.Operation != nil:
+	case s.State == cards.StateRequested:
+		fmt.Fprintf(w, "Next: starter approve --card %s --approver NAME   (or reject with --comment REASON)\n", s.ID)
+	case s.State == cards.StateApproved:
+		fmt.Fprintf(w, "Next: starter issue --card %s   (produce it at a print station)\n", s.ID)
+	case s.State == cards.StateIssued:
+		fmt.Fprintf(w, "Next: starter activate --card %s   (once the holder has the card)\n", s.ID)
 	}
 }
 

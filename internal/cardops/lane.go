@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -101,9 +102,13 @@ func (c *Client) busy(ctx context.Context, cardID, wid, openType string) error {
 // they change.
 func (c *Client) awaitOperation(ctx context.Context, wid, runID string) (lane.Status, error) {
 	done := make(chan struct{})
+	var following sync.WaitGroup
+	// A step line is never printed after the answer: the follower has
+	// stopped before this returns.
+	defer following.Wait()
 	defer close(done)
 	if c.Progress != nil {
-		go c.followSteps(ctx, wid, runID, done)
+		following.Go(func() { c.followSteps(ctx, wid, runID, done) })
 	}
 	var status lane.Status
 	err := c.Temporal.GetWorkflow(ctx, wid, runID).Get(ctx, &status)

@@ -10,21 +10,21 @@ import (
 
 // ApproveCmd approves a card.
 type ApproveCmd struct {
-	Request  string `name:"request" required:"" help:"Card id of the request."`
+	Request  string `name:"card" aliases:"request" required:"" help:"Card id (--request is the same)."`
 	Approver string `name:"approver" required:"" help:"Who approves (not the requester)."`
 	Comment  string `name:"comment" help:"Optional comment for the audit trail."`
 }
 
 // RejectCmd rejects a card.
 type RejectCmd struct {
-	Request  string `name:"request" required:"" help:"Card id of the request."`
+	Request  string `name:"card" aliases:"request" required:"" help:"Card id (--request is the same)."`
 	Approver string `name:"approver" required:"" help:"Who rejects."`
 	Comment  string `name:"comment" required:"" help:"The reason (required)."`
 }
 
 // CancelCmd withdraws a request.
 type CancelCmd struct {
-	Request  string `name:"request" required:"" help:"Card id of the request."`
+	Request  string `name:"card" aliases:"request" required:"" help:"Card id (--request is the same)."`
 	Operator string `name:"operator" default:"${defaultOperator}" help:"Who cancels: only the requester may (default: the operating-system user)."`
 	Comment  string `name:"comment" help:"Optional comment for the audit trail."`
 }

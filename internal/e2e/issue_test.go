@@ -12,6 +12,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/pinletter"
 	"github.com/cardflow/cardflow/internal/station"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // TestIssueAndActivate is the Issue card walkthrough with the real parts:
@@ -177,4 +178,27 @@ func TestABusyCardRefusesASecondOperation(t *testing.T) {
 	if got := h.card(card.ID).State; got != cards.StateIssued {
 		t.Errorf("state %s, want issued once the station came", got)
 	}
+}
+
+// TestIssueForAUserWithoutRequestCard: with requestCard disabled, Issue
+// card for a user creates the card in registered, maps it like Request
+// card, and produces it; with requestCard enabled the same command is
+// refused, saying to request the card first.
+func TestIssueForAUserWithoutRequestCard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withProduction(), func(h *harness) {
+		h.policyPath = writePolicy(h.t, strings.Replace(testkit.ProductionPolicy, "requestCard: true", "requestCard: false", 1))
+	})
+	user := h.user("active")
+	s := h.statusOf("issue", "--user", user, "--card-type", "visitor", "--operator", "olivia", "--station", h.prod.station.ID)
+	if s.State != cards.StateIssued || s.UserID != user || s.CommonName != "Given"+user+" Surname"+user {
+		t.Fatalf("issued for a user: state %s user %s common name %q", s.State, s.UserID, s.CommonName)
+	}
+	if trail := strings.Join(h.events(s.ID), "\n"); !strings.HasPrefix(trail, "->registered by olivia") || !strings.Contains(trail, "registered->issued") {
+		t.Errorf("audit trail does not go through registered:\n%s", trail)
+	}
+	h.refusal(3, cards.ErrUseCaseDisabled, "request", "--user", user, "--operator", "olivia")
+
+	other := newHarness(t, withProduction())
+	other.refusal(3, cards.ErrUseCaseDisabled, "issue", "--user", other.user("active"), "--operator", "olivia", "--station", other.prod.station.ID)
 }

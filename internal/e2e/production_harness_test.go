@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -108,4 +110,14 @@ func (h *harness) waitForOperation(cardID string) {
 		}
 		return desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, "lane not running"
 	})
+}
+
+// writePolicy writes a policy file for the test.
+func writePolicy(t testing.TB, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

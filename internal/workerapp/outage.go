@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/metrics"
 	"github.com/cardflow/cardflow/internal/outage"
@@ -31,6 +34,12 @@ func watchDatabase(t *outage.Tracker, p *outage.Permissions, m *metrics.Metrics)
 // and errors outside an outage keep their level.
 func quietDuringOutage(t *outage.Tracker, p *outage.Permissions) logging.Demoter {
 	return func(msg string, keyvals []any) bool {
+		if msg == "Activity error." && isBusinessRefusal(keyvals) {
+			// A refusal (InvalidState, AnotherActiveCard, ...) is an answer
+			// to the person who asked, recorded in the history: not an
+			// error of the worker's.
+			return true
+		}
 		if down, _, _ := t.Down(); !down {
 			return len(p.Denied()) > 0 && isPermissionDenied(msg, keyvals)
 		}
@@ -98,4 +107,11 @@ func isPermissionDenied(msg string, keyvals []any) bool {
 		}
 	}
 	return false
+}
+
+// isBusinessRefusal reports whether an SDK line's error is a business
+// refusal (cards.BusinessErrorTypes).
+func isBusinessRefusal(keyvals []any) bool {
+	var app *temporal.ApplicationError
+	return errors.As(logging.ErrorValue(keyvals), &app) && cards.IsBusinessError(app.Type())
 }

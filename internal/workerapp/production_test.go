@@ -1,15 +1,19 @@
 package workerapp
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/ca"
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/outage"
 	"github.com/cardflow/cardflow/internal/policy"
 )
 
@@ -78,5 +82,19 @@ func TestProductionSettingsAreCheckedAtStart(t *testing.T) {
 	defer closeProduction()
 	if acts.Secrets == nil || acts.CA == nil || acts.PINLetterDir == "" {
 		t.Errorf("activities not given what Issue card needs: secrets %v, CA %v, letters %q", acts.Secrets != nil, acts.CA != nil, acts.PINLetterDir)
+	}
+}
+
+// A business refusal from an activity is the operation's answer, not an
+// error of the worker: the SDK's "Activity error." line for it is demoted;
+// an infrastructure error stays an error.
+func TestBusinessRefusalsAreNotLoggedAsErrors(t *testing.T) {
+	demote := quietDuringOutage(&outage.Tracker{}, &outage.Permissions{})
+	refusal := temporal.NewNonRetryableApplicationError("card c is requested", cards.ErrInvalidState, nil)
+	if !demote("Activity error.", []any{"Error", refusal}) {
+		t.Error("an InvalidState refusal is logged as an error")
+	}
+	if demote("Activity error.", []any{"Error", errors.New("dial tcp: connection refused")}) {
+		t.Error("an infrastructure error is demoted while no outage is reported")
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 

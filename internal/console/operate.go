@@ -89,9 +89,27 @@ func productionDone(s lane.Status) string {
 	}
 	msg := "The card is issued (printed at " + s.Station + ")."
 	if s.Delivery != "" {
-		msg += " PIN delivery: " + s.Delivery + "."
+		// How the PIN travels, without where the worker put the letter:
+		// a path on the worker's machine means nothing here.
+		how, _, _ := strings.Cut(s.Delivery, ":")
+		if how == "none" {
+			msg += " No PIN is sent (production.pinDelivery: none)."
+		} else {
+			msg += " The PIN goes to the holder by " + pinDelivery(how) + ", apart from the card."
+		}
 	}
 	return msg + " Activate it once the holder has it."
+}
+
+// pinDelivery names a production.pinDelivery method for people.
+func pinDelivery(method string) string {
+	switch method {
+	case "letter":
+		return "PIN letter"
+	case "email":
+		return "e-mail"
+	}
+	return method
 }
 
 func productionRunning(station string) string {

@@ -140,12 +140,12 @@ func TestOperationsGoToTheWorkflowAsTheSignedInUser(t *testing.T) {
 	issued := w.cardIn("standard", cardAfter{state: cards.StateIssued, station: "station-2", number: "C0000004", gen: 1})
 	olivia := w.as("olivia")
 
-	w.cards.opResult = lane.Status{Type: issuecard.WorkflowType, State: cards.StateIssued, Station: "station-9", Delivery: "letter", Done: true}
+	w.cards.opResult = lane.Status{Type: issuecard.WorkflowType, State: cards.StateIssued, Station: "station-9", Delivery: "letter: /var/pin-letters/x/pin-letter.pdf", Done: true}
 	p := olivia.post("/cards/"+approved+"/issue", url.Values{"station": {" station-9 "}})
 	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/cards/"+approved {
 		t.Fatalf("issue: %d to %q, want 303 to the card", p.status, p.header.Get("Location"))
 	}
-	olivia.get("/cards/"+approved).has(t, "The card is issued (printed at station-9). PIN delivery: letter.")
+	olivia.get("/cards/"+approved).has(t, "The card is issued (printed at station-9). The PIN goes to the holder by PIN letter, apart from the card.")
 
 	w.cards.opResult = lane.Status{Type: issuecard.WorkflowType, State: cards.StateFailed, Station: "station-2", Reason: "print station station-2: RibbonOut: the ribbon ran out", Done: true}
 	olivia.post("/cards/"+failed+"/repeat", url.Values{"station": {""}})

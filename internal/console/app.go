@@ -32,6 +32,10 @@ type Config struct {
 	TaskQueue   string
 	PolicyPath  string
 	Temporal    temporalconn.Settings
+	// StationOutputRoot is where the print stations write, one folder per
+	// station id (CARDS_STATION_OUTPUT_ROOT): the card page shows the
+	// card's front and back from there once produced.
+	StationOutputRoot string
 	// Log is the console's logger (zap, as the worker's and the starter's);
 	// nil logs nothing.
 	Log *zap.Logger
@@ -109,10 +113,11 @@ func Run(ctx context.Context, c Config) error {
 		Policy: pol,
 		// Address and namespace let an action that meets a Temporal restart
 		// wait it out and, failing that, name what is unreachable.
-		Cards:    &cardops.Client{Temporal: tc, TaskQueue: c.TaskQueue, Address: opts.HostPort, Namespace: opts.Namespace},
-		Sessions: NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 10*time.Minute), strings.HasPrefix(c.URL, "https://")),
-		Auth:     auth,
-		Log:      log,
+		Cards:             &cardops.Client{Temporal: tc, TaskQueue: c.TaskQueue, Address: opts.HostPort, Namespace: opts.Namespace},
+		Sessions:          NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 10*time.Minute), strings.HasPrefix(c.URL, "https://")),
+		Auth:              auth,
+		Log:               log,
+		StationOutputRoot: c.StationOutputRoot,
 	})
 	if err != nil {
 		return err

@@ -8,8 +8,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/cardview"
+	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/workflows/lane"
 )
 
 // cardView is everything the Card page shows about one card.
@@ -29,14 +33,26 @@ type cardView struct {
 	// inline; Form holds what was typed, so nothing is lost.
 	Refusal *refusal
 	Form    decisionForm
+
+	// Open is the operation open on the card's lane (Issue card, Activate
+	// card, ...), nil when none; OpenErr says it could not be read.
+	Open    *lane.Status
+	OpenErr string
+	// Offer is which operations the signed-in user is shown.
+	Offer offer
+	// Production is the card type's production options (the default
+	// station, the PIN length); Stations the stations the policy names.
+	Production policy.ResolvedProduction
+	Stations   []string
+	// FailReason is why the card's latest production failed.
+	FailReason string
+	// Images says the station's front and back of the card can be shown.
+	Images bool
 }
 
 func (v cardView) pageTitle() string {
 	return "Card for " + v.Card.UserID
 }
-
-// Live says the page refreshes itself: the card waits for a decision.
-func (v cardView) Live() bool { return v.Card.State == cards.StateRequested }
 
 // CanDecide says the signed-in user may approve or reject.
 func (v cardView) CanDecide() bool { return v.DecideBar == "" }
@@ -45,10 +61,41 @@ func (v cardView) CanDecide() bool { return v.DecideBar == "" }
 // runs, else those written with the decision.
 func (v cardView) Approvals() []cards.Approval { return v.Status.Approvals }
 
+// decisionForm is what was typed into one of the card page's forms (a
+// decision or an operation), kept when it is refused.
 type decisionForm struct {
 	Kind    string
 	Comment string
+	Station string
 }
+
+// Live says the page refreshes itself: the card waits for a decision, or
+// an operation on it runs.
+func (v cardView) Live() bool { return v.Card.State == cards.StateRequested || v.Open != nil }
+
+// Waiting says the card waits for a decision.
+func (v cardView) Waiting() bool { return v.Card.State == cards.StateRequested }
+
+// LiveKey is what the polling fragment compares to know the page changed
+// underneath it: the state and the open operation.
+func (v cardView) LiveKey() string {
+	if v.Open == nil {
+		return string(v.Card.State)
+	}
+	return string(v.Card.State) + "/" + v.Open.Type
+}
+
+// WeakPIN says the card type's PINs have 4 digits, fewer than NIST SP
+// 800-73 asks for.
+func (v cardView) WeakPIN() bool { return v.Production.PINLength == 4 }
+
+// Cancelled says the card failed and its production was cancelled: final.
+func (v cardView) Cancelled() bool {
+	return v.Card.State == cards.StateFailed && v.Card.ProductionCancelled
+}
+
+// Produced says the card went through a print station successfully.
+func (v cardView) Produced() bool { return produced(v.Card.State) }
 
 func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.loadCard(w, r)
@@ -59,14 +106,15 @@ func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // cardLive is the part of the Card page that htmx polls while the card
-// waits: state, approvals, audit trail. When the card is decided the whole
-// page reloads, so that the actions disappear too.
+// waits or an operation runs: the open operation's step, approvals, audit
+// trail. When the card is decided, or the operation ends, the whole page
+// reloads, so that the actions change too.
 func (s *Server) cardLive(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.loadCard(w, r)
 	if !ok {
 		return
 	}
-	if r.URL.Query().Get("state") != string(v.Card.State) {
+	if r.URL.Query().Get("state") != v.LiveKey() {
 		w.Header().Set("HX-Refresh", "true")
 	}
 	s.fragment(w, http.StatusOK, "card", "live", v)
@@ -115,12 +163,30 @@ func (s *Server) cardView(ctx context.Context, u cards.User, id string) (cardVie
 		return cardView{}, err
 	}
 	if v.Status, err = s.Cards.Status(ctx, id); err != nil {
-		v.StatusErr = err.Error()
+		var ref *cardops.Refusal
+		if card.State == cards.StateRequested || !errors.As(err, &ref) || ref.Type != cards.ErrNotFound {
+			// A card made by Issue card for a user has no request
+			// workflow; any other card's should answer.
+			v.StatusErr = err.Error()
+		}
 		if v.Status.Approvals, err = s.Store.Approvals(ctx, id); err != nil {
 			return cardView{}, err
 		}
 	}
+	if err := cardview.AddLifecycle(ctx, s.Store, card, &v.Status); err != nil {
+		return cardView{}, err
+	}
+	if v.Open, err = s.Cards.OpenOperation(ctx, id); err != nil {
+		v.OpenErr = err.Error()
+	}
 	v.DecideBar = decisionBar(s.Policy, u, card, v.Status.Approvals)
 	v.CanCancel = mayCancel(u, card)
+	v.Offer = operationsOffered(s.Policy, u, card, v.Open)
+	v.Production, _ = s.Policy.ResolveProduction(card.CardType)
+	v.Stations = knownStations(s.Policy)
+	if card.State == cards.StateFailed {
+		v.FailReason = failReason(v.Events)
+	}
+	v.Images = produced(card.State) && s.hasImages(card)
 	return v, nil
 }

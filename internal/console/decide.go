@@ -65,13 +65,21 @@ var fieldLabel = map[string]string{"comment": "Comment", "reason": "Reason"}
 // showRefusal shows the card again with the refusal inline and what was
 // typed kept in the form (cut to the limit when it was too long).
 func (s *Server) showRefusal(w http.ResponseWriter, r *http.Request, v cardView, kind, comment string, ref refusal) {
+	s.showFormRefusal(w, r, v, decisionForm{Kind: kind, Comment: comment}, ref)
+}
+
+// showFormRefusal is showRefusal for any of the card page's forms.
+func (s *Server) showFormRefusal(w http.ResponseWriter, r *http.Request, v cardView, form decisionForm, ref refusal) {
 	if fresh, ok := s.reload(r, v.Card.ID); ok {
 		v = fresh
 	}
-	if runes := []rune(comment); len(runes) > limits.MaxComment {
-		comment = string(runes[:limits.MaxComment])
+	if runes := []rune(form.Comment); len(runes) > limits.MaxComment {
+		form.Comment = string(runes[:limits.MaxComment])
 	}
-	v.Refusal, v.Form = &ref, decisionForm{Kind: kind, Comment: comment}
+	if runes := []rune(form.Station); len(runes) > limits.MaxIdentifier {
+		form.Station = string(runes[:limits.MaxIdentifier])
+	}
+	v.Refusal, v.Form = &ref, form
 	s.render(w, r, ref.Status, "card", v)
 }
 

@@ -20,6 +20,9 @@ type refusal struct {
 	Message string
 	// OpenCardID links the open request that a duplicate ran into.
 	OpenCardID string
+	// ActiveCardID links the user's active card that an activation ran
+	// into (AnotherActiveCard).
+	ActiveCardID string
 	// Detail is the technical error, for errors that are not refusals.
 	Detail string
 	Status int
@@ -48,6 +51,16 @@ func explain(err error) refusal {
 				_ = appErr.Details(&open)
 			}
 			return refusal{Title: "Already requested", Message: msg, OpenCardID: open, Status: http.StatusConflict}
+		case cards.ErrInvalidState:
+			return refusal{Title: "Not possible now", Message: msg + " Nothing was changed.", Status: http.StatusConflict}
+		case cards.ErrAnotherActiveCard:
+			var active string
+			if appErr.HasDetails() {
+				_ = appErr.Details(&active)
+			}
+			return refusal{Title: "Another active card", Message: msg + " Nothing was changed.", ActiveCardID: active, Status: http.StatusConflict}
+		case cards.ErrCardNotFound:
+			return refusal{Title: "No such card", Message: msg, Status: http.StatusNotFound}
 		case cards.ErrUserNotFound, cards.ErrUserNotActive, cards.ErrUnknownCardType, cards.ErrUseCaseDisabled, "MappingFailed":
 			return refusal{Title: "Refused", Message: msg, Status: http.StatusUnprocessableEntity}
 		case cards.ErrInfrastructureUnavailable:
@@ -58,6 +71,9 @@ func explain(err error) refusal {
 		status := http.StatusConflict
 		if ref.Type == cards.ErrNotFound {
 			status = http.StatusNotFound
+		}
+		if ref.Type == cards.ErrCardBusy {
+			return refusal{Title: "Busy", Message: busySentence(ref.Message), Status: status}
 		}
 		return refusal{Title: "Refused", Message: sentence(ref.Message), Status: status}
 	case errors.As(err, &invalid):
@@ -97,4 +113,13 @@ func sentence(msg string) string {
 		msg += "."
 	}
 	return msg
+}
+
+// busySentence says CardBusy for the card page: the starter's hint (a
+// command to run) becomes what the page does by itself.
+func busySentence(msg string) string {
+	if i := strings.Index(msg, "; wait for it to end"); i > 0 {
+		msg = msg[:i]
+	}
+	return sentence(msg) + " Nothing was changed: this page shows the open operation; try again once it has ended."
 }

@@ -38,10 +38,14 @@ type pages struct {
 // pageFiles are the pages; each is templates/<name>.html.
 var pageFiles = []string{"inbox", "card", "request", "cards", "message"}
 
+// pageParts are the files a page has besides templates/<name>.html.
+var pageParts = map[string][]string{"card": {"templates/card-lifecycle.html"}}
+
 func loadPages() (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
 	for _, name := range pageFiles {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+		files := append([]string{"templates/layout.html", "templates/partials.html", "templates/" + name + ".html"}, pageParts[name]...)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("console templates: %w", err)
 		}
@@ -155,9 +159,18 @@ var funcs = template.FuncMap{
 		}
 		return strings.ToUpper(s[:1]) + s[1:]
 	},
-	"fullName":    func(u cards.User) string { return strings.TrimSpace(u.GivenName + " " + u.Surname) },
-	"join":        strings.Join,
-	"requestLink": requestLink,
+	// date is a day as printed on a card (valid until), in UTC.
+	"date": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"operationName":      operationName,
+	"certificateMeaning": func(status string) string { return certificateMeaning[status] },
+	"fullName":           func(u cards.User) string { return strings.TrimSpace(u.GivenName + " " + u.Surname) },
+	"join":               strings.Join,
+	"requestLink":        requestLink,
 }
 
 // humanDuration says a duration the way people do: "3 minutes", "2 days".

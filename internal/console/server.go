@@ -18,6 +18,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/workflows/lane"
 )
 
 // CardOps is what the console asks of the workflow; *cardops.Client is the
@@ -27,6 +28,13 @@ type CardOps interface {
 	Request(ctx context.Context, in cardops.RequestInput) (cards.Status, error)
 	Decide(ctx context.Context, cardID, kind string, in cards.DecisionInput) (cards.Status, error)
 	Status(ctx context.Context, cardID string) (cards.Status, error)
+	// StartOperation, AwaitOperation and OpenOperation are the card's lane
+	// (Issue card, Activate card, ...): Operate split in two, so that a
+	// production that takes minutes at a print station is followed on the
+	// card page instead of holding the person's request open.
+	StartOperation(ctx context.Context, op cardops.Operation) (runID string, err error)
+	AwaitOperation(ctx context.Context, cardID, runID string) (lane.Status, error)
+	OpenOperation(ctx context.Context, cardID string) (*lane.Status, error)
 }
 
 // Server holds the console's dependencies; Handler serves it.
@@ -42,6 +50,14 @@ type Server struct {
 	// ActionTimeout bounds a request or a decision: how long a person waits
 	// before being told the workflow did not answer.
 	ActionTimeout time.Duration
+	// OperationWait is how long an operation's form waits for its end
+	// before showing the card page, which then follows the operation
+	// until it ends; a refusal (a check at the operation's first step)
+	// comes well within it and is shown inline.
+	OperationWait time.Duration
+	// StationOutputRoot is the folder holding every print station's
+	// output, <root>/<station>/<card id>/front.png (CARDS_STATION_OUTPUT_ROOT).
+	StationOutputRoot string
 
 	mapper *policy.Mapper
 	pages  *pages
@@ -60,6 +76,12 @@ func NewServer(s Server) (*Server, error) {
 	}
 	if s.ActionTimeout == 0 {
 		s.ActionTimeout = 30 * time.Second
+	}
+	if s.OperationWait == 0 {
+		s.OperationWait = DefaultOperationWait
+	}
+	if s.StationOutputRoot == "" {
+		s.StationOutputRoot = DefaultStationOutputRoot
 	}
 	return &s, nil
 }
@@ -88,6 +110,11 @@ func (s *Server) Handler() http.Handler {
 	app.HandleFunc("POST /cards/{id}/approve", s.decide(cards.Approve))
 	app.HandleFunc("POST /cards/{id}/reject", s.decide(cards.Reject))
 	app.HandleFunc("POST /cards/{id}/cancel", s.decide(cards.Cancel))
+	for _, op := range operations {
+		app.HandleFunc("POST /cards/{id}/"+op.Name, s.operate(op))
+	}
+	app.HandleFunc("GET /cards/{id}/front.png", s.cardImage(sideFront))
+	app.HandleFunc("GET /cards/{id}/back.png", s.cardImage(sideBack))
 	app.HandleFunc("GET /request", s.requestPage)
 	app.HandleFunc("GET /request/preview", s.requestPreview)
 	app.HandleFunc("POST /request", s.requestSubmit)

@@ -22,6 +22,7 @@ import (
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testkit"
+	"github.com/cardflow/cardflow/workflows/lane"
 )
 
 // The handler tests run the real handlers, templates, middleware, sessions
@@ -57,6 +58,15 @@ type fakeCards struct {
 	requests  []cardops.RequestInput
 	decisions []fakeDecision
 	err       error
+
+	// The card's lane: open operations by card, the operations started,
+	// and what the next one answers (see operations_test.go).
+	open      map[string]*lane.Status
+	started   []cardops.Operation
+	opRefusal error       // StartOperation refuses (CardBusy, ...)
+	opEnd     error       // the operation ends with this refusal
+	opResult  lane.Status // or with this status
+	opRunning bool        // or runs on past the wait
 }
 
 type fakeDecision struct {
@@ -94,6 +104,43 @@ func (f *fakeCards) Status(_ context.Context, cardID string) (cards.Status, erro
 	return st, nil
 }
 
+func (f *fakeCards) StartOperation(_ context.Context, op cardops.Operation) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.started = append(f.started, op)
+	if f.opRefusal != nil {
+		return "", f.opRefusal
+	}
+	return "run-" + op.CardID, nil
+}
+
+func (f *fakeCards) AwaitOperation(ctx context.Context, cardID, _ string) (lane.Status, error) {
+	f.mu.Lock()
+	running, end, result := f.opRunning, f.opEnd, f.opResult
+	f.mu.Unlock()
+	if running {
+		<-ctx.Done()
+		return lane.Status{}, ctx.Err()
+	}
+	if end != nil {
+		return lane.Status{}, end
+	}
+	result.CardID = cardID
+	return result, nil
+}
+
+func (f *fakeCards) OpenOperation(_ context.Context, cardID string) (*lane.Status, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.open[cardID], nil
+}
+
+func (f *fakeCards) operations() []cardops.Operation {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]cardops.Operation(nil), f.started...)
+}
+
 func (f *fakeCards) decided() []fakeDecision {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -117,17 +164,23 @@ func newWorld(t *testing.T) *world {
 // newWorldWith is newWorld under another policy.
 func newWorldWith(t *testing.T, policyYAML string) *world {
 	t.Helper()
+	return newWorldWithServer(t, policyYAML, Server{})
+}
+
+// newWorldWithServer is newWorldWith with server settings of the test's
+// own (OperationWait, StationOutputRoot).
+func newWorldWithServer(t *testing.T, policyYAML string, settings Server) *world {
+	t.Helper()
 	st, _ := testkit.Store(t, testDirectory...)
 	pol, err := policy.Parse([]byte(policyYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc := &fakeCards{statuses: map[string]cards.Status{}}
-	srv, err := NewServer(Server{
-		Store: st, Policy: pol, Cards: fc,
-		Sessions: NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 0), false),
-		Log:      zaptest.NewLogger(t),
-	})
+	fc := &fakeCards{statuses: map[string]cards.Status{}, open: map[string]*lane.Status{}}
+	settings.Store, settings.Policy, settings.Cards = st, pol, fc
+	settings.Sessions = NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 0), false)
+	settings.Log = zaptest.NewLogger(t)
+	srv, err := NewServer(settings)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,8 @@ type Command struct {
 	OIDCClientID     string `name:"oidc-client-id" env:"CARDS_OIDC_CLIENT_ID" help:"Client id registered for the console at the identity provider."`
 	OIDCClientSecret string `name:"oidc-client-secret" env:"CARDS_OIDC_CLIENT_SECRET" help:"Client secret (empty for a public client; PKCE protects the code either way)."`
 	OIDCUserClaim    string `name:"oidc-user-claim" env:"CARDS_OIDC_USER_CLAIM" default:"email" help:"ID token claim matched against users.email to find the directory user."`
+	// The card page shows a produced card's front and back from here.
+	StationOutputRoot string `name:"station-output-root" env:"CARDS_STATION_OUTPUT_ROOT" default:".run/stations" help:"Folder holding the print stations' output, <root>/<station id>/<card id>/front.png: the card page shows the card as printed from there."`
 	// The database holds the directory, the cards and the sessions.
 	cliparse.Database
 	cliparse.Temporal
@@ -60,9 +62,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Auth: console.AuthConfig{
 			Issuer: cmd.OIDCIssuer, ClientID: cmd.OIDCClientID, ClientSecret: cmd.OIDCClientSecret, UserClaim: cmd.OIDCUserClaim,
 		},
-		DatabaseURL: cmd.DatabaseURL,
-		TaskQueue:   cmd.TaskQueue,
-		PolicyPath:  cmd.Policy,
+		DatabaseURL:       cmd.DatabaseURL,
+		TaskQueue:         cmd.TaskQueue,
+		PolicyPath:        cmd.Policy,
+		StationOutputRoot: cmd.StationOutputRoot,
 		Temporal: temporalconn.Settings{Address: cmd.TemporalAddress, Namespace: cmd.TemporalNamespace,
 			CodecKeys: cmd.CodecKeys},
 		Log: log,

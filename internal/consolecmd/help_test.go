@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/cardflow/cardflow/internal/cliparse"
+	"github.com/cardflow/cardflow/internal/console"
+	"github.com/cardflow/cardflow/internal/stationcmd"
 )
 
 // --help lists each flag with its environment variable and default: the
@@ -24,6 +26,7 @@ func TestHelpListsFlagsEnvironmentAndDefaults(t *testing.T) {
 		"--temporal-address", "$TEMPORAL_ADDRESS", "localhost:7233", "TEMPORAL_API_KEY",
 		"--temporal-namespace", "$TEMPORAL_NAMESPACE", "--task-queue", "$CARDS_TASK_QUEUE", `"cards"`,
 		"--policy", "$CARDS_POLICY", "config/policy.yaml", "--codec-keys", "$CARDS_CODEC_KEYS", ".run/codec-keys",
+		"--station-output-root", "$CARDS_STATION_OUTPUT_ROOT", `".run/stations"`,
 		"--log-format", "$CARDS_LOG_FORMAT", `"console"`, "--log-level", "$CARDS_LOG_LEVEL", `"info"`,
 	} {
 		if !strings.Contains(out.String(), want) {
@@ -47,5 +50,13 @@ func TestMissingIssuerExitsOne(t *testing.T) {
 	code := Run(context.Background(), []string{"--oidc-client-id", "c"}, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "CARDS_OIDC_ISSUER is not set") {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// The console's default station output root is the stations' own, so that
+// make up's console shows what make up's stations print.
+func TestStationOutputRootMatchesTheStations(t *testing.T) {
+	if console.DefaultStationOutputRoot != stationcmd.DefaultOutputRoot {
+		t.Errorf("console default %q, stations' %q", console.DefaultStationOutputRoot, stationcmd.DefaultOutputRoot)
 	}
 }

@@ -121,24 +121,29 @@ func browserDriver(t *testing.T) (node, script string) {
 }
 
 // startConsole runs the real console (console.Run, what `console` runs)
-// against the harness's database, task queue and Temporal, until the test ends.
-func startConsole(t *testing.T, h *harness, addr, url, issuer string) {
+// against the harness's database, task queue and Temporal, until the test
+// ends; tweaks change its settings (the stations' output root, ...).
+func startConsole(t *testing.T, h *harness, addr, url, issuer string, tweaks ...func(*console.Config)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
+	cfg := console.Config{
+		Listen:      addr,
+		URL:         url,
+		Auth:        console.AuthConfig{Issuer: issuer, ClientID: testkit.DexClientID, ClientSecret: testkit.DexClientSecret, UserClaim: "email"},
+		DatabaseURL: h.databaseURL,
+		TaskQueue:   h.taskQueue,
+		PolicyPath:  h.policyPath,
+		Temporal:    temporalconn.Settings{Address: h.temporal, Namespace: "default", CodecKeys: h.codecSetting()},
+		Log:         zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
+		OnReady:     func(string) { close(ready) },
+	}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
 	go func() {
-		done <- console.Run(ctx, console.Config{
-			Listen:      addr,
-			URL:         url,
-			Auth:        console.AuthConfig{Issuer: issuer, ClientID: testkit.DexClientID, ClientSecret: testkit.DexClientSecret, UserClaim: "email"},
-			DatabaseURL: h.databaseURL,
-			TaskQueue:   h.taskQueue,
-			PolicyPath:  h.policyPath,
-			Temporal:    temporalconn.Settings{Address: h.temporal, Namespace: "default", CodecKeys: h.codecSetting()},
-			Log:         zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel)),
-			OnReady:     func(string) { close(ready) },
-		})
+		done <- console.Run(ctx, cfg)
 	}()
 	select {
 	case <-ready:

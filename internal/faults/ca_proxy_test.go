@@ -131,16 +131,19 @@ func init() { toxics.Register(cutOnRequestType, new(cutOnRequest)) }
 // builds toxics from JSON, so a function travels by name.
 var triggers sync.Map // string -> *trigger
 
+// trigger is one armed cut: fire cuts the CA, fired is closed once it has.
 type trigger struct {
 	once  sync.Once
 	fired chan struct{}
 	fire  func()
 }
 
+// pull fires the trigger, once, without waiting for it.
 func (tr *trigger) pull() {
 	tr.once.Do(func() { go tr.fire() }) // the proxy's Stop waits for this link
 }
 
+// done reports whether the trigger has fired.
 func (tr *trigger) done() bool {
 	select {
 	case <-tr.fired:

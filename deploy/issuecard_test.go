@@ -130,6 +130,11 @@ func TestStationHoldsNoSecrets(t *testing.T) {
 		case secretVolume, letterVolume, caPrivateVol:
 			t.Errorf("the station mounts %s", m.source)
 		case keyVolume:
+		case caPublicVolume:
+			// ca.pem: the CA adapter names certificates by the CA's key id.
+			if !m.readOnly || st.Environment["CARDS_CA_DIR"] != m.target {
+				t.Errorf("the station mounts %s at %s (read-only %v) but CARDS_CA_DIR = %q", caPublicVolume, m.target, m.readOnly, st.Environment["CARDS_CA_DIR"])
+			}
 		case stationVolume:
 			if m.readOnly {
 				t.Errorf("the station mounts %s read-only: it cannot write its cards", stationVolume)
@@ -140,6 +145,9 @@ func TestStationHoldsNoSecrets(t *testing.T) {
 		default:
 			t.Errorf("the station mounts %s, which it has no use for", m.source)
 		}
+	}
+	if _, ok := mountOf(st, caPublicVolume); !ok {
+		t.Errorf("the station does not mount %s: its CA adapter cannot start without ca.pem", caPublicVolume)
 	}
 	if _, ok := mountOf(st, stationVolume); !ok {
 		t.Errorf("the station does not mount %s: its cards would be lost with the container", stationVolume)

@@ -90,7 +90,7 @@ const (
 var BusinessErrorTypes = []string{
 	ErrUserNotFound, ErrUserNotActive, ErrUseCaseDisabled, ErrUnknownCardType,
 	ErrDuplicateOpenRequest, ErrNotFound, ErrNotAllowed, ErrAlreadyDecided,
-	ErrInvalidState, ErrCardBusy, ErrAnotherActiveCard,
+	ErrInvalidState, ErrCardBusy, ErrAnotherActiveCard, ErrCardNotFound,
 }
 
 // IsBusinessError reports whether errType is one of BusinessErrorTypes.

@@ -38,6 +38,9 @@ type Status struct {
 	Certificates []Certificate `json:"certificates,omitempty"`
 	// Operation is the operation open on the card's lane, if any.
 	Operation *Operation `json:"operation,omitempty"`
+	// FailureReason is why a failed card's last production failed (its
+	// audit trail's latest fail row).
+	FailureReason string `json:"failureReason,omitempty"`
 }
 
 // Certificate is one of a card's certificates as the status shows it.

@@ -7,6 +7,7 @@ package cardview
 import (
 	"context"
 
+	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 )
@@ -19,6 +20,17 @@ func AddLifecycle(ctx context.Context, st *store.Store, c store.Card, s *cards.S
 	certs, err := st.Certificates(ctx, c.ID)
 	if err != nil {
 		return err
+	}
+	if c.State == cards.StateFailed {
+		events, err := st.Events(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			if e.Transition == activities.EventFail {
+				s.FailureReason = e.Comment
+			}
+		}
 	}
 	s.Certificates = nil
 	for _, cert := range certs {

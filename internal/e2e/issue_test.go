@@ -134,6 +134,9 @@ func TestFailedProductionIsRepeatedOrCancelled(t *testing.T) {
 	if failed.State != cards.StateFailed {
 		t.Fatalf("state %s, want failed", failed.State)
 	}
+	if s := h.statusOf("status", "--card", card.ID); !strings.Contains(s.FailureReason, "print station nowhere") {
+		t.Errorf("status failureReason %q does not say which station failed", s.FailureReason)
+	}
 	if trail := strings.Join(h.events(card.ID), "\n"); !strings.Contains(trail, "print station nowhere did not take the job within 3s") {
 		t.Errorf("audit trail does not say which station failed:\n%s", trail)
 	}

@@ -3,6 +3,7 @@ package startercmd
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -105,6 +106,11 @@ func (e *env) operate(cardID, workflowType string, input any, summary string) er
 		ops.Progress = func(line string) { fmt.Fprintf(e.out.stderr, "  … %s\n", line) }
 	}
 	result, err := ops.Operate(ctx, cardops.Operation{CardID: cardID, Type: workflowType, Input: input, Summary: summary})
+	if err != nil && ctx.Err() != nil {
+		if still := e.stillRunning(cardID); still != nil {
+			return still
+		}
+	}
 	if err != nil {
 		return e.timeoutHint(ctx, err)
 	}
@@ -114,6 +120,25 @@ func (e *env) operate(cardID, workflowType string, input any, summary string) er
 	}
 	e.out.status(status, operationHeadline(result))
 	return nil
+}
+
+// stillRunning is the answer when the starter stops waiting for an
+// operation that goes on (a station has up to production.stationTimeout
+// to take a job): what it waits for, and how to follow it.
+func (e *env) stillRunning(cardID string) error {
+	ops, err := e.ops()
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+	defer cancel()
+	open, err := ops.OpenOperation(ctx, cardID)
+	if err != nil || open == nil {
+		return nil
+	}
+	return &failure{Type: "StillRunning", Err: fmt.Errorf(
+		"card %s: %s goes on (%s); the starter stopped waiting after %s (--timeout): follow it with `starter status --card %s`",
+		cardID, open.Type, open.Step, e.g.Timeout, cardID)}
 }
 
 // operationHeadline says what an operation did, and what to do next when

@@ -175,6 +175,9 @@ func (o *output) status(s cards.Status, headline string) {
 	if s.Operation != nil {
 		fmt.Fprintf(w, "  operation:   %s: %s\n", s.Operation.Type, s.Operation.Step)
 	}
+	if s.FailureReason != "" {
+		fmt.Fprintf(w, "  failed:      %s\n", s.FailureReason)
+	}
 	if s.Waiting != "" {
 		fmt.Fprintf(w, "  waiting:     %s\n", strings.TrimPrefix(s.Waiting, "waiting: "))
 	}

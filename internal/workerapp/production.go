@@ -37,9 +37,16 @@ var errNoSecretKeys = errors.New("useCases.issueCard is on but CARDS_SECRET_KEYS
 // setUpProduction gives the activities what Issue card needs, or does
 // nothing when the policy does not enable it. The returned function
 // closes what it opened.
-func setUpProduction(cfg Production, pol *policy.Policy, acts *activities.Activities, log *zap.Logger) (func(), error) {
+func setUpProduction(cfg Production, pol *policy.Policy, mailOn bool, acts *activities.Activities, log *zap.Logger) (func(), error) {
 	if !pol.UseCases.IssueCard {
 		return func() {}, nil
+	}
+	if !mailOn {
+		for _, name := range pol.CardTypeNames() {
+			if p, err := pol.ResolveProduction(name); err == nil && p.PINDelivery == activities.PINByEmail {
+				return nil, fmt.Errorf("cardTypes.%s.production.pinDelivery is email but e-mail is off: set CARDS_SMTP_URL and CARDS_MAIL_FROM, or deliver PINs by letter", name)
+			}
+		}
 	}
 	if cfg.SecretKeys == "" {
 		return nil, errNoSecretKeys

@@ -42,6 +42,10 @@ func TestProductionSettingsAreCheckedAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	emailing, err := policy.Parse([]byte(issuingPolicy + "cardTypes: {standard: {production: {pinDelivery: email}}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	requesting, err := policy.Parse([]byte(requestingPolicy))
 	if err != nil {
 		t.Fatal(err)
@@ -52,16 +56,17 @@ func TestProductionSettingsAreCheckedAtStart(t *testing.T) {
 		pol  *policy.Policy
 		want string
 	}{
-		"no key file":        {Production{}, issuing, "CARDS_SECRET_KEYS is not set"},
-		"malformed key file": {Production{SecretKeys: bad}, issuing, "line 2"},
-		"missing CA":         {Production{SecretKeys: writeFile(t, secretKeyLine)}, issuing, "CARDS_CA_DIR"},
-		"issueCard off":      {Production{}, requesting, ""},
+		"no key file":                  {Production{}, issuing, "CARDS_SECRET_KEYS is not set"},
+		"malformed key file":           {Production{SecretKeys: bad}, issuing, "line 2"},
+		"missing CA":                   {Production{SecretKeys: writeFile(t, secretKeyLine)}, issuing, "CARDS_CA_DIR"},
+		"issueCard off":                {Production{}, requesting, ""},
+		"PIN by e-mail without e-mail": {Production{SecretKeys: writeFile(t, secretKeyLine)}, emailing, "pinDelivery is email but e-mail is off"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			acts := &activities.Activities{}
 			cfg := c.cfg
 			cfg.CA.CADir = filepath.Join(t.TempDir(), "no-ca")
-			closeProduction, err := setUpProduction(cfg, c.pol, acts, zap.NewNop())
+			closeProduction, err := setUpProduction(cfg, c.pol, false, acts, zap.NewNop())
 			if c.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -75,7 +80,7 @@ func TestProductionSettingsAreCheckedAtStart(t *testing.T) {
 		})
 	}
 	acts := &activities.Activities{}
-	closeProduction, err := setUpProduction(Production{SecretKeys: writeFile(t, secretKeyLine), Authority: struct{ ca.Authority }{}}, issuing, acts, zap.NewNop())
+	closeProduction, err := setUpProduction(Production{SecretKeys: writeFile(t, secretKeyLine), Authority: struct{ ca.Authority }{}}, issuing, false, acts, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
 	}

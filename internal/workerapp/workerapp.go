@@ -179,7 +179,7 @@ func Run(ctx context.Context, cfg Config) error {
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
 	acts.RequireEncryption = cfg.CodecRequire
-	closeProduction, err := setUpProduction(cfg.Production, pol, acts, log)
+	closeProduction, err := setUpProduction(cfg.Production, pol, cfg.Mail.Enabled(), acts, log)
 	if err != nil {
 		return err
 	}

@@ -124,8 +124,9 @@ func (m *measurements) fill(r *Report, cfg Config, lineup Lineup, scenarios []Ca
 	for _, s := range scenarios {
 		changes := s.StateChanges()
 		cost := DBCost{Scenario: s.Name(), StateChangesPerCard: changes, IncludesMail: cfg.Mail && s.MailsPerCard() > 0,
-			WriteTransactions: m.dbWrites[s.Name()] / float64(cfg.N), Reads: m.dbReads[s.Name()] / float64(cfg.N)}
-		if !cost.IncludesMail {
+			IncludesProduction: needsProduction([]CardScenario{s}),
+			WriteTransactions:  m.dbWrites[s.Name()] / float64(cfg.N), Reads: m.dbReads[s.Name()] / float64(cfg.N)}
+		if !cost.IncludesMail && !cost.IncludesProduction {
 			one := cost.WriteTransactions == float64(changes)
 			cost.OneTransactionPerChange = &one
 		}
@@ -165,8 +166,10 @@ func (m *measurements) ratio(subject string, scenario CardScenario, against stri
 	c, o := m.sample(opName(subject, name, "card")).summary(), m.sample(opName(against, name, "card")).summary()
 	r := Ratio{Scenario: name, Against: against, Throughput: div(c.Throughput, o.Throughput), P99: div(c.P99ms, o.P99ms),
 		RequestP99: div(p99(subject, "request"), p99(against, "request"))}
-	if slices.Contains(scenario.Steps(), "approve") {
-		r.ApproveP99 = div(p99(subject, "approve"), p99(against, "approve"))
+	for step, into := range map[string]*float64{"approve": &r.ApproveP99, "issue": &r.IssueP99, "activate": &r.ActivateP99} {
+		if slices.Contains(scenario.Steps(), step) {
+			*into = div(p99(subject, step), p99(against, step))
+		}
 	}
 	return r
 }

@@ -19,6 +19,9 @@ func PrintReport(w io.Writer, r *Report) {
 		if c.IncludesMail {
 			note += ", with the e-mails' rows"
 		}
+		if c.IncludesProduction {
+			note += ", with the production's rows (number, secrets, certificates)"
+		}
 		fmt.Fprintf(w, "%-12s %14d %20.2f %14.2f   %s\n", c.Scenario, c.StateChangesPerCard, c.WriteTransactions, c.Reads, note)
 	}
 	fmt.Fprintf(w, "\nsettled after the last answers (s, in the wall time):")

@@ -53,7 +53,11 @@ type DBCost struct {
 	// IncludesMail: the counts include the e-mails' bookkeeping (the
 	// notifications table), so they cannot tell whether each state change
 	// was one transaction; OneTransactionPerChange is then nil.
-	IncludesMail            bool  `json:"includesMail"`
+	IncludesMail bool `json:"includesMail"`
+	// IncludesProduction: the scenario produces cards, which writes more
+	// than the state changes (the number, the secrets, the certificates),
+	// so OneTransactionPerChange is nil too.
+	IncludesProduction      bool  `json:"includesProduction,omitempty"`
 	OneTransactionPerChange *bool `json:"oneTransactionPerStateChange,omitempty"`
 }
 
@@ -65,6 +69,7 @@ func opName(system, scenario, step string) string { return system + " " + scenar
 // one batch leaves behind hit all systems alike), and verifies the
 // subject's cards in PostgreSQL.
 func Run(ctx context.Context, cfg Config, lineup Lineup, scenarios []CardScenario) (*Report, error) {
+	cfg.Production = cfg.Production || needsProduction(scenarios)
 	e, err := setUpShown(ctx, cfg, lineup)
 	if err != nil {
 		return nil, err

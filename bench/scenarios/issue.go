@@ -19,8 +19,9 @@ import (
 type Issue struct{}
 
 // issueEvents is the audit trail of an issued and activated visitor card:
-// approved at the request, issued, active.
-const issueEvents = 3
+// approved at the request, the production's start (store.EventProduce),
+// issued, active.
+const issueEvents = 4
 
 // certificatesPerCard: the default usages, authentication and signing.
 const certificatesPerCard = 2

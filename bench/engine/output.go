@@ -13,6 +13,7 @@ func PrintReport(w io.Writer, r *Report) {
 	printTable(w, r.lineup.Subject, r.lineup.Comparisons, r.Summaries, r.Ratios)
 	PrintCPU(w, r.CPU)
 	printHistories(w, r.Histories)
+	printActivityTimes(w, r.Activities)
 	fmt.Fprintf(w, "\n%-12s %14s %20s %14s\n", "PostgreSQL", "state changes", "write transactions", "reads")
 	for _, c := range r.Database {
 		note := "(per " + r.lineup.Subject + " card)"

@@ -25,6 +25,9 @@ type Report struct {
 	// Histories are one card's history per system and scenario: the
 	// events, tasks and timers the server's CPU time follows.
 	Histories []HistoryShape `json:"histories"`
+	// Activities are the activities' wait and run times of the last cards
+	// of each system, for the scenarios with operations (issue).
+	Activities []ActivityTime `json:"activities,omitempty"`
 	// SettleSeconds is, by "system scenario", the time from the batches'
 	// last answers until their work was done (settle.go), included in the
 	// wall time of the throughput.
@@ -133,6 +136,9 @@ func Run(ctx context.Context, cfg Config, lineup Lineup, scenarios []CardScenari
 	}
 	m.fill(report, cfg, lineup, scenarios)
 	if report.Histories, err = m.histories(ctx, e, lineup, scenarios); err != nil {
+		return report, err
+	}
+	if report.Activities, err = m.activities(ctx, e, lineup, scenarios); err != nil {
 		return report, err
 	}
 	return report, verify(ctx, cfg, e, scenarios, subjectCards, m.samples, report)

@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-smoke
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-issue bench-smoke
 
 up:
 	./scripts/up.sh
@@ -81,7 +81,16 @@ bench-waiting:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
 	go run ./bench -waiting 10000 -c 32 -memprofile bench-results-waiting-heap.prof -out bench-results-waiting.json
 
+# Issue card: a request without approval, Issue card at a real print
+# station (rendering, files, two certificates from a CFSSL CA the bench
+# starts, OCSP checked) and Activate card, against minimal workflows doing
+# the same Temporal steps with empty activities. One station prints one card
+# at a time, as one printer does.
+bench-issue:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit && ensure_cfssl'
+	go run ./bench -scenarios issue -n 200 -c 8 -rounds 2 -warmup 20 -out bench-results-issue.json
+
 # The harness small, for correctness (CI runs it as part of `make test`).
 bench-smoke:
-	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit && ensure_cfssl'
 	go test -count=1 -v ./bench/...

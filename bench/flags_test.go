@@ -29,8 +29,9 @@ func TestHelpListsTheRegistries(t *testing.T) {
 	}
 }
 
-// The defaults run every card scenario, and -scenarios takes only
-// registered card scenarios: a scale scenario or a typo is refused by name.
+// The defaults run every card scenario that produces no cards (issue is
+// asked for by name), and -scenarios takes only registered card scenarios:
+// a scale scenario or a typo is refused by name.
 func TestScenariosFlag(t *testing.T) {
 	cfg, err := parseFlags(nil)
 	if err != nil || strings.Join(cfg.Scenarios, ",") != "noapproval,approval" {
@@ -38,8 +39,11 @@ func TestScenariosFlag(t *testing.T) {
 	}
 	for _, bad := range []string{"waiting", "approvals"} {
 		_, err := parseFlags([]string{"-scenarios", bad})
-		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval)`) {
+		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue)`) {
 			t.Errorf("-scenarios %s: %v; want it refused by name", bad, err)
 		}
+	}
+	if cfg, err := parseFlags([]string{"-scenarios", "issue"}); err != nil || strings.Join(cfg.Scenarios, ",") != "issue" {
+		t.Errorf("-scenarios issue: %v, %v", cfg.Scenarios, err)
 	}
 }

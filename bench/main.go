@@ -28,6 +28,13 @@
 //	go run ./bench -temporal-address 127.0.0.1:7333   # scripts/temporal-server.sh's server
 //	go run ./bench -waiting 10000 -memprofile heap.prof [-sticky-cache N]
 //
+// -scenarios issue (make bench-issue) is Issue card: a request without
+// approval, Issue card at a real print station (the card rendered, its
+// files written, two certificates from a CFSSL CA the bench starts, put on
+// hold and checked by OCSP) and Activate card, against minimal workflows
+// doing the same Temporal steps with empty activities
+// (systems/minimal_issue_workflow.go). A plain run leaves it out.
+//
 // -waiting N is the scale run: N cardflow cards waiting for approval at
 // once (resident memory, Go heap, goroutines and a heap profile with all of
 // them waiting), then all approved (time and approvals per second).

@@ -63,6 +63,12 @@ type Config struct {
 	ActivitySlots      int
 	LocalActivitySlots int
 
+	// Production is set by Run when a scenario produces cards
+	// (ProductionScenario): the run starts a CFSSL CA (CFSSL, the binary) and
+	// the subject turns Issue card on with a print station.
+	Production bool
+	CFSSL      string
+
 	// Waiting, when positive, runs the scale test instead: this many cards
 	// waiting for approval at once, then all approved.
 	Waiting int

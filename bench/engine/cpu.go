@@ -10,8 +10,9 @@ import (
 // cpuGroups are the processes whose CPU time the report splits, to show where
 // a batch's time goes on a machine where they all share the cores. With the
 // PostgreSQL-backed Temporal server, "postgresql" includes Temporal's own
-// persistence and visibility queries.
-var cpuGroups = []string{"bench (workers, client)", "temporal server", "postgresql", "mailpit"}
+// persistence and visibility queries; "cfssl" is the CA the bench starts
+// for Issue card (its certificate store's queries are in "postgresql").
+var cpuGroups = []string{"bench (workers, client)", "temporal server", "postgresql", "mailpit", "cfssl"}
 
 // cpuProcesses says which processes belong to which group.
 type cpuProcesses struct {
@@ -50,6 +51,8 @@ func (p cpuProcesses) group(pid int, dir, cmd string) string {
 		return cpuGroups[2]
 	case p.mailpit > 0 && pid == p.mailpit:
 		return cpuGroups[3]
+	case argv0 == "cfssl" && parentPID(dir) == p.self:
+		return cpuGroups[4]
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/cardflow/cardflow/internal/ca/cfssl"
 	"github.com/cardflow/cardflow/internal/logging"
 	"github.com/cardflow/cardflow/internal/mailpit"
 	"github.com/cardflow/cardflow/internal/store"
@@ -41,6 +42,11 @@ type Env struct {
 	DatabaseURL     string
 	// Mail is the Mailpit the subject mails through (nil with -mail=false).
 	Mail *mailpit.Server
+	// CA is the CFSSL the bench started for a scenario that produces
+	// cards (nil otherwise), CAConfig where it is: the subject's worker and
+	// print station certify, hold and release through it.
+	CA       *cfssl.Authority
+	CAConfig cfssl.Config
 	// Setup is what the run has on, for the output's header.
 	Setup Setup
 	// startedServer: the bench started the dev server; otherwise
@@ -125,6 +131,11 @@ func SetUp(ctx context.Context, cfg Config, lineup Lineup) (e *Env, err error) {
 		e.Defer(stop)
 		e.Setup.SMTP = e.Mail.SMTPAddr
 	}
+	if cfg.Production {
+		if err := startCA(ctx, cfg, e); err != nil {
+			return e, err
+		}
+	}
 	for _, sys := range lineup.Systems {
 		r, err := sys.Start(ctx, e)
 		if err != nil {
@@ -187,7 +198,7 @@ func openDatabase(ctx context.Context, cfg Config, e *Env) error {
 	e.DatabaseURL = cfg.DatabaseURL
 	if e.DatabaseURL == "" {
 		var err error
-		if e.DatabaseURL, err = createDatabase(ctx, cfg.PostgresURL, e); err != nil {
+		if e.DatabaseURL, err = createDatabase(ctx, cfg.PostgresURL, "cardflow_bench_", e); err != nil {
 			return err
 		}
 	}
@@ -203,14 +214,16 @@ func openDatabase(ctx context.Context, cfg Config, e *Env) error {
 	return seedActors(ctx, db)
 }
 
-func createDatabase(ctx context.Context, serverURL string, e *Env) (string, error) {
+// createDatabase creates a database named prefix and a random suffix on
+// serverURL, dropped by Close, and returns its URL.
+func createDatabase(ctx context.Context, serverURL, prefix string, e *Env) (string, error) {
 	admin, err := sql.Open("postgres", serverURL)
 	if err != nil {
 		return "", err
 	}
 	b := make([]byte, 5)
 	_, _ = rand.Read(b)
-	name := "cardflow_bench_" + hex.EncodeToString(b)
+	name := prefix + hex.EncodeToString(b)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		_ = admin.Close()
 		return "", fmt.Errorf("create database on %s: %w", store.Redact(serverURL), err)

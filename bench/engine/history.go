@@ -6,17 +6,23 @@ import (
 	"io"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 )
 
-// HistoryShape is what one card's workflow wrote to the Temporal server:
+// HistoryShape is what one card's workflows wrote to the Temporal server:
 // exact, unlike CPU time, and what the server's share of the CPU follows,
 // so that a difference between the systems can be told apart from noise.
+// A card with operations (Issue, Activate) counts every run of its lane
+// with its request.
 type HistoryShape struct {
-	System        string `json:"system"`
-	Scenario      string `json:"scenario"`
-	Events        int    `json:"events"`
-	WorkflowTasks int    `json:"workflowTasks"`
-	Activities    int    `json:"activities"`
+	System   string `json:"system"`
+	Scenario string `json:"scenario"`
+	// Runs is how many workflow executions the card took (1 without
+	// operations).
+	Runs          int `json:"runs"`
+	Events        int `json:"events"`
+	WorkflowTasks int `json:"workflowTasks"`
+	Activities    int `json:"activities"`
 	// Markers are local activities and version markers.
 	Markers int `json:"markers"`
 	Timers  int `json:"timers"`
@@ -26,18 +32,38 @@ type HistoryShape struct {
 }
 
 // historyShape waits for the workflow of card to finish (a card's last
-// e-mail may go out after its last answer) and counts its history.
+// e-mail may go out after its last answer) and counts its history and
+// those of its lane's runs.
 func historyShape(ctx context.Context, sys Running, system, scenario string, card Card) (HistoryShape, error) {
 	c, id := sys.Client(), sys.WorkflowID(card)
 	if err := c.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
 		return HistoryShape{}, fmt.Errorf("workflow %s: %w", id, err)
 	}
 	h := HistoryShape{System: system, Scenario: scenario}
-	iter := c.GetWorkflowHistory(ctx, id, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if err := h.count(ctx, sys, id, ""); err != nil {
+		return h, err
+	}
+	lane := sys.LaneWorkflowID(card)
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("WorkflowId = '%s'", lane)})
+	if err != nil {
+		return h, fmt.Errorf("list the runs of %s: %w", lane, err)
+	}
+	for _, run := range resp.GetExecutions() {
+		if err := h.count(ctx, sys, lane, run.GetExecution().GetRunId()); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// count adds one run's history.
+func (h *HistoryShape) count(ctx context.Context, sys Running, id, runID string) error {
+	h.Runs++
+	iter := sys.Client().GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
-			return h, err
+			return err
 		}
 		h.Events++
 		switch ev.GetEventType() {
@@ -57,13 +83,13 @@ func historyShape(ctx context.Context, sys Running, system, scenario string, car
 			h.Signals++
 		}
 	}
-	return h, nil
+	return nil
 }
 
 // printHistories is the history per card of each system and scenario.
 func printHistories(w io.Writer, hs []HistoryShape) {
-	fmt.Fprintf(w, "\n%-22s %7s %9s %11s %8s %7s %8s %8s %8s\n", "history per card", "events", "wf tasks", "activities", "markers", "timers", "upserts", "updates", "signals")
+	fmt.Fprintf(w, "\n%-22s %5s %7s %9s %11s %8s %7s %8s %8s %8s\n", "history per card", "runs", "events", "wf tasks", "activities", "markers", "timers", "upserts", "updates", "signals")
 	for _, h := range hs {
-		fmt.Fprintf(w, "%-22s %7d %9d %11d %8d %7d %8d %8d %8d\n", h.System+" "+h.Scenario, h.Events, h.WorkflowTasks, h.Activities, h.Markers, h.Timers, h.Upserts, h.Updates, h.Signals)
+		fmt.Fprintf(w, "%-22s %5d %7d %9d %11d %8d %7d %8d %8d %8d\n", h.System+" "+h.Scenario, h.Runs, h.Events, h.WorkflowTasks, h.Activities, h.Markers, h.Timers, h.Upserts, h.Updates, h.Signals)
 	}
 }

@@ -19,6 +19,9 @@ type measurements struct {
 	// last is the last card of each "system scenario", whose history
 	// the report shows.
 	last map[string]Card
+	// recent are the last cards of each "system scenario" (at most
+	// activitySampleCards), whose activities the report times.
+	recent map[string][]Card
 	// unsettled names the batch that did not settle in time; later
 	// batches do not wait again, and the verification fails.
 	unsettled string
@@ -27,7 +30,7 @@ type measurements struct {
 func newMeasurements() *measurements {
 	return &measurements{samples: map[string]*Sample{}, cpu: map[string]map[string]float64{},
 		dbWrites: map[string]float64{}, dbReads: map[string]float64{}, settle: map[string]time.Duration{},
-		last: map[string]Card{}}
+		last: map[string]Card{}, recent: map[string][]Card{}}
 }
 
 func (m *measurements) sample(name string) *Sample {
@@ -95,6 +98,8 @@ func (m *measurements) batch(ctx context.Context, cfg Config, e *Env, procs cpuP
 	key := b.system + " " + b.scenario.Name()
 	if len(b.cards) > 0 {
 		m.last[key] = b.cards[len(b.cards)-1]
+		recent := append(m.recent[key], b.cards...)
+		m.recent[key] = recent[max(0, len(recent)-activitySampleCards):]
 	}
 	if m.cpu[key] == nil {
 		m.cpu[key] = map[string]float64{}
@@ -124,8 +129,9 @@ func (m *measurements) fill(r *Report, cfg Config, lineup Lineup, scenarios []Ca
 	for _, s := range scenarios {
 		changes := s.StateChanges()
 		cost := DBCost{Scenario: s.Name(), StateChangesPerCard: changes, IncludesMail: cfg.Mail && s.MailsPerCard() > 0,
-			WriteTransactions: m.dbWrites[s.Name()] / float64(cfg.N), Reads: m.dbReads[s.Name()] / float64(cfg.N)}
-		if !cost.IncludesMail {
+			IncludesProduction: needsProduction([]CardScenario{s}),
+			WriteTransactions:  m.dbWrites[s.Name()] / float64(cfg.N), Reads: m.dbReads[s.Name()] / float64(cfg.N)}
+		if !cost.IncludesMail && !cost.IncludesProduction {
 			one := cost.WriteTransactions == float64(changes)
 			cost.OneTransactionPerChange = &one
 		}
@@ -165,8 +171,10 @@ func (m *measurements) ratio(subject string, scenario CardScenario, against stri
 	c, o := m.sample(opName(subject, name, "card")).summary(), m.sample(opName(against, name, "card")).summary()
 	r := Ratio{Scenario: name, Against: against, Throughput: div(c.Throughput, o.Throughput), P99: div(c.P99ms, o.P99ms),
 		RequestP99: div(p99(subject, "request"), p99(against, "request"))}
-	if slices.Contains(scenario.Steps(), "approve") {
-		r.ApproveP99 = div(p99(subject, "approve"), p99(against, "approve"))
+	for step, into := range map[string]*float64{"approve": &r.ApproveP99, "issue": &r.IssueP99, "activate": &r.ActivateP99} {
+		if slices.Contains(scenario.Steps(), step) {
+			*into = div(p99(subject, step), p99(against, step))
+		}
 	}
 	return r
 }
@@ -185,6 +193,25 @@ func (m *measurements) histories(ctx context.Context, e *Env, lineup Lineup, sce
 				return out, err
 			}
 			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// activities times the activities of the last cards of each system in the
+// scenarios whose cards have operations (ProductionScenario).
+func (m *measurements) activities(ctx context.Context, e *Env, lineup Lineup, scenarios []CardScenario) ([]ActivityTime, error) {
+	var out []ActivityTime
+	for _, s := range scenarios {
+		if !needsProduction([]CardScenario{s}) {
+			continue
+		}
+		for _, system := range lineup.names() {
+			ts, err := activityTimes(ctx, e.Running(system), system, s.Name(), m.recent[system+" "+s.Name()])
+			if err != nil {
+				return out, err
+			}
+			out = append(out, ts...)
 		}
 	}
 	return out, nil

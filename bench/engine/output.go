@@ -13,11 +13,15 @@ func PrintReport(w io.Writer, r *Report) {
 	printTable(w, r.lineup.Subject, r.lineup.Comparisons, r.Summaries, r.Ratios)
 	PrintCPU(w, r.CPU)
 	printHistories(w, r.Histories)
+	printActivityTimes(w, r.Activities)
 	fmt.Fprintf(w, "\n%-12s %14s %20s %14s\n", "PostgreSQL", "state changes", "write transactions", "reads")
 	for _, c := range r.Database {
 		note := "(per " + r.lineup.Subject + " card)"
 		if c.IncludesMail {
 			note += ", with the e-mails' rows"
+		}
+		if c.IncludesProduction {
+			note += ", with the production's rows (number, secrets, certificates)"
 		}
 		fmt.Fprintf(w, "%-12s %14d %20.2f %14.2f   %s\n", c.Scenario, c.StateChangesPerCard, c.WriteTransactions, c.Reads, note)
 	}

@@ -25,6 +25,9 @@ type Report struct {
 	// Histories are one card's history per system and scenario: the
 	// events, tasks and timers the server's CPU time follows.
 	Histories []HistoryShape `json:"histories"`
+	// Activities are the activities' wait and run times of the last cards
+	// of each system, for the scenarios with operations (issue).
+	Activities []ActivityTime `json:"activities,omitempty"`
 	// SettleSeconds is, by "system scenario", the time from the batches'
 	// last answers until their work was done (settle.go), included in the
 	// wall time of the throughput.
@@ -53,7 +56,11 @@ type DBCost struct {
 	// IncludesMail: the counts include the e-mails' bookkeeping (the
 	// notifications table), so they cannot tell whether each state change
 	// was one transaction; OneTransactionPerChange is then nil.
-	IncludesMail            bool  `json:"includesMail"`
+	IncludesMail bool `json:"includesMail"`
+	// IncludesProduction: the scenario produces cards, which writes more
+	// than the state changes (the number, the secrets, the certificates),
+	// so OneTransactionPerChange is nil too.
+	IncludesProduction      bool  `json:"includesProduction,omitempty"`
 	OneTransactionPerChange *bool `json:"oneTransactionPerStateChange,omitempty"`
 }
 
@@ -65,6 +72,7 @@ func opName(system, scenario, step string) string { return system + " " + scenar
 // one batch leaves behind hit all systems alike), and verifies the
 // subject's cards in PostgreSQL.
 func Run(ctx context.Context, cfg Config, lineup Lineup, scenarios []CardScenario) (*Report, error) {
+	cfg.Production = cfg.Production || needsProduction(scenarios)
 	e, err := setUpShown(ctx, cfg, lineup)
 	if err != nil {
 		return nil, err
@@ -128,6 +136,9 @@ func Run(ctx context.Context, cfg Config, lineup Lineup, scenarios []CardScenari
 	}
 	m.fill(report, cfg, lineup, scenarios)
 	if report.Histories, err = m.histories(ctx, e, lineup, scenarios); err != nil {
+		return report, err
+	}
+	if report.Activities, err = m.activities(ctx, e, lineup, scenarios); err != nil {
 		return report, err
 	}
 	return report, verify(ctx, cfg, e, scenarios, subjectCards, m.samples, report)

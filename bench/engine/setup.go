@@ -23,6 +23,8 @@ type Setup struct {
 	SMTP            string `json:"smtp,omitempty"`
 	StartMode       string `json:"startMode"`
 	StickyCache     int    `json:"stickyCache,omitempty"`
+	// CA is the CFSSL the bench started for Issue card, if any.
+	CA string `json:"ca,omitempty"`
 	// systems are the header's lines of the systems, from their Describe.
 	systems []systemLine
 }
@@ -46,6 +48,9 @@ func PrintSetup(w io.Writer, s Setup) {
 		server = "its CPU is NOT accounted: no server process found (pass -server-pid)"
 	}
 	fmt.Fprintf(w, "Temporal:  %s; %s\n", s.Temporal, server)
+	if s.CA != "" {
+		fmt.Fprintf(w, "CA:        %s\n", s.CA)
+	}
 	for _, sys := range s.systems {
 		fmt.Fprintf(w, "%-10s %s\n", sys.name+":", sys.line)
 	}

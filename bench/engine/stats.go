@@ -62,6 +62,9 @@ type Ratio struct {
 	P99        float64 `json:"p99Ratio"`
 	RequestP99 float64 `json:"requestP99Ratio"`
 	ApproveP99 float64 `json:"approveP99Ratio,omitempty"`
+	// IssueP99 and ActivateP99 are Issue card's steps (scenario issue).
+	IssueP99    float64 `json:"issueP99Ratio,omitempty"`
+	ActivateP99 float64 `json:"activateP99Ratio,omitempty"`
 }
 
 // The targets against the headline yardstick (the minimal workflow): at
@@ -84,14 +87,16 @@ func printTable(w io.Writer, subject string, comparisons []Comparison, sums []Su
 		} else {
 			title += " (" + c.Note + ")"
 		}
-		fmt.Fprintf(w, "\n%s\n%-14s %12s %10s %12s %12s\n", title, "scenario", "throughput", "p99", "request p99", "approve p99")
+		fmt.Fprintf(w, "\n%s\n%-14s %12s %10s %12s %12s %12s %12s\n", title, "scenario", "throughput", "p99", "request p99", "approve p99", "issue p99", "activate p99")
 		for _, r := range ratios {
 			if r.Against != c.Against {
 				continue
 			}
-			approve := "-"
-			if r.ApproveP99 > 0 {
-				approve = fmt.Sprintf("%.3f", r.ApproveP99)
+			step := func(v float64) string {
+				if v > 0 {
+					return fmt.Sprintf("%.3f", v)
+				}
+				return "-"
 			}
 			verdict := ""
 			if c.Targets {
@@ -100,7 +105,8 @@ func printTable(w io.Writer, subject string, comparisons []Comparison, sums []Su
 					verdict = "  targets NOT met"
 				}
 			}
-			fmt.Fprintf(w, "%-14s %12.3f %10.3f %12.3f %12s%s\n", r.Scenario, r.Throughput, r.P99, r.RequestP99, approve, verdict)
+			fmt.Fprintf(w, "%-14s %12.3f %10.3f %12.3f %12s %12s %12s%s\n", r.Scenario, r.Throughput, r.P99, r.RequestP99,
+				step(r.ApproveP99), step(r.IssueP99), step(r.ActivateP99), verdict)
 		}
 	}
 }

@@ -30,6 +30,11 @@ type Running interface {
 	Request(ctx context.Context, card Card, req CardRequest) error
 	// Approve sends a card's approval and returns once it is approved.
 	Approve(ctx context.Context, card Card) error
+	// Issue produces an approved card at the system's print station and
+	// returns once the operation has ended (the card issued).
+	Issue(ctx context.Context, card Card) error
+	// Activate activates an issued card and returns once it is active.
+	Activate(ctx context.Context, card Card) error
 	// Client talks to the system's workflows (with its codec, if any).
 	Client() client.Client
 	// TaskQueue is this run's queue of the system: settling a batch waits
@@ -37,6 +42,10 @@ type Running interface {
 	TaskQueue() string
 	// WorkflowID is the id of the system's workflow for card.
 	WorkflowID(card Card) string
+	// LaneWorkflowID is the id the card's operations (Issue, Activate)
+	// run under, one run each; the history table counts them with the
+	// request's.
+	LaneWorkflowID(card Card) string
 }
 
 // DBCounter is a running system that counts its own PostgreSQL work: the

@@ -1,6 +1,6 @@
 // Package scenarios holds the workloads the bench runs, one file each,
 // registered in All: the card scenarios, driven card by card on every
-// system side by side (noapproval, approval), and the scale scenarios, one
+// system side by side (noapproval, approval, issue), and the scale scenarios, one
 // large run on cardflow alone (waiting).
 package scenarios
 
@@ -8,4 +8,4 @@ import "github.com/cardflow/cardflow/bench/engine"
 
 // All is the registry: the -help lists it in this order, and -scenarios
 // picks card scenarios from it.
-var All = []engine.Scenario{NoApproval{}, Approval{}, Waiting{}}
+var All = []engine.Scenario{NoApproval{}, Approval{}, Issue{}, Waiting{}}

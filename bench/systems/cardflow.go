@@ -12,11 +12,13 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/bench/engine"
+	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/notify"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/temporalconn"
 	"github.com/cardflow/cardflow/internal/workerapp"
+	"github.com/cardflow/cardflow/workflows/lane"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -66,8 +68,16 @@ func (Cardflow) Describe(s engine.Setup) string {
 // Start runs the real worker in this process and waits until it polls.
 func (Cardflow) Start(_ context.Context, e *engine.Env) (engine.Running, error) {
 	r := &runningCardflow{client: e.Client, queue: e.Queue("bench-cards-"), startMode: e.Config.StartMode}
+	policyText, production := cardflowPolicy, workerapp.Production{}
+	if e.CA != nil {
+		var err error
+		if r.station, production, err = startProduction(e); err != nil {
+			return nil, err
+		}
+		policyText = productionPolicy(r.station)
+	}
 	policyPath := filepath.Join(os.TempDir(), fmt.Sprintf("cardflow-bench-policy-%d.yaml", os.Getpid()))
-	if err := os.WriteFile(policyPath, []byte(cardflowPolicy), 0o600); err != nil {
+	if err := os.WriteFile(policyPath, []byte(policyText), 0o600); err != nil {
 		return nil, err
 	}
 	e.Defer(func() { _ = os.Remove(policyPath) })
@@ -85,7 +95,7 @@ func (Cardflow) Start(_ context.Context, e *engine.Env) (engine.Running, error) 
 			Temporal: temporalconn.Settings{Address: e.TemporalAddress, Namespace: "default", Compression: cfg.Compression,
 				EnvLookup: engine.NoEnv{}, CodecKeys: e.KeyFile},
 			Logger: zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: cfg.WorkerOptions(),
-			MetricsAddress: "127.0.0.1:0", Mail: mail,
+			MetricsAddress: "127.0.0.1:0", Mail: mail, Production: production,
 			OnReady: func(rd workerapp.Ready) {
 				r.metricsURL = "http://" + rd.MetricsAddress + "/metrics"
 				close(ready)
@@ -99,6 +109,7 @@ func (Cardflow) Start(_ context.Context, e *engine.Env) (engine.Running, error) 
 		return nil, fmt.Errorf("cardflow worker: %w", err)
 	}
 	e.Defer(func() { stopWorker(); <-done })
+	r.ops = &cardops.Client{Temporal: r.client, TaskQueue: r.queue, Address: e.TemporalAddress}
 	return r, nil
 }
 
@@ -109,13 +120,18 @@ type runningCardflow struct {
 	queue      string
 	startMode  string
 	metricsURL string
+	// station is the print station's id when Issue card is on; ops runs
+	// the card's operations as the starter does.
+	station string
+	ops     *cardops.Client
 }
 
 // Client, TaskQueue and WorkflowID are how the engine finds its requestcard.
 func (r *runningCardflow) Client() client.Client { return r.client }
 func (r *runningCardflow) TaskQueue() string     { return r.queue }
 
-func (r *runningCardflow) WorkflowID(card engine.Card) string { return requestcard.WorkflowID(card.ID) }
+func (r *runningCardflow) WorkflowID(card engine.Card) string     { return requestcard.WorkflowID(card.ID) }
+func (r *runningCardflow) LaneWorkflowID(card engine.Card) string { return lane.WorkflowID(card.ID) }
 
 // Request sends the card's request as the starter and the console send it
 // (internal/cardops.Request): search attributes, summary and details

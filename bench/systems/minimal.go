@@ -25,7 +25,7 @@ func (Minimal) Describe(engine.Setup) string {
 // Start runs the yardstick's worker over a client without any codec, not
 // even the pass-through one.
 func (Minimal) Start(_ context.Context, e *engine.Env) (engine.Running, error) {
-	r := &runningMinimal{queue: e.Queue("bench-minimal-")}
+	r := &runningMinimal{queue: e.Queue("bench-minimal-"), station: e.Queue("bench-minimal-station-")}
 	opts := e.ClientOptions
 	opts.DataConverter, opts.FailureConverter = nil, nil
 	var err error
@@ -34,8 +34,12 @@ func (Minimal) Start(_ context.Context, e *engine.Env) (engine.Running, error) {
 		w.RegisterActivity(minimalReads)
 		w.RegisterActivity(minimalPersist)
 		w.RegisterActivity(minimalTransition)
+		registerMinimalIssue(w)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := startMinimalStation(e, r.client, r.station); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -46,6 +50,8 @@ func (Minimal) Start(_ context.Context, e *engine.Env) (engine.Running, error) {
 type runningMinimal struct {
 	client client.Client
 	queue  string
+	// station is its print station's task queue (minimal_issue.go).
+	station string
 }
 
 // Client, TaskQueue and WorkflowID are how the engine finds its workflows.
@@ -53,6 +59,9 @@ func (r *runningMinimal) Client() client.Client { return r.client }
 func (r *runningMinimal) TaskQueue() string     { return r.queue }
 
 func (r *runningMinimal) WorkflowID(card engine.Card) string { return minimalIDPrefix + card.ID }
+func (r *runningMinimal) LaneWorkflowID(card engine.Card) string {
+	return minimalLanePrefix + MinimalName + "-" + card.ID
+}
 
 // Request starts the workflow with the "persisted" update.
 func (r *runningMinimal) Request(ctx context.Context, card engine.Card, req engine.CardRequest) error {
@@ -64,4 +73,16 @@ func (r *runningMinimal) Request(ctx context.Context, card engine.Card, req engi
 // state change.
 func (r *runningMinimal) Approve(ctx context.Context, card engine.Card) error {
 	return update(ctx, r.client, r.WorkflowID(card), "approve", engine.Approver)
+}
+
+// Issue runs the minimal issue workflow on the card's lane, its job at the
+// yardstick's empty station.
+func (r *runningMinimal) Issue(ctx context.Context, card engine.Card) error {
+	return laneOperation(ctx, r.client, r.queue, r.LaneWorkflowID(card), minimalIssueName,
+		MinimalIssueInput{CardID: card.ID, StationQueue: r.station})
+}
+
+// Activate runs the minimal activate workflow on the card's lane.
+func (r *runningMinimal) Activate(ctx context.Context, card engine.Card) error {
+	return laneOperation(ctx, r.client, r.queue, r.LaneWorkflowID(card), minimalActivateName, card.ID)
 }

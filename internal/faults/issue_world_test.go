@@ -22,7 +22,6 @@ import (
 
 	"github.com/cardflow/cardflow/internal/ca"
 	"github.com/cardflow/cardflow/internal/ca/cfssl"
-	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/codec"
 	"github.com/cardflow/cardflow/internal/pinletter"
 	"github.com/cardflow/cardflow/internal/station"
@@ -379,12 +378,4 @@ func (w *issueWorld) pinLetterCount(cardID string) (files, deliveries int) {
 		files = len(entries)
 	}
 	return files, w.count(`SELECT count(*) FROM pin_deliveries WHERE card_id = $1`, cardID)
-}
-
-// stateIs is a check that the card is in state.
-func (w *issueWorld) stateIs(cardID string, want cards.State) func() (bool, string) {
-	return func() (bool, string) {
-		got := w.card(cardID).State
-		return got == want, fmt.Sprintf("card %s is %s, not %s", cardID, got, want)
-	}
 }

@@ -15,13 +15,21 @@ type PageFilter struct {
 	State    cards.State
 	UserID   string
 	CardType string
+	// ExpiringBefore, when set, lists instead the cards that can still
+	// expire (issued, active, inactive) whose valid_until is before it,
+	// already past ones included (the sweep has not reached them yet),
+	// soonest first: the Cards page's "Expiring within N days". Such a
+	// page is keyset-paged on (valid_until, id) through the cards_expiry
+	// partial index, and its cursor is not one of the newest-first list.
+	ExpiringBefore time.Time
 	// After is the cursor of the previous page's last card ("" for the
 	// first page); see CardPage.Next.
 	After string
 	Limit int
 }
 
-// CardPage is one page of cards, newest first.
+// CardPage is one page of cards, newest first (soonest to expire first
+// with PageFilter.ExpiringBefore).
 type CardPage struct {
 	Cards []Card
 	// Next is the cursor of the following page, "" on the last page.
@@ -49,7 +57,11 @@ func (s *Store) ListCardsPage(ctx context.Context, f PageFilter) (CardPage, erro
 	if len(rows) > f.Limit {
 		page.Cards = rows[:f.Limit]
 		last := page.Cards[f.Limit-1]
-		page.Next = encodeCursor(last.CreatedAt, last.ID)
+		if f.expiring() {
+			page.Next = encodeExpiryCursor(*last.ValidUntil, last.ID)
+		} else {
+			page.Next = encodeCursor(last.CreatedAt, last.ID)
+		}
 	}
 	return page, nil
 }
@@ -58,6 +70,9 @@ func (s *Store) ListCardsPage(ctx context.Context, f PageFilter) (CardPage, erro
 // predicates, so the planner sees plain equalities and picks the matching
 // index; one row more than the page tells whether another page follows.
 func cardPageQuery(f PageFilter) (string, []any, error) {
+	if f.expiring() {
+		return expiringPageQuery(f)
+	}
 	var where []string
 	var args []any
 	add := func(cond string, v any) {

@@ -39,8 +39,17 @@ func TestCardPagesAreServedByIndexes(t *testing.T) {
 		{State: cards.StateApproved, CardType: "visitor"},
 		{State: cards.StateApproved, UserID: "ada", CardType: "visitor"},
 		{UserID: "ada", CardType: "visitor"},
+		{ExpiringBefore: time.Now()},
+		{ExpiringBefore: time.Now(), CardType: "visitor"},
+		{ExpiringBefore: time.Now(), State: cards.StateActive},
+		{ExpiringBefore: time.Now(), UserID: "ada"},
+		{ExpiringBefore: time.Now(), UserID: "ada", CardType: "visitor"},
 	} {
-		for _, cursor := range []string{"", after} {
+		cursors := []string{"", after}
+		if !f.ExpiringBefore.IsZero() {
+			cursors[1] = store.EncodeExpiryCursor(time.Now(), "6f0c4c1e-4a44-4d55-9a38-0c1b51cf5a10")
+		}
+		for _, cursor := range cursors {
 			f.After, f.Limit = cursor, 25
 			query, args, err := store.CardPageQuery(f)
 			if err != nil {
@@ -55,7 +64,10 @@ func TestCardPagesAreServedByIndexes(t *testing.T) {
 			if strings.Contains(text, "Seq Scan") || fullSort {
 				t.Errorf("filter %+v is not served by an index:\n%s", f, text)
 			}
-			if f.CardType != "" && f.UserID == "" && !strings.Contains(text, "cards_by_type") {
+			if !f.ExpiringBefore.IsZero() && f.UserID == "" && !strings.Contains(text, "cards_expiry") {
+				t.Errorf("filter %+v does not use cards_expiry:\n%s", f, text)
+			}
+			if f.CardType != "" && f.UserID == "" && f.ExpiringBefore.IsZero() && !strings.Contains(text, "cards_by_type") {
 				t.Errorf("filter %+v does not use cards_by_type:\n%s", f, text)
 			}
 		}

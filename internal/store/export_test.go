@@ -6,10 +6,11 @@ import "testing"
 // internal/testkit, which imports this package; these are the internals
 // they check.
 var (
-	EncodeCursor     = encodeCursor
-	CardPageQuery    = cardPageQuery
-	ClaimOutboxSQL   = claimOutboxSQL
-	AssignCardNumber = assignCardNumber
+	EncodeCursor       = encodeCursor
+	EncodeExpiryCursor = encodeExpiryCursor
+	CardPageQuery      = cardPageQuery
+	ClaimOutboxSQL     = claimOutboxSQL
+	AssignCardNumber   = assignCardNumber
 )
 
 // Count runs a count query, failing the test if it fails.

@@ -48,6 +48,9 @@ type cardView struct {
 	FailReason string
 	// Images says the station's front and back of the card can be shown.
 	Images bool
+	// Expiry says when the card expires, seen at the request's time; nil
+	// for a card that does not expire (any more).
+	Expiry *expiry
 }
 
 func (v cardView) pageTitle() string {
@@ -188,5 +191,6 @@ func (s *Server) cardView(ctx context.Context, u cards.User, id string) (cardVie
 		v.FailReason = failReason(v.Events)
 	}
 	v.Images = produced(card.State) && s.hasImages(card)
+	v.Expiry = expiryOf(card, s.Now())
 	return v, nil
 }

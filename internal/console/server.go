@@ -58,6 +58,9 @@ type Server struct {
 	// StationOutputRoot is the folder holding every print station's
 	// output, <root>/<station>/<card id>/front.png (CARDS_STATION_OUTPUT_ROOT).
 	StationOutputRoot string
+	// Now is the console's clock ("expires in 12 days", the Cards page's
+	// Expiring within); nil is time.Now. Tests set a fixed moment.
+	Now func() time.Time
 
 	mapper *policy.Mapper
 	pages  *pages
@@ -82,6 +85,9 @@ func NewServer(s Server) (*Server, error) {
 	}
 	if s.StationOutputRoot == "" {
 		s.StationOutputRoot = DefaultStationOutputRoot
+	}
+	if s.Now == nil {
+		s.Now = time.Now
 	}
 	return &s, nil
 }

@@ -32,6 +32,13 @@ const (
 	StateExpired    State = "expired"
 )
 
+// CardStates are the eleven states a stored card can be in, in the order
+// of its life (LIFECYCLE.md "States and transitions").
+var CardStates = []State{
+	StateRegistered, StateRequested, StateApproved, StateRejected, StateAborted,
+	StateFailed, StateIssued, StateActive, StateInactive, StateLocked, StateExpired,
+}
+
 // Operation names: the workflow types on a card's lane (workflow id
 // card-<card id>) and the event column of their audit rows.
 const (

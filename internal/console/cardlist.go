@@ -15,7 +15,7 @@ import (
 )
 
 // listStates are the card states the Cards page filters by.
-var listStates = []cards.State{cards.StateRequested, cards.StateApproved, cards.StateRejected, cards.StateAborted}
+var listStates = cards.CardStates
 
 // cardListPage is the Cards page: every card, newest first, filtered by
 // state, user and card type, a page at a time; with Expiring within N

@@ -27,15 +27,26 @@ var policyShape = &shape{
 	nested: map[string]*shape{
 		"useCases": {keys: []string{"requestCard", "issueCard"}},
 		"cardTypes": {each: &shape{
-			keys: []string{"approval", "mapping", "validity", "multipleActive", "production"},
+			keys: []string{"approval", "mapping", "validity", "multipleActive", "production", "deactivation", "reactivation", "lock"},
 			nested: map[string]*shape{
-				"approval":   {keys: []string{"required", "approvers", "timeout", "approverRole", "remindBefore"}},
-				"mapping":    {keys: []string{"commonName", "upn"}},
-				"production": {keys: []string{"numberPrefix", "pinLength", "pinDelivery", "certificates", "stationTimeout", "station"}},
+				"approval":     approvalShape,
+				"deactivation": operationShape,
+				"reactivation": operationShape,
+				"lock":         operationShape,
+				"mapping":      {keys: []string{"commonName", "upn"}},
+				"production":   {keys: []string{"numberPrefix", "pinLength", "pinDelivery", "certificates", "stationTimeout", "station"}},
 			},
 		}},
 	},
 }
+
+// approvalShape is an approval block's keys: Request card's approval and
+// each operation's.
+var approvalShape = &shape{keys: []string{"required", "approvers", "timeout", "approverRole", "remindBefore"}}
+
+// operationShape is the block of an operation on a card (deactivation,
+// reactivation, lock): its approval.
+var operationShape = &shape{keys: []string{"approval"}, nested: map[string]*shape{"approval": approvalShape}}
 
 // unknownKeys lists every key of the document that its place does not
 // allow, as "line 3: unknown key "useCase"; valid keys: ..." in line order.

@@ -75,6 +75,12 @@ type CardType struct {
 	MultipleActive bool `yaml:"multipleActive"`
 	// Production is how the type's cards are produced (Issue card).
 	Production Production `yaml:"production"`
+	// Deactivation, Reactivation and Lock hold the optional approval of
+	// Deactivate, Reactivate and Lock card (LIFECYCLE.md), each shaped like
+	// Request card's approval block; required defaults to false.
+	Deactivation OperationOptions `yaml:"deactivation"`
+	Reactivation OperationOptions `yaml:"reactivation"`
+	Lock         OperationOptions `yaml:"lock"`
 
 	// validitySet tells "validity: 0s" (an error) from a missing key.
 	validitySet bool
@@ -83,16 +89,20 @@ type CardType struct {
 // UnmarshalYAML decodes a card type, remembering whether validity was given.
 func (ct *CardType) UnmarshalYAML(node *yaml.Node) error {
 	var raw struct {
-		Approval       Approval   `yaml:"approval"`
-		Mapping        Mapping    `yaml:"mapping"`
-		Validity       *Duration  `yaml:"validity"`
-		MultipleActive bool       `yaml:"multipleActive"`
-		Production     Production `yaml:"production"`
+		Approval       Approval         `yaml:"approval"`
+		Mapping        Mapping          `yaml:"mapping"`
+		Validity       *Duration        `yaml:"validity"`
+		MultipleActive bool             `yaml:"multipleActive"`
+		Production     Production       `yaml:"production"`
+		Deactivation   OperationOptions `yaml:"deactivation"`
+		Reactivation   OperationOptions `yaml:"reactivation"`
+		Lock           OperationOptions `yaml:"lock"`
 	}
 	if err := node.Decode(&raw); err != nil {
 		return err
 	}
-	*ct = CardType{Approval: raw.Approval, Mapping: raw.Mapping, MultipleActive: raw.MultipleActive, Production: raw.Production}
+	*ct = CardType{Approval: raw.Approval, Mapping: raw.Mapping, MultipleActive: raw.MultipleActive, Production: raw.Production,
+		Deactivation: raw.Deactivation, Reactivation: raw.Reactivation, Lock: raw.Lock}
 	if raw.Validity != nil {
 		ct.Validity, ct.validitySet = *raw.Validity, true
 	}
@@ -138,6 +148,41 @@ func (a *Approval) UnmarshalYAML(node *yaml.Node) error {
 		a.Timeout, a.timeoutSet = *raw.Timeout, true
 	}
 	return nil
+}
+
+// normalize applies an approval block's defaults and lists its problems,
+// each naming the block's path in the file (cardTypes.T.approval,
+// cardTypes.T.lock.approval, ...): one rule for every operation's approval.
+func (a *Approval) normalize(path string) []string {
+	var problems []string
+	if a.approversSet && a.Approvers <= 0 {
+		problems = append(problems, fmt.Sprintf("%s.approvers must be positive, got %d", path, a.Approvers))
+	}
+	if a.Approvers > MaxApprovers {
+		problems = append(problems, fmt.Sprintf("%s.approvers must be at most %d, got %d", path, MaxApprovers, a.Approvers))
+	}
+	if a.Approvers == 0 {
+		a.Approvers = DefaultApprovers
+	}
+	if a.Timeout < 0 || (a.timeoutSet && a.Timeout == 0) {
+		problems = append(problems, fmt.Sprintf("%s.timeout must be positive, got %s", path, time.Duration(a.Timeout)))
+	}
+	if a.Timeout == 0 {
+		a.Timeout = Duration(DefaultApprovalTimeout)
+	}
+	if a.ApproverRole == "" {
+		a.ApproverRole = DefaultApproverRole
+	}
+	if err := limits.Identifier(path+".approverRole", a.ApproverRole); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if a.RemindBefore < 0 || (a.remindSet && a.RemindBefore == 0) {
+		problems = append(problems, fmt.Sprintf("%s.remindBefore must be positive, got %s", path, time.Duration(a.RemindBefore)))
+	}
+	if !a.remindSet {
+		a.RemindBefore = Duration(DefaultRemindBefore)
+	}
+	return problems
 }
 
 // Mapping is CardsMapUserToCard: Go text/template sources evaluated over the user.
@@ -259,33 +304,10 @@ func (p *Policy) normalize() error {
 		} else if err := limits.Identifier(cardTypeField(name), name); err != nil {
 			problems = append(problems, err.Error())
 		}
-		if ct.Approval.approversSet && ct.Approval.Approvers <= 0 {
-			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approvers must be positive, got %d", name, ct.Approval.Approvers))
-		}
-		if ct.Approval.Approvers > MaxApprovers {
-			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.approvers must be at most %d, got %d", name, MaxApprovers, ct.Approval.Approvers))
-		}
-		if ct.Approval.Approvers == 0 {
-			ct.Approval.Approvers = DefaultApprovers
-		}
-		if ct.Approval.Timeout < 0 || (ct.Approval.timeoutSet && ct.Approval.Timeout == 0) {
-			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.timeout must be positive, got %s", name, time.Duration(ct.Approval.Timeout)))
-		}
-		if ct.Approval.Timeout == 0 {
-			ct.Approval.Timeout = Duration(DefaultApprovalTimeout)
-		}
-		if ct.Approval.ApproverRole == "" {
-			ct.Approval.ApproverRole = DefaultApproverRole
-		}
-		if err := limits.Identifier(fmt.Sprintf("cardTypes.%s.approval.approverRole", name), ct.Approval.ApproverRole); err != nil {
-			problems = append(problems, err.Error())
-		}
-		if ct.Approval.RemindBefore < 0 || (ct.Approval.remindSet && ct.Approval.RemindBefore == 0) {
-			problems = append(problems, fmt.Sprintf("cardTypes.%s.approval.remindBefore must be positive, got %s", name, time.Duration(ct.Approval.RemindBefore)))
-		}
-		if !ct.Approval.remindSet {
-			ct.Approval.RemindBefore = Duration(DefaultRemindBefore)
-		}
+		problems = append(problems, ct.Approval.normalize(fmt.Sprintf("cardTypes.%s.approval", name))...)
+		problems = append(problems, ct.Deactivation.Approval.normalize(fmt.Sprintf("cardTypes.%s.deactivation.approval", name))...)
+		problems = append(problems, ct.Reactivation.Approval.normalize(fmt.Sprintf("cardTypes.%s.reactivation.approval", name))...)
+		problems = append(problems, ct.Lock.Approval.normalize(fmt.Sprintf("cardTypes.%s.lock.approval", name))...)
 		for _, field := range ct.Mapping.blank {
 			problems = append(problems, fmt.Sprintf("cardTypes.%s.mapping.%s must not be empty: it would give every card a blank %s (leave the key out for the default)", name, field, field))
 		}

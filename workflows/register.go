@@ -6,6 +6,7 @@ import (
 
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/workflows/activatecard"
+	"github.com/cardflow/cardflow/workflows/cardstate"
 	"github.com/cardflow/cardflow/workflows/issuecard"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
@@ -29,6 +30,9 @@ var Definitions = []Definition{
 	{Name: requestcard.WorkflowType, Func: requestcard.RequestCard},
 	{Name: issuecard.WorkflowType, Func: issuecard.IssueCard},
 	{Name: activatecard.WorkflowType, Func: activatecard.ActivateCard},
+	{Name: cardstate.DeactivateType, Func: cardstate.DeactivateCard},
+	{Name: cardstate.ReactivateType, Func: cardstate.ReactivateCard},
+	{Name: cardstate.LockType, Func: cardstate.LockCard},
 }
 
 // SearchAttributeNames lists the search attributes a Temporal namespace must

@@ -7,21 +7,26 @@ import (
 
 // Notification events: when a card becomes requested, the reminder before
 // its approval timeout, its final decision, and, to its holder, when it is
-// issued and when it is activated.
+// issued, activated, reactivated and locked (not deactivated, as in the
+// original: a suspension the holder asked for, or will be told of in person).
 const (
 	NotifyRequested = "requested"
 	NotifyReminder  = "reminder"
 	NotifyDecided   = "decided"
 	NotifyIssued    = "issued"
 	NotifyActivated = "activated"
+	// NotifyReactivated tells the holder their inactive card is active again.
+	NotifyReactivated = "reactivated"
+	// NotifyLocked tells the holder their card is locked for good.
+	NotifyLocked = "locked"
 )
 
 // NotifyEvents lists the notification events in a fixed order: the e-mail
 // templates come one per event, and the outbox accepts no other.
-var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated}
+var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked}
 
 // HolderEvents are the events mailed to the card's holder alone.
-var HolderEvents = []string{NotifyIssued, NotifyActivated}
+var HolderEvents = []string{NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked}
 
 // IsHolderEvent reports whether event is one of HolderEvents.
 func IsHolderEvent(event string) bool { return slices.Contains(HolderEvents, event) }

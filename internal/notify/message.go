@@ -37,6 +37,10 @@ func subject(d MessageData) string {
 		return fmt.Sprintf("Your %s card %s is issued", d.CardType, d.cardName())
 	case cards.NotifyActivated:
 		return fmt.Sprintf("Your %s card %s is active", d.CardType, d.cardName())
+	case cards.NotifyReactivated:
+		return fmt.Sprintf("Your %s card %s is active again", d.CardType, d.cardName())
+	case cards.NotifyLocked:
+		return fmt.Sprintf("Your %s card %s is locked", d.CardType, d.cardName())
 	default:
 		return fmt.Sprintf("Card request %s for %s: %s", d.CardID, d.UserName, d.Decision.State)
 	}
@@ -123,7 +127,7 @@ func threadStart(event string) string {
 	switch event {
 	case cards.NotifyRequested, cards.NotifyIssued:
 		return ""
-	case cards.NotifyActivated:
+	case cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
 		return cards.NotifyIssued
 	}
 	return cards.NotifyRequested

@@ -66,7 +66,7 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 			}
 			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
 		}
-	case cards.NotifyDecided, cards.NotifyIssued, cards.NotifyActivated:
+	case cards.NotifyDecided, cards.NotifyIssued, cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
 		ids := []string{in.RequestedBy}
 		if in.UserID != in.RequestedBy {
 			ids = append(ids, in.UserID)

@@ -165,7 +165,7 @@ func sampleData(event string) MessageData {
 	switch event {
 	case cards.NotifyDecided:
 		d.Decision = &DecisionData{State: "approved", Actor: "alice", ActorName: "Alice Archer", Comment: "ok", At: "2026-01-02 10:00 UTC"}
-	case cards.NotifyIssued, cards.NotifyActivated:
+	case cards.NotifyIssued, cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
 		d.Decision = &DecisionData{State: event, Actor: "olivia", ActorName: "Olivia Operator", At: "2026-01-02 10:00 UTC"}
 		d.CardNumber, d.ValidUntil, d.PINDelivery = "C0000000018", "2029-01-02 10:00 UTC", "letter"
 	}

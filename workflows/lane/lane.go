@@ -36,7 +36,33 @@ type Status struct {
 	Reason string `json:"reason,omitempty"`
 	// Delivery says where the PIN went (IssueCard), never the PIN.
 	Delivery string `json:"pinDelivery,omitempty"`
-	Done     bool   `json:"done"`
+	// AwaitingApproval is true while the operation (Deactivate, Reactivate,
+	// Lock) waits for its approval: only then may Lock card pre-empt it.
+	AwaitingApproval bool `json:"awaitingApproval,omitempty"`
+	// Aborted says why an operation ended without its transition (its
+	// approval rejected or timed out, Lock card pre-empting it); the card's
+	// state is unchanged.
+	Aborted string `json:"aborted,omitempty"`
+	Done    bool   `json:"done"`
+}
+
+// PreemptUpdate is the update by which Lock card ends a Deactivate or
+// Reactivate that waits for approval. The waiting workflow accepts it only
+// while it waits (its validator), runs Lock's own checks (a Lock that would
+// be refused pre-empts nothing), closes its approval as aborted, records
+// why, and ends; then the Lock starts on the free lane. An update, not a
+// cancellation: the check that the operation still waits and the decision
+// to end it happen in one place, in the workflow, so an approval that lands
+// at the same moment cannot slip a transition in between.
+const PreemptUpdate = "preempt"
+
+// Preemption is the Lock card that asks to pre-empt: what its checks need.
+type Preemption struct {
+	// Type is the pre-empting workflow type (LockCard).
+	Type        string `json:"type"`
+	Operator    string `json:"operator"`
+	Comment     string `json:"comment"`
+	Compromised bool   `json:"compromised,omitempty"`
 }
 
 // SetupStatus registers the status query over s: handlers first, before

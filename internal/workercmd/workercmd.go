@@ -118,7 +118,7 @@ type runContext struct {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("worker", &cmd, args, stdout, stderr,
-		kong.Description("cardflow worker: runs the card workflows (RequestCard, IssueCard, ActivateCard) and their activities."),
+		kong.Description("cardflow worker: runs the card workflows (RequestCard, IssueCard, ActivateCard, DeactivateCard, ReactivateCard, LockCard) and their activities."),
 	)
 	if done {
 		return code

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/workflows/lane"
@@ -23,6 +25,10 @@ type Operation struct {
 	Type    string
 	Input   any
 	Summary string
+	// Preempt, set for Lock card, lets the operation end a Deactivate or
+	// Reactivate that waits for approval instead of being refused
+	// CardBusy (see preempt).
+	Preempt *lane.Preemption
 }
 
 // operationMemo names the memo field holding the id of the call that
@@ -79,7 +85,20 @@ func (c *Client) startOnLane(ctx context.Context, wid string, op Operation) (str
 			return info.GetExecution().GetRunId(), nil
 		}
 	}
-	return "", c.busy(ctx, op.CardID, wid, info.GetType().GetName())
+	openType := info.GetType().GetName()
+	if op.Preempt != nil && slices.Contains(preemptible, openType) {
+		if err := c.preempt(ctx, wid, info.GetExecution().GetRunId(), *op.Preempt); err != nil {
+			var app *temporal.ApplicationError
+			if errors.As(err, &app) && app.Type() == cards.ErrCardBusy {
+				return "", c.busy(ctx, op.CardID, wid, openType)
+			}
+			return "", err
+		}
+		// The lane is free: start once more, without pre-empting again.
+		op.Preempt = nil
+		return c.startOnLane(ctx, wid, op)
+	}
+	return "", c.busy(ctx, op.CardID, wid, openType)
 }
 
 // busy is the CardBusy refusal, naming the open operation and what it

@@ -47,16 +47,19 @@ type Globals struct {
 type Command struct {
 	Globals
 
-	Request  RequestCmd  `cmd:"" help:"Request a card for a user; returns once the card is persisted (requested or approved) or refused."`
-	Approve  ApproveCmd  `cmd:"" help:"Approve a requested card."`
-	Reject   RejectCmd   `cmd:"" help:"Reject a requested card (a reason is required)."`
-	Cancel   CancelCmd   `cmd:"" help:"Withdraw a request you made, before it is decided."`
-	Status   StatusCmd   `cmd:"" help:"Show a card's status document."`
-	Issue    IssueCmd    `cmd:"" help:"Issue card: produce an approved card at a print station (number, PIN and PUK, certificates); also issue repeat and issue cancel."`
-	Activate ActivateCmd `cmd:"" help:"Activate an issued card: its certificates become good."`
-	List     ListCmd     `cmd:"" help:"List cards from PostgreSQL, newest first."`
-	Users    UsersCmd    `cmd:"" help:"Manage the user directory."`
-	Repair   RepairCmd   `cmd:"" help:"Abort requested cards whose workflow no longer runs (actor system), so their users can request again."`
+	Request    RequestCmd    `cmd:"" help:"Request a card for a user; returns once the card is persisted (requested or approved) or refused."`
+	Approve    ApproveCmd    `cmd:"" help:"Approve a requested card."`
+	Reject     RejectCmd     `cmd:"" help:"Reject a requested card (a reason is required)."`
+	Cancel     CancelCmd     `cmd:"" help:"Withdraw a request you made, before it is decided."`
+	Status     StatusCmd     `cmd:"" help:"Show a card's status document."`
+	Issue      IssueCmd      `cmd:"" help:"Issue card: produce an approved card at a print station (number, PIN and PUK, certificates); also issue repeat and issue cancel."`
+	Activate   ActivateCmd   `cmd:"" help:"Activate an issued card: its certificates become good."`
+	Deactivate DeactivateCmd `cmd:"" help:"Deactivate an active card: its certificates go on hold (optional approval)."`
+	Reactivate ReactivateCmd `cmd:"" help:"Reactivate an inactive card: its certificates are released (optional approval)."`
+	Lock       LockCmd       `cmd:"" help:"Lock an active or inactive card for good: its certificates are revoked (a comment is required)."`
+	List       ListCmd       `cmd:"" help:"List cards from PostgreSQL, newest first."`
+	Users      UsersCmd      `cmd:"" help:"Manage the user directory."`
+	Repair     RepairCmd     `cmd:"" help:"Abort requested cards whose workflow no longer runs (actor system), so their users can request again."`
 }
 
 // env is what a command runs with.

@@ -70,6 +70,8 @@ type decisionForm struct {
 	Kind    string
 	Comment string
 	Station string
+	// Compromised is Lock card's "key compromised" box.
+	Compromised bool
 }
 
 // Live says the page refreshes itself: the card waits for a decision, or

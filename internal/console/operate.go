@@ -13,6 +13,7 @@ import (
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/workflows/activatecard"
+	"github.com/cardflow/cardflow/workflows/cardstate"
 	"github.com/cardflow/cardflow/workflows/issuecard"
 	"github.com/cardflow/cardflow/workflows/lane"
 )
@@ -28,10 +29,12 @@ type operation struct {
 	// Name is the form's path (/cards/{id}/<Name>) and its kind in the
 	// page's form state.
 	Name string
-	// Station and Comment say which fields the form has.
-	Station, Comment bool
+	// Station and Comment say which fields the form has; CommentRequired
+	// that the comment must not be empty (Lock card); Compromised that it
+	// has Lock card's "key compromised" box.
+	Station, Comment, CommentRequired, Compromised bool
 	// start builds the workflow's input and its line for the Temporal UI.
-	start func(cardID, operator, station, comment string) cardops.Operation
+	start func(cardID, operator string, form decisionForm) cardops.Operation
 	// done says what happened when the operation ended within the wait.
 	done func(lane.Status) string
 	// running says what the card page follows when it did not.
@@ -43,7 +46,8 @@ type operation struct {
 var operations = []operation{
 	{
 		Name: "issue", Station: true,
-		start: func(id, operator, station, _ string) cardops.Operation {
+		start: func(id, operator string, form decisionForm) cardops.Operation {
+			station := form.Station
 			return cardops.Operation{CardID: id, Type: issuecard.WorkflowType, Summary: fmt.Sprintf("Issue card %s, by %s (console)", id, operator),
 				Input: issuecard.Input{CardID: id, Operator: operator, Station: station, Action: issuecard.ActionIssue}}
 		},
@@ -52,7 +56,8 @@ var operations = []operation{
 	},
 	{
 		Name: "repeat", Station: true,
-		start: func(id, operator, station, _ string) cardops.Operation {
+		start: func(id, operator string, form decisionForm) cardops.Operation {
+			station := form.Station
 			return cardops.Operation{CardID: id, Type: issuecard.WorkflowType, Summary: fmt.Sprintf("Repeat production of card %s, by %s (console)", id, operator),
 				Input: issuecard.Input{CardID: id, Operator: operator, Station: station, Action: issuecard.ActionRepeat}}
 		},
@@ -61,7 +66,8 @@ var operations = []operation{
 	},
 	{
 		Name: "cancel-production", Comment: true,
-		start: func(id, operator, _, comment string) cardops.Operation {
+		start: func(id, operator string, form decisionForm) cardops.Operation {
+			comment := form.Comment
 			return cardops.Operation{CardID: id, Type: issuecard.WorkflowType, Summary: fmt.Sprintf("Cancel production of card %s, by %s (console)", id, operator),
 				Input: issuecard.Input{CardID: id, Operator: operator, Action: issuecard.ActionCancel, Comment: comment}}
 		},
@@ -72,7 +78,7 @@ var operations = []operation{
 	},
 	{
 		Name: "activate",
-		start: func(id, operator, _, _ string) cardops.Operation {
+		start: func(id, operator string, _ decisionForm) cardops.Operation {
 			return cardops.Operation{CardID: id, Type: activatecard.WorkflowType, Summary: fmt.Sprintf("Activate card %s, by %s (console)", id, operator),
 				Input: activatecard.Input{CardID: id, Operator: operator}}
 		},
@@ -81,6 +87,51 @@ var operations = []operation{
 			return "Activating the card; this page follows it until the certificates are released."
 		},
 	},
+	{
+		Name: "deactivate", Comment: true,
+		start: func(id, operator string, form decisionForm) cardops.Operation {
+			return cardops.Operation{CardID: id, Type: cardstate.DeactivateType, Summary: fmt.Sprintf("Deactivate card %s, by %s (console)", id, operator),
+				Input: cardstate.Input{CardID: id, Operator: operator, Comment: form.Comment}}
+		},
+		done: stateDone("You deactivated this card: its certificates are on hold until it is reactivated."),
+		running: func(string) string {
+			return "Deactivating the card; this page follows it (waiting for approval, if the card type asks for one)."
+		},
+	},
+	{
+		Name: "reactivate", Comment: true,
+		start: func(id, operator string, form decisionForm) cardops.Operation {
+			return cardops.Operation{CardID: id, Type: cardstate.ReactivateType, Summary: fmt.Sprintf("Reactivate card %s, by %s (console)", id, operator),
+				Input: cardstate.Input{CardID: id, Operator: operator, Comment: form.Comment}}
+		},
+		done: stateDone("You reactivated this card: its certificates are valid again; the holder is told by e-mail."),
+		running: func(string) string {
+			return "Reactivating the card; this page follows it (waiting for approval, if the card type asks for one)."
+		},
+	},
+	{
+		Name: "lock", Comment: true, CommentRequired: true, Compromised: true,
+		start: func(id, operator string, form decisionForm) cardops.Operation {
+			return cardops.Operation{CardID: id, Type: cardstate.LockType, Summary: fmt.Sprintf("Lock card %s, by %s (console)", id, operator),
+				Input:   cardstate.Input{CardID: id, Operator: operator, Comment: form.Comment, Compromised: form.Compromised},
+				Preempt: &lane.Preemption{Type: cardstate.LockType, Operator: operator, Comment: form.Comment, Compromised: form.Compromised}}
+		},
+		done: stateDone("You locked this card for good: its certificates are revoked; the holder is told by e-mail."),
+		running: func(string) string {
+			return "Locking the card; this page follows it until the certificates are revoked (a CA that does not answer is retried)."
+		},
+	},
+}
+
+// stateDone is what Deactivate, Reactivate and Lock say when they ended
+// within the wait: done, or aborted with the reason.
+func stateDone(msg string) func(lane.Status) string {
+	return func(s lane.Status) string {
+		if s.Aborted != "" {
+			return "The operation ended without changing the card: " + s.Aborted + "."
+		}
+		return msg
+	}
 }
 
 func productionDone(s lane.Status) string {
@@ -148,9 +199,16 @@ func (s *Server) operate(op operation) http.HandlerFunc {
 				s.showFormRefusal(w, r, v, form, invalidInput("Comment", err))
 				return
 			}
+			if op.CommentRequired && form.Comment == "" {
+				s.showFormRefusal(w, r, v, form, invalidInput("Comment", errors.New("a comment is required: say why, for the audit trail")))
+				return
+			}
+		}
+		if op.Compromised {
+			form.Compromised = r.PostFormValue("compromised") != ""
 		}
 		operator := currentUser(r).ID
-		started := op.start(v.Card.ID, operator, form.Station, form.Comment)
+		started := op.start(v.Card.ID, operator, form)
 		startCtx, cancel := context.WithTimeout(r.Context(), s.ActionTimeout)
 		runID, err := s.Cards.StartOperation(startCtx, started)
 		cancel()

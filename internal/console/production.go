@@ -7,6 +7,7 @@ import (
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/workflows/activatecard"
+	"github.com/cardflow/cardflow/workflows/cardstate"
 	"github.com/cardflow/cardflow/workflows/issuecard"
 	"github.com/cardflow/cardflow/workflows/lane"
 )
@@ -16,10 +17,13 @@ import (
 // is allowed; the operation's workflow checks the same rules again.
 type offer struct {
 	Issue, Repeat, CancelProduction, Activate bool
+	Deactivate, Reactivate, Lock              bool
 }
 
 // Any says the page has at least one operation to show.
-func (o offer) Any() bool { return o.Issue || o.Repeat || o.CancelProduction || o.Activate }
+func (o offer) Any() bool {
+	return o.Issue || o.Repeat || o.CancelProduction || o.Activate || o.Deactivate || o.Reactivate || o.Lock
+}
 
 // operationsOffered is the rule of Issue card, Repeat production, Cancel
 // production and Activate card (LIFECYCLE.md): an active user holding the
@@ -28,8 +32,11 @@ func (o offer) Any() bool { return o.Issue || o.Repeat || o.CancelProduction || 
 // does not (the workflow activates an issued card whatever the use case
 // says now). A failed card whose production was cancelled is final.
 func operationsOffered(p *policy.Policy, u cards.User, card store.Card, open *lane.Status) offer {
-	if !u.Active() || !u.HasRole(p.RequesterRole) || open != nil {
+	if !u.Active() {
 		return offer{}
+	}
+	if !u.HasRole(p.RequesterRole) || open != nil {
+		return stateOperationsOffered(p, u, card, open)
 	}
 	issue := p.UseCases.IssueCard
 	failed := card.State == cards.StateFailed && !card.ProductionCancelled
@@ -38,7 +45,29 @@ func operationsOffered(p *policy.Policy, u cards.User, card store.Card, open *la
 		Repeat:           issue && failed,
 		CancelProduction: issue && failed,
 		Activate:         card.State == cards.StateIssued,
+		Deactivate:       card.State == cards.StateActive,
+		Reactivate:       card.State == cards.StateInactive,
+		Lock:             card.State == cards.StateActive || card.State == cards.StateInactive,
 	}
+}
+
+// stateOperationsOffered is the rule of Deactivate, Reactivate and Lock
+// card for the cases operationsOffered does not cover: with selfService the
+// card's own (active) holder is offered Deactivate and Lock of their card;
+// and while a Deactivate or Reactivate waits for approval only Lock is
+// offered, which ends it (an IssueCard or ActivateCard open offers nothing).
+func stateOperationsOffered(p *policy.Policy, u cards.User, card store.Card, open *lane.Status) offer {
+	requester := u.HasRole(p.RequesterRole)
+	holder := p.SelfService && u.ID == card.UserID
+	if !requester && !holder {
+		return offer{}
+	}
+	lockable := card.State == cards.StateActive || card.State == cards.StateInactive
+	if open != nil {
+		preemptible := open.Type == cardstate.DeactivateType || open.Type == cardstate.ReactivateType
+		return offer{Lock: lockable && preemptible && open.AwaitingApproval}
+	}
+	return offer{Deactivate: card.State == cards.StateActive, Lock: lockable}
 }
 
 // produced reports whether a card in state s has been through a print
@@ -90,6 +119,12 @@ func operationName(workflowType string) string {
 		return "Issue card"
 	case activatecard.WorkflowType:
 		return "Activate card"
+	case cardstate.DeactivateType:
+		return "Deactivate card"
+	case cardstate.ReactivateType:
+		return "Reactivate card"
+	case cardstate.LockType:
+		return "Lock card"
 	}
 	return workflowType
 }

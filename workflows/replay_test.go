@@ -18,7 +18,8 @@ import (
 // TestReplayRecordedHistories replays histories recorded from a real server
 // (make record-histories) against the workflows Register gives the worker.
 // testdata/histories/v2 holds RequestCard executions of its current version
-// and IssueCard and ActivateCard executions (version 1 of each);
+// and IssueCard, ActivateCard, DeactivateCard, ReactivateCard and LockCard
+// executions (version 1 of each);
 // older versions are retired (see requestcard/version.go) and their
 // histories deleted with their code. A change to the
 // workflow that is not behind workflow.GetVersion makes this fail with a

@@ -202,3 +202,54 @@ func TestSelfServiceDeactivateAndLock(t *testing.T) {
 	}
 	h.wantOCSP(s, ca.StatusRevoked, "locked by its holder")
 }
+
+// guardedPolicy adds card type guarded: no request approval, but
+// Deactivate card needs one approver.
+func guardedPolicy() string {
+	return testkit.ProductionPolicy + `  guarded:
+    approval: {required: false}
+    deactivation:
+      approval: {required: true, approvers: 1, timeout: 168h}
+`
+}
+
+// TestLockPreemptsADeactivationWaitingForApproval: a Deactivate waiting
+// for its approval keeps the card active; a Lock that would be refused
+// pre-empts nothing; an allowed Lock ends the Deactivate (aborted, its
+// approval closed, the reason in the audit trail) and locks the card.
+// Needs the shared approval process (branch approval): until it is on
+// main, approval.Open answers ErrNotBuilt and the test skips.
+func TestLockPreemptsADeactivationWaitingForApproval(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withProduction(), func(h *harness) { h.policyPath = writePolicy(h.t, guardedPolicy()) })
+	card := h.activeCard("guarded")
+	r := h.starter("deactivate", "--card", card.ID, "--operator", "olivia", "--comment", "on leave", "--json")
+	if r.code != 0 && strings.Contains(r.stdout+r.stderr, "not built yet") {
+		t.Skip("needs the shared approval process (branch approval): approval.Open is not built yet")
+	}
+	if r.code != 0 {
+		t.Fatalf("deactivate: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	open := h.statusOf("status", "--card", card.ID)
+	if open.State != cards.StateActive {
+		t.Fatalf("card %s while its deactivation waits for approval, want active", open.State)
+	}
+	h.refusal(3, cards.ErrCardBusy, "reactivate", "--card", card.ID, "--operator", "olivia")
+	h.refusal(3, cards.ErrNotAllowed, "lock", "--card", card.ID, "--operator", "mallory", "--comment", "x")
+	h.refusal(3, cards.ErrCardBusy, "deactivate", "--card", card.ID, "--operator", "olivia")
+
+	locked := h.statusOf("lock", "--card", card.ID, "--operator", "olivia", "--comment", "stolen", "--compromised")
+	if locked.State != cards.StateLocked {
+		t.Fatalf("state %s after the pre-empting lock, want locked", locked.State)
+	}
+	h.wantOCSP(locked, ca.StatusRevoked, "locked")
+	trail := strings.Join(h.events(card.ID), "\n")
+	for _, want := range []string{"active->active by olivia: deactivate aborted: Lock card by olivia pre-empted it", "active->locked by olivia: stolen"} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("audit trail lacks %q:\n%s", want, trail)
+		}
+	}
+	if strings.Contains(trail, "active->inactive") {
+		t.Errorf("the pre-empted deactivation changed the card:\n%s", trail)
+	}
+}

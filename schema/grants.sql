@@ -37,6 +37,13 @@ GRANT SELECT, INSERT ON TABLE card_approvals TO :"role";
 -- row, creating it on first use) and stores it on the card once.
 GRANT SELECT, INSERT, UPDATE ON TABLE card_number_ranges TO :"role";
 
+-- Approvals (the shared approval process): opened by an operation, each
+-- vote recorded (approved_by, postponed), closed with the outcome; rows are
+-- never deleted.
+GRANT SELECT, INSERT ON TABLE approvals TO :"role";
+GRANT UPDATE (approved_by, postponed, state, closed_at) ON TABLE approvals TO :"role";
+GRANT USAGE ON SEQUENCE approvals_id_seq TO :"role";
+
 -- The audit trail is append-only: no UPDATE, DELETE or TRUNCATE.
 GRANT SELECT, INSERT ON TABLE card_events TO :"role";
 GRANT USAGE ON SEQUENCE card_events_id_seq TO :"role";

@@ -67,6 +67,13 @@ var WorkerPrivileges = []Privilege{
 	{Privilege: "UPDATE", Object: "card_number_ranges"},
 	{Privilege: "SELECT", Object: "card_approvals"},
 	{Privilege: "INSERT", Object: "card_approvals"},
+	// The shared approval process: a row per approval, opened, voted on
+	// (approved_by, postponed) and closed (store.OpenApproval, RecordVote,
+	// CloseApproval).
+	{Privilege: "SELECT", Object: "approvals"},
+	{Privilege: "INSERT", Object: "approvals"},
+	{Privilege: "UPDATE", Object: "approvals", Columns: []string{"approved_by", "postponed", "state", "closed_at"}},
+	{Privilege: "USAGE", Object: "approvals_id_seq", Sequence: true},
 	{Privilege: "SELECT", Object: "card_events"},
 	{Privilege: "INSERT", Object: "card_events"},
 	{Privilege: "USAGE", Object: "card_events_id_seq", Sequence: true},

@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cardflow/cardflow/internal/approvalrules"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 )
@@ -56,31 +57,32 @@ type AuthorizeDecisionInput struct {
 	RequestedBy  string `json:"requestedBy"`
 	CardType     string `json:"cardType"`
 	ApproverRole string `json:"approverRole"`
+	// Operation is what is approved (request, deactivation, ...); empty
+	// is a request (histories written before the shared process).
+	Operation string `json:"operation,omitempty"`
 }
 
-// AuthorizeDecision checks an approval or a rejection against the directory
-// as it is now: the actor must be an active user holding the card type's
+// AuthorizeDecision checks an approval, a rejection or a postponement
+// against the directory as it is now, with the one rule set
+// (approvalrules.Approver): the actor must be an active user holding the
 // approver role, and neither the requester nor the card's user. A refusal
 // is a non-retryable NotAllowed that names the rule that failed.
 func (a *Activities) AuthorizeDecision(ctx context.Context, in AuthorizeDecisionInput) error {
-	switch in.Actor {
-	case in.RequestedBy:
-		return notAllowed("%s requested this card and cannot %s it", in.Actor, in.Kind)
-	case in.CardUserID:
-		return notAllowed("%s is the user this card is for and cannot %s it", in.Actor, in.Kind)
+	c := approvalrules.Case{Operation: in.Operation, RequestedBy: in.RequestedBy, HolderID: in.CardUserID, CardType: in.CardType, ApproverRole: in.ApproverRole}
+	if r := approvalrules.Approver(c, in.Kind, in.Actor, nil); r != nil && r.Rule != approvalrules.RuleUnknownUser {
+		// Requester and holder need no read.
+		return temporal.NewNonRetryableApplicationError(r.Message, r.Type, nil)
 	}
 	users, err := a.Store.Users(ctx, in.Actor)
 	if err != nil {
 		return err
 	}
-	actor, ok := users[in.Actor]
-	switch {
-	case !ok:
-		return notAllowed("%s is not a user of the directory: only active users holding role %q may %s %s cards", in.Actor, in.ApproverRole, in.Kind, in.CardType)
-	case !actor.Active():
-		return notAllowed("%s is %q in the directory: only active users may %s cards", in.Actor, actor.State, in.Kind)
-	case !actor.HasRole(in.ApproverRole):
-		return notAllowed("%s does not hold role %q, which is required to %s %s cards", in.Actor, in.ApproverRole, in.Kind, in.CardType)
+	var actor *cards.User
+	if u, ok := users[in.Actor]; ok {
+		actor = &u
+	}
+	if r := approvalrules.Approver(c, in.Kind, in.Actor, actor); r != nil {
+		return temporal.NewNonRetryableApplicationError(r.Message, r.Type, nil)
 	}
 	return nil
 }

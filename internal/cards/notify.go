@@ -61,6 +61,12 @@ type NotifyInput struct {
 	CardNumber  string     `json:"cardNumber,omitempty"`
 	ValidUntil  *time.Time `json:"validUntil,omitempty"`
 	PINDelivery string     `json:"pinDelivery,omitempty"`
+	// Operation is what an approval e-mail is about (request,
+	// deactivation, reactivation, lock); empty is a request.
+	Operation string `json:"operation,omitempty"`
+	// ApprovalID tells one approval of an operation on the card from an
+	// earlier one (the workflow run), so that each is mailed once.
+	ApprovalID string `json:"approvalId,omitempty"`
 }
 
 // NotifyResult lists what was done for each recipient of one event; the

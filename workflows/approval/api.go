@@ -9,9 +9,10 @@ import (
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
-// The API below is what an operation's workflow uses; its bodies are being
-// written (issue 19). Deactivate, Reactivate and Lock card call it; Request
-// card moves onto it behind a new version of its change id.
+// The API below is what an operation's workflow uses: Deactivate,
+// Reactivate and Lock card call it; Request card runs on it from version 3
+// of its change id (options.go adds OpenWith and Options, for callers that
+// also take decisions as signals or write the outcome themselves).
 
 // Operation names what is being approved: the Inbox's and the approvals
 // table's operation column.
@@ -69,36 +70,35 @@ const (
 	Aborted  = "aborted"
 )
 
-// Process is one open approval inside the calling workflow.
-type Process struct {
-	req Request
-	pol Policy
-}
-
-// ErrNotBuilt marks the API's bodies still being written.
+// ErrNotBuilt marked the API's bodies while they were being written. Kept
+// so that code written against the stub still compiles; nothing returns it.
 var ErrNotBuilt = errors.New("the shared approval process is not built yet")
 
 // Open registers the approve, reject and postpone updates (with their
-// validators: the one rule set) on the calling workflow, and writes the
-// open approval row in PostgreSQL. Call it in the workflow's setup, before
-// anything blocks. With pol.Required false it returns a process whose Await
-// answers Approved at once and registers nothing.
+// validators: the one rule set, internal/approvalrules) on the calling
+// workflow, and writes the open approval row in PostgreSQL. Call it once
+// the policy is known, before the workflow waits for anything else; the
+// handlers are registered before the row's write blocks. With pol.Required
+// false it returns a process whose Await answers Approved at once and
+// registers nothing.
 func Open(ctx workflow.Context, req Request, pol Policy) (*Process, error) {
-	return &Process{req: req, pol: pol}, ErrNotBuilt
+	return OpenWith(ctx, req, pol, Options{})
 }
 
 // Await waits for enough approvals, a rejection or the timeout (with the
 // reminder before it), records each vote in card_events as it is accepted,
-// and closes the approval row with the outcome.
+// and closes the approval row with the outcome. A cancelled workflow ends
+// it Aborted (the row is closed on a disconnected context).
 func (p *Process) Await(ctx workflow.Context) (Outcome, error) {
-	return Outcome{}, ErrNotBuilt
+	return p.await(ctx)
 }
 
 // Abort closes the approval as aborted with reason (Lock card pre-empting a
 // Deactivate or Reactivate that waits for approval), on a disconnected
-// context so that it runs even when the workflow is being cancelled.
+// context so that it runs even when the workflow is being cancelled. An
+// Await still waiting returns Aborted with the reason.
 func (p *Process) Abort(ctx workflow.Context, reason string) error {
-	return ErrNotBuilt
+	return p.abort(ctx, reason)
 }
 
 // Status is the open approval as the status document shows it (`approval`).
@@ -110,7 +110,17 @@ type Status struct {
 	ExpiresAt         *time.Time       `json:"expiresAt,omitempty"`
 }
 
-// Status returns the process's current status.
+// Status returns the process's current status (copies: safe to hand out
+// while handlers run).
 func (p *Process) Status() Status {
-	return Status{Operation: p.req.Operation, ApprovalsRequired: p.pol.Approvers}
+	s := Status{Operation: p.req.Operation, ApprovalsRequired: p.pol.Approvers,
+		Approvals: append([]cards.Approval{}, p.approvals...)}
+	if len(p.postponed) > 0 {
+		s.Postponed = append([]cards.Approval{}, p.postponed...)
+	}
+	if !p.expires.IsZero() {
+		e := p.expires
+		s.ExpiresAt = &e
+	}
+	return s
 }

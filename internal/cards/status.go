@@ -15,7 +15,10 @@ type Status struct {
 	RequestedBy       string     `json:"requestedBy"`
 	ApprovalsRequired int        `json:"approvalsRequired"`
 	Approvals         []Approval `json:"approvals"`
-	Ignored           []Ignored  `json:"ignored"`
+	// Postponed are the approvers' latest postponements (the shared
+	// approval process): their comment, and when.
+	Postponed []Approval `json:"postponed,omitempty"`
+	Ignored   []Ignored  `json:"ignored"`
 	// IgnoredDropped counts ignored signals no longer listed in Ignored,
 	// which keeps only the latest ones: a client that sends junk signals
 	// over and over never makes the status large.

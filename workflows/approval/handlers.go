@@ -75,12 +75,18 @@ func (p *Process) vote(ctx workflow.Context, kind string, d cards.DecisionInput,
 	}
 	waitCtx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
-	return workflow.Await(waitCtx, func() bool {
+	if err := workflow.Await(waitCtx, func() bool {
 		if p.opts.Settled != nil {
 			return p.opts.Settled()
 		}
 		return p.closed
-	})
+	}); err != nil {
+		return err
+	}
+	if p.opts.Failed != nil {
+		return p.opts.Failed()
+	}
+	return nil
 }
 
 // decode reads a vote's payload, or says what it should be.

@@ -34,6 +34,9 @@ type Options struct {
 	// Settled holds a deciding update's answer until it reports true (the
 	// caller wrote the outcome); nil waits until the row is closed.
 	Settled func() bool
+	// Failed is the caller's failure to write the outcome, which a
+	// deciding update then answers with (nil: none).
+	Failed func() error
 	// Remind sends the reminder before the timeout, given who approved
 	// already; nil sends the approval reminder e-mail unless OwnMail.
 	Remind func(ctx workflow.Context, acted []string)

@@ -54,11 +54,20 @@ func newFixture(t *testing.T, approvers int) *fixture {
 	f.env.OnActivity(acts.AuthorizeDecision, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.AuthorizeDecisionInput) error { return f.refuseBy[in.Actor] }).Maybe()
 	f.env.OnActivity(acts.OpenApproval, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.OpenApprovalInput) error { f.opened = append(f.opened, in); return nil }).Maybe()
+		func(_ context.Context, in activities.OpenApprovalInput) error {
+			f.opened = append(f.opened, in)
+			return nil
+		}).Maybe()
 	f.env.OnActivity(acts.RecordVote, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.RecordVoteInput) error { f.votes = append(f.votes, in); return nil }).Maybe()
+		func(_ context.Context, in activities.RecordVoteInput) error {
+			f.votes = append(f.votes, in)
+			return nil
+		}).Maybe()
 	f.env.OnActivity(acts.CloseApproval, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.CloseApprovalInput) error { f.closed = append(f.closed, in); return nil }).Maybe()
+		func(_ context.Context, in activities.CloseApprovalInput) error {
+			f.closed = append(f.closed, in)
+			return nil
+		}).Maybe()
 	f.env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
 			f.mails = append(f.mails, in.Event)

@@ -55,7 +55,7 @@ func (r *request) awaitDecision(ctx workflow.Context) {
 
 // signalsPending reports whether a decision signal waits to be handled.
 func (r *request) signalsPending(ctx workflow.Context) bool {
-	for _, kind := range cards.DecisionKinds {
+	for _, kind := range r.kinds() {
 		if workflow.GetSignalChannel(ctx, kind).Len() > 0 {
 			return true
 		}
@@ -67,7 +67,7 @@ func (r *request) signalsPending(ctx workflow.Context) bool {
 // received so far, in the order of the decision kinds. finish calls it last,
 // so that no signal is lost without a trace.
 func (r *request) handleSignals(ctx workflow.Context) {
-	for _, kind := range cards.DecisionKinds {
+	for _, kind := range r.kinds() {
 		ch := workflow.GetSignalChannel(ctx, kind)
 		var raw converter.RawValue
 		for ch.ReceiveAsync(&raw) {

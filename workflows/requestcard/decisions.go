@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cardflow/cardflow/internal/approvalrules"
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -30,30 +31,25 @@ func (r *request) check(kind string, d cards.DecisionInput) error {
 	case !r.persisted:
 		return refuse(cards.ErrNotAllowed, "the card is not persisted yet; send the %s again once its state is requested", kind)
 	}
-	if kind != cards.Cancel && actor == r.in.UserID {
-		return refuse(cards.ErrNotAllowed, "%s is the user this card is for and cannot %s it", actor, kind)
-	}
 	switch kind {
-	case cards.Approve:
-		if actor == r.in.RequestedBy {
-			return refuse(cards.ErrNotAllowed, "%s requested this card and cannot approve it", actor)
-		}
+	case cards.Approve, cards.Reject:
+		// The one rule set (internal/approvalrules): not the holder, not
+		// the requester, each approver once, a reason for a rejection.
+		c := approvalrules.Case{Operation: "request", RequestedBy: r.in.RequestedBy, HolderID: r.in.UserID}
 		for _, approval := range r.status.Approvals {
-			if approval.Actor == actor {
-				return refuse(cards.ErrNotAllowed, "%s already approved this card; another approver is needed", actor)
-			}
+			c.Approved = append(c.Approved, approval.Actor)
 		}
-	case cards.Reject:
-		if actor == r.in.RequestedBy {
-			return refuse(cards.ErrNotAllowed, "%s requested this card and cannot reject it; use cancel to withdraw it", actor)
-		}
-		if strings.TrimSpace(d.Comment) == "" {
-			return refuse(cards.ErrInvalidDecision, "a rejection needs a reason in the comment")
+		if refusal := approvalrules.Vote(c, kind, actor, d.Comment); refusal != nil {
+			return refuse(refusal.Type, "%s", refusal.Message)
 		}
 	case cards.Cancel:
 		if actor != r.in.RequestedBy {
 			return refuse(cards.ErrNotAllowed, "only the requester (%s) may cancel this request, not %s", r.in.RequestedBy, actor)
 		}
+	case approvalrules.Postpone:
+		// Version 3 only, and only before the approval opens (then the
+		// shared process takes the votes).
+		return refuse(cards.ErrNotAllowed, "the card is %s; nothing waits for approval", r.status.State)
 	default:
 		return refuse(cards.ErrInvalidDecision, "unknown decision %q", kind)
 	}

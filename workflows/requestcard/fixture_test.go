@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
@@ -51,6 +52,10 @@ type fixture struct {
 	persisted []activities.PersistCardInput
 	// onTransition runs inside the TransitionCard mock, before it returns.
 	onTransition func()
+	// The approvals row opened, the votes written, the row closed.
+	opened []activities.OpenApprovalInput
+	votes  []activities.RecordVoteInput
+	closed []activities.CloseApprovalInput
 }
 
 func newFixture(t *testing.T, approvers int) *fixture {
@@ -91,6 +96,22 @@ func newFixture(t *testing.T, approvers int) *fixture {
 			}
 			return f.authorizeErr[in.Actor]
 		}).Maybe()
+	// The shared approval process's writes (version 3).
+	f.env.OnActivity(acts.OpenApproval, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.OpenApprovalInput) error {
+			f.opened = append(f.opened, in)
+			return nil
+		}).Maybe()
+	f.env.OnActivity(acts.RecordVote, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RecordVoteInput) error {
+			f.votes = append(f.votes, in)
+			return nil
+		}).Maybe()
+	f.env.OnActivity(acts.CloseApproval, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CloseApprovalInput) error {
+			f.closed = append(f.closed, in)
+			return nil
+		}).Maybe()
 	f.notifyCall = f.env.OnActivity(acts.Notify, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.NotifyInput) (activities.NotifyResult, error) {
 			f.notified = append(f.notified, in)
@@ -123,6 +144,12 @@ func newFixture(t *testing.T, approvers int) *fixture {
 			return in.To, nil
 		}).Maybe()
 	return f
+}
+
+// lean runs the execution as version 2 of RequestCard (its own approval
+// code), as executions started before version 3 do.
+func (f *fixture) lean() {
+	f.env.OnGetVersion("request-card", 2, 3).Return(workflow.Version(2))
 }
 
 func (f *fixture) run() (cards.Status, error) {

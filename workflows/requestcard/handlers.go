@@ -9,12 +9,15 @@ import (
 
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/codec"
+	"github.com/cardflow/cardflow/workflows/approval"
 )
 
 var decisionDescriptions = map[string]string{
 	cards.Approve: `Approve the card. Payload {"actor": "<approver>", "comment": "<text>"}; the requester cannot approve; each approver counts once.`,
 	cards.Reject:  `Reject the card. Payload {"actor": "<approver>", "comment": "<reason>"}; a reason is required.`,
 	cards.Cancel:  `Withdraw the request. Payload {"actor": "<requester>", "comment": "<text>"}; only the requester may cancel.`,
+	// Version 3: the shared approval process takes postpone.
+	approval.PostponeUpdate: `Postpone: the card stays in your Inbox, marked, with the comment; nothing else changes. Payload {"actor": "<approver>", "comment": "<text>"}.`,
 }
 
 // setup registers every handler before the workflow does anything else, so
@@ -39,7 +42,7 @@ func (r *request) setup(ctx workflow.Context) error {
 	// Decision signals are only declared here (for their description): the
 	// main coroutine handles them (awaitDecision, finish), so that no
 	// coroutine of their own stays in memory per waiting card.
-	for _, kind := range cards.DecisionKinds {
+	for _, kind := range r.kinds() {
 		if err := r.setDecisionUpdate(ctx, kind); err != nil {
 			return err
 		}
@@ -191,6 +194,7 @@ func (r *request) ignore(ctx workflow.Context, kind, actor, reason string) {
 
 // snapshot returns a copy of the status, safe to hand out while handlers run.
 func (r *request) snapshot() cards.Status {
+	r.syncApprovals()
 	s := r.status
 	s.Approvals = append([]cards.Approval{}, r.status.Approvals...)
 	s.Ignored = append([]cards.Ignored{}, r.status.Ignored...)

@@ -69,7 +69,7 @@ func (r *request) handleUnknownSignals(ctx workflow.Context) {
 	names := workflow.GetUnhandledSignalNames(ctx)
 	slices.Sort(names)
 	for _, name := range names {
-		if slices.Contains(cards.DecisionKinds, name) {
+		if slices.Contains(r.kinds(), name) {
 			continue
 		}
 		ch := workflow.GetSignalChannel(ctx, name)
@@ -89,7 +89,7 @@ func (r *request) withUnknownSignals(ctx workflow.Context, s cards.Status) cards
 	names := workflow.GetUnhandledSignalNames(ctx)
 	slices.Sort(names)
 	for _, name := range names {
-		if !slices.Contains(cards.DecisionKinds, name) && len(s.Ignored) < maxIgnored+len(cards.DecisionKinds) {
+		if !slices.Contains(r.kinds(), name) && len(s.Ignored) < maxIgnored+len(cards.DecisionKinds) {
 			s.Ignored = append(s.Ignored, cards.Ignored{Signal: shortName(name), Reason: unknownSignalReason})
 		}
 	}

@@ -85,6 +85,7 @@ func TestWorkflowCancelDuringTheDecisionsWriteAnswersTheWrite(t *testing.T) {
 func TestHistoriesBeforeTheRaceFixesKeepTheirBehaviour(t *testing.T) {
 	t.Run("late decision", func(t *testing.T) {
 		f := newFixture(t, 1)
+		f.lean()
 		f.env.OnGetVersion("decision-after-expiry", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 		f.policy.ApprovalTimeout = time.Hour
 		start := f.env.Now()
@@ -99,6 +100,7 @@ func TestHistoriesBeforeTheRaceFixesKeepTheirBehaviour(t *testing.T) {
 	})
 	t.Run("cancelled wait", func(t *testing.T) {
 		f := newFixture(t, 1)
+		f.lean()
 		f.env.OnGetVersion("decision-update-waits-for-write", workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 		f.transitionCall.After(time.Minute)
 		var u *sent

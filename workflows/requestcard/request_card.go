@@ -10,6 +10,7 @@ import (
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
+	"github.com/cardflow/cardflow/workflows/approval"
 )
 
 // a names activities through their registered methods; it is never called
@@ -34,6 +35,11 @@ type request struct {
 	// pendingNotifications counts Notify activities (reminders) not yet
 	// finished; the workflow waits for them before it returns.
 	pendingNotifications int
+	// version is the recorded version of versionChangeID: 2 waits for
+	// approval with its own code, 3 on the shared process.
+	version workflow.Version
+	// process is the shared approval process (version 3), once opened.
+	process *approval.Process
 }
 
 // RequestCard runs the Request card use case for one card.
@@ -41,7 +47,7 @@ func RequestCard(ctx workflow.Context, in RequestCardInput) (cards.Status, error
 	r := newRequest(ctx, in)
 	// First, before anything else: an execution recorded with a retired
 	// version fails here (see version.go) instead of diverging later.
-	workflow.GetVersion(ctx, versionChangeID, minSupportedVersion, currentVersion)
+	r.version = workflow.GetVersion(ctx, versionChangeID, minSupportedVersion, currentVersion)
 	if err := r.setup(ctx); err != nil {
 		return r.status, err
 	}
@@ -94,7 +100,11 @@ func (r *request) run(ctx workflow.Context) (cards.Status, error) {
 	if r.status.State == cards.StateRequested {
 		logger.Info("Waiting for approval", "approvalsRequired", r.policy.ApproversRequired, "timeout", r.policy.ApprovalTimeout.String())
 		// The requested e-mails were queued with the card.
-		r.awaitDecision(ctx)
+		if r.version >= 3 {
+			r.awaitApproval(ctx)
+		} else {
+			r.awaitDecision(ctx)
+		}
 		r.writeOutcome(ctx)
 	}
 	logger.Info("Card request finished", "state", string(r.status.State))

@@ -14,12 +14,18 @@ import (
 // that still run a retired version.
 const versionChangeID = "request-card"
 
-// currentVersion is the behaviour new executions run: one local activity
-// for the reads, no search-attribute upsert before the card exists when the
-// client set them at start, the requested and decided e-mails queued with
-// the card's writes, one timer at a time while waiting for approval, and
-// decision signals handled by the main coroutine.
-const currentVersion workflow.Version = 2
+// currentVersion is the behaviour new executions run. Version 2 ("lean"):
+// one local activity for the reads, no search-attribute upsert before the
+// card exists when the client set them at start, the requested and decided
+// e-mails queued with the card's writes, one timer at a time while waiting
+// for approval, and decision signals handled by the main coroutine.
+// Version 3: the approval runs on the shared approval process
+// (workflows/approval): postpone, the approvals row, each vote an audit row.
+const currentVersion workflow.Version = 3
+
+// leanVersion is version 2, whose executions still run its own approval
+// code (await.go) until they end.
+const leanVersion workflow.Version = 2
 
 // minSupportedVersion is the oldest behaviour this code replays. Versions 0
 // (no directory checks) and 1 (directory checks, one activity per read and
@@ -28,7 +34,7 @@ const currentVersion workflow.Version = 2
 // worker of the previous release finishes it. Before deploying a release
 // that raises this, check that no such execution is open (the operations
 // guide's upgrade rule; the worker warns at start when it finds one).
-const minSupportedVersion = currentVersion
+const minSupportedVersion = leanVersion
 
 // RetiredVersionsQuery is the visibility query that finds open RequestCard
 // executions this code cannot run: those that recorded no version of the

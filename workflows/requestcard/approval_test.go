@@ -1,0 +1,63 @@
+package requestcard_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/workflows/approval"
+)
+
+// Version 3: the request's approval runs on the shared process: postpone
+// is taken, every vote is an audit row, and the approvals row is opened
+// and closed.
+func TestPostponeThenApproveOnTheSharedProcess(t *testing.T) {
+	f := newFixture(t, 1)
+	var postponed, approved *sent
+	var during cards.Status
+	f.at(time.Minute, func() { postponed = f.decide(approval.PostponeUpdate, "alice", "after the audit") })
+	f.at(2*time.Minute, func() { during = f.query() })
+	f.at(time.Hour, func() { approved = f.decide(cards.Approve, "alice", "audit done") })
+	s, err := f.run()
+	require.NoError(t, err)
+	requireDone(t, postponed)
+	requireDone(t, approved)
+	require.Equal(t, cards.StateRequested, during.State, "a postponement changes nothing else")
+	require.Len(t, during.Postponed, 1)
+	require.Equal(t, "after the audit", during.Postponed[0].Comment)
+	require.Equal(t, cards.StateApproved, s.State)
+	require.Len(t, f.opened, 1)
+	require.Equal(t, approval.OperationRequest, f.opened[0].Operation)
+	require.Equal(t, "u1", f.opened[0].HolderID)
+	require.Len(t, f.votes, 2)
+	require.Equal(t, approval.Approved, f.closed[0].State)
+	require.Len(t, f.transitions, 1)
+	require.Equal(t, "alice", f.transitions[0].Approvals[0].Actor)
+}
+
+// A cancel by the requester ends the shared process as aborted.
+func TestCancelClosesTheApprovalAsAborted(t *testing.T) {
+	f := newFixture(t, 1)
+	f.at(time.Minute, func() { f.signal(cards.Cancel, "olivia", "not needed") })
+	s, err := f.run()
+	require.NoError(t, err)
+	require.Equal(t, cards.StateAborted, s.State)
+	require.Equal(t, "olivia", s.Decision.Actor)
+	require.Equal(t, approval.Aborted, f.closed[0].State)
+}
+
+// Version 2 executions keep their own approval code: no approvals row.
+func TestVersionTwoKeepsItsOwnApproval(t *testing.T) {
+	f := newFixture(t, 1)
+	f.lean()
+	var u *sent
+	f.at(time.Minute, func() { u = f.decide(cards.Approve, "alice", "") })
+	s, err := f.run()
+	require.NoError(t, err)
+	requireDone(t, u)
+	require.Equal(t, cards.StateApproved, s.State)
+	require.Empty(t, f.opened)
+	require.Empty(t, f.votes)
+}

@@ -17,20 +17,26 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded from a real server
 // (make record-histories) against the workflows Register gives the worker.
-// testdata/histories/v2 holds RequestCard executions of its current version
-// and IssueCard, ActivateCard, DeactivateCard, ReactivateCard and LockCard
-// executions (version 1 of each);
-// older versions are retired (see requestcard/version.go) and their
+// testdata/histories/v3 holds RequestCard executions of its current version
+// (the approval on the shared process, workflows/approval); v2 holds those
+// of version 2, which still replay (executions started before version 3
+// keep its code until they end), and IssueCard, ActivateCard,
+// DeactivateCard, ReactivateCard and LockCard executions (version 1 of
+// each); older versions are retired (see requestcard/version.go) and their
 // histories deleted with their code. A change to the
 // workflow that is not behind workflow.GetVersion makes this fail with a
 // nondeterminism error, before it can break requests already in flight.
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "histories", "v2", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 10 {
-		t.Fatalf("found %d recorded histories in testdata/histories/v2, want at least 10: run `make record-histories`", len(files))
+	var files []string
+	for _, dir := range []string{"v2", "v3"} {
+		found, err := filepath.Glob(filepath.Join("testdata", "histories", dir, "*.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) < 10 {
+			t.Fatalf("found %d recorded histories in testdata/histories/%s, want at least 10: run `make record-histories`", len(found), dir)
+		}
+		files = append(files, found...)
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(filepath.Dir(file))+"/"+filepath.Base(file), func(t *testing.T) {
@@ -44,11 +50,12 @@ func TestReplayRecordedHistories(t *testing.T) {
 }
 
 // TestRetiredVersionsDoNotReplay is the other half of the upgrade rule: an
-// execution that recorded a retired version (here a current history whose
-// version marker is rewritten to 1) must fail replay with the SDK's
-// unsupported-version error, never run today's code on an older history.
+// execution that recorded a retired version (here a current, version-3
+// history whose version marker is rewritten to 1) must fail replay with the
+// SDK's unsupported-version error, never run today's code on an older
+// history.
 func TestRetiredVersionsDoNotReplay(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "histories", "v2", "Reject-1.json"))
+	raw, err := os.ReadFile(filepath.Join("testdata", "histories", "v3", "Reject-1.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,4 +92,86 @@ func TestRetiredVersionsDoNotReplay(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "removed support of version 1") {
 		t.Fatalf("replay of a version-1 history: got %v, want the unsupported-version error", err)
 	}
+}
+
+// TestVersionsTakeTheirOwnPath checks that the two supported versions are
+// told apart by their histories: a version-3 history whose marker is
+// rewritten to 2 no longer replays (version 2 waits with its own code and
+// writes no approvals row), and the version-2 histories carry no command
+// of the shared process. Without this, a v3 path that fell back to v2's
+// code (or the reverse) would replay both directories unnoticed.
+func TestVersionsTakeTheirOwnPath(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "histories", "v3", "Reject-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := payloadText(t, raw); !strings.Contains(text, "OpenApproval") || !strings.Contains(text, "RecordVote") {
+		t.Fatal("a version-3 rejection does not open the approval and record the vote")
+	}
+	v2, err := os.ReadFile(filepath.Join("testdata", "histories", "v2", "Reject-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(payloadText(t, v2), "OpenApproval") {
+		t.Fatal("a version-2 history opens an approvals row")
+	}
+	var history map[string]any
+	if err := json.Unmarshal(raw, &history); err != nil {
+		t.Fatal(err)
+	}
+	for _, event := range history["events"].([]any) {
+		marker, ok := event.(map[string]any)["markerRecordedEventAttributes"].(map[string]any)
+		if !ok || marker["markerName"] != "Version" {
+			continue
+		}
+		version := marker["details"].(map[string]any)["version"].(map[string]any)["payloads"].([]any)[0].(map[string]any)
+		version["data"] = base64.StdEncoding.EncodeToString([]byte("2"))
+	}
+	file := filepath.Join(t.TempDir(), "as-v2.json")
+	out, err := json.Marshal(history)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	replayer := worker.NewWorkflowReplayer()
+	workflows.RegisterWorkflows(replayer)
+	quiet := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
+	if err := replayer.ReplayWorkflowHistoryFromJSONFile(quiet, file); err == nil {
+		t.Fatal("a version-3 history replayed as version 2: the versions do not take their own paths")
+	}
+}
+
+// payloadText is every payload of a recorded history decoded (the
+// local-activity markers name their activity inside one).
+func payloadText(t *testing.T, raw []byte) string {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, child := range v {
+				if s, ok := child.(string); ok && k == "data" {
+					if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
+						b.Write(dec)
+						b.WriteByte('\n')
+					}
+					continue
+				}
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(doc)
+	return b.String()
 }

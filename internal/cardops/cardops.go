@@ -168,7 +168,13 @@ func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, er
 // once the decision is durable; the workflow's validator or its directory
 // check says why when it is refused.
 func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.DecisionInput) (cards.Status, error) {
-	wid := requestcard.WorkflowID(cardID)
+	return c.DecideOn(ctx, cardID, requestcard.WorkflowID(cardID), kind, in)
+}
+
+// DecideOn is Decide sent to the workflow wid that holds the card's open
+// approval (the approvals row names it: a request's or an operation's on
+// the card's lane); approve, reject and postpone.
+func (c *Client) DecideOn(ctx context.Context, cardID, wid, kind string, in cards.DecisionInput) (cards.Status, error) {
 	opCtx, sup := c.supervise(ctx, wid)
 	updateID := c.updateID()
 	var status cards.Status
@@ -192,6 +198,13 @@ func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.Decis
 		}
 	}
 	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) && wid != requestcard.WorkflowID(cardID) {
+		return cards.Status{}, &Refusal{Type: cards.ErrAlreadyDecided, Message: fmt.Sprintf("the approval on card %s is no longer open (workflow %s ended)", cardID, wid)}
+	}
+	if err == nil && status.ID == "" {
+		// An operation's approval answers with the approval's status.
+		status.ID = cardID
+	}
 	if errors.As(err, &nf) {
 		// Either no such request, or it already ended: say which.
 		final, statusErr := c.Status(ctx, cardID)

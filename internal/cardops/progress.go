@@ -67,6 +67,9 @@ var activityTitles = map[string]string{
 	"AuthorizeDecision": "Check approver",
 	"ResolvePolicy":     "Resolve policy",
 	"Notify":            "Send e-mail",
+	"OpenApproval":      "Open approval",
+	"RecordVote":        "Record the vote",
+	"CloseApproval":     "Close approval",
 }
 
 func activityTitle(name string) string {

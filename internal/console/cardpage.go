@@ -29,6 +29,10 @@ type cardView struct {
 	// ("" when they may); CanCancel says they may withdraw the request.
 	DecideBar string
 	CanCancel bool
+	// Approval is the card's open approval (any operation's), nil when
+	// none; Postponed is the signed-in user's postponement of it.
+	Approval  *store.Approval
+	Postponed *store.Postponement
 	// Refusal is the workflow's answer to the action just tried, shown
 	// inline; Form holds what was typed, so nothing is lost.
 	Refusal *refusal
@@ -79,7 +83,7 @@ type decisionForm struct {
 func (v cardView) Live() bool { return v.Card.State == cards.StateRequested || v.Open != nil }
 
 // Waiting says the card waits for a decision.
-func (v cardView) Waiting() bool { return v.Card.State == cards.StateRequested }
+func (v cardView) Waiting() bool { return v.Card.State == cards.StateRequested || v.Approval != nil }
 
 // LiveKey is what the polling fragment compares to know the page changed
 // underneath it: the state and the open operation.
@@ -184,7 +188,13 @@ func (s *Server) cardView(ctx context.Context, u cards.User, id string) (cardVie
 	if v.Open, err = s.Cards.OpenOperation(ctx, id); err != nil {
 		v.OpenErr = err.Error()
 	}
-	v.DecideBar = decisionBar(s.Policy, u, card, v.Status.Approvals)
+	if open, err := s.Store.OpenApprovalOf(ctx, id); err == nil {
+		v.Approval = &open
+		if pp, ok := open.Postponed[u.ID]; ok {
+			v.Postponed = &pp
+		}
+	}
+	v.DecideBar = decisionBar(s.Policy, u, card, v.Status.Approvals, v.Approval)
 	v.CanCancel = mayCancel(u, card)
 	v.Offer = operationsOffered(s.Policy, u, card, v.Open)
 	v.Production, _ = s.Policy.ResolveProduction(card.CardType)

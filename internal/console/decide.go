@@ -16,6 +16,13 @@ var decisionDone = map[string]string{
 	cards.Approve: "You approved this card.",
 	cards.Reject:  "You rejected this card.",
 	cards.Cancel:  "You cancelled this request.",
+	"postpone":    "You postponed your decision; the card stays in your Inbox.",
+}
+
+// approvalDecider sends a vote to the workflow that holds the card's open
+// approval (an operation's on the card's lane); cardops.Client is one.
+type approvalDecider interface {
+	DecideOn(ctx context.Context, cardID, workflowID, kind string, in cards.DecisionInput) (cards.Status, error)
 }
 
 // decide handles the Approve, Reject and Cancel request forms: it sends the
@@ -42,7 +49,14 @@ func (s *Server) decide(kind string) http.HandlerFunc {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.ActionTimeout)
 		defer cancel()
-		_, err := s.Cards.Decide(ctx, v.Card.ID, kind, cards.DecisionInput{Actor: currentUser(r).ID, Comment: comment})
+		in := cards.DecisionInput{Actor: currentUser(r).ID, Comment: comment}
+		var err error
+		if d, ok := s.Cards.(approvalDecider); ok && v.Approval != nil && kind != cards.Cancel {
+			// Whatever approval is open on the card, as its row names it.
+			_, err = d.DecideOn(ctx, v.Card.ID, v.Approval.WorkflowID, kind, in)
+		} else {
+			_, err = s.Cards.Decide(ctx, v.Card.ID, kind, in)
+		}
 		if err != nil {
 			ref := explain(err)
 			if kind == cards.Reject && comment == "" && ref.Status == http.StatusUnprocessableEntity {

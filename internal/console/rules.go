@@ -1,8 +1,7 @@
 package console
 
 import (
-	"slices"
-
+	"github.com/cardflow/cardflow/internal/approvalrules"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
@@ -23,37 +22,51 @@ func approverRole(p *policy.Policy, cardType string) string {
 }
 
 // decisionBar says why u may not approve or reject card, or "" when u may:
-// an active user holding the card type's approver role, neither its
-// requester nor the person it is for, who has not approved it yet.
-func decisionBar(p *policy.Policy, u cards.User, card store.Card, approvals []cards.Approval) string {
-	role := approverRole(p, card.CardType)
-	switch {
-	case card.State != cards.StateRequested:
-		return "This card is " + string(card.State) + "; it needs no decision."
-	case !u.Active():
-		return "Only active directory users may decide."
-	case card.RequestedBy == u.ID:
-		return "You requested this card, so another approver must decide it. You may cancel the request."
-	case card.UserID == u.ID:
-		return "This card is for you, so someone else must decide it."
-	case !u.HasRole(role):
-		return "Deciding " + card.CardType + " cards needs the directory role “" + role + "”, which you do not hold."
-	case slices.ContainsFunc(approvals, func(a cards.Approval) bool { return a.Actor == u.ID }):
-		return "You approved this card already; it waits for another approver."
+// the one rule set (internal/approvalrules) over the card's open approval
+// (open, the approvals row; nil for a request of a version-2 workflow,
+// which has none: then the card and approvals read from the workflow).
+func decisionBar(p *policy.Policy, u cards.User, card store.Card, approvals []cards.Approval, open *store.Approval) string {
+	c := approvalrules.Case{Operation: "request", RequestedBy: card.RequestedBy, HolderID: card.UserID, CardType: card.CardType,
+		ApproverRole: approverRole(p, card.CardType)}
+	for _, a := range approvals {
+		c.Approved = append(c.Approved, a.Actor)
 	}
-	return ""
+	if open != nil {
+		c = approvalrules.Case{Operation: open.Operation, RequestedBy: open.RequestedBy, HolderID: open.HolderID, CardType: open.CardType,
+			ApproverRole: open.ApproverRole, Approved: open.ApprovedBy}
+	} else if card.State != cards.StateRequested {
+		return "This card is " + string(card.State) + "; it needs no decision."
+	}
+	r := approvalrules.MayDecide(c, approvalrules.Approve, u)
+	if r == nil {
+		return ""
+	}
+	what := "this card"
+	if c.Operation != "request" {
+		what = "this " + c.Operation
+	}
+	switch r.Rule {
+	case approvalrules.RuleInactive:
+		return "Only active directory users may decide."
+	case approvalrules.RuleRequester:
+		if c.Operation == "request" {
+			return "You requested this card, so another approver must decide it. You may cancel the request."
+		}
+		return "You requested " + what + ", so another approver must decide it."
+	case approvalrules.RuleHolder:
+		return "This card is for you, so someone else must decide it."
+	case approvalrules.RuleRole:
+		return "Deciding " + c.CardType + " cards needs the directory role “" + c.ApproverRole + "”, which you do not hold."
+	case approvalrules.RuleAlreadyApproved:
+		return "You approved " + what + " already; it waits for another approver."
+	}
+	return r.Message
 }
 
 // mayCancel reports whether u may withdraw card: only its requester, while
 // it waits.
 func mayCancel(u cards.User, card store.Card) bool {
 	return card.State == cards.StateRequested && card.RequestedBy == u.ID
-}
-
-// inboxCandidate is the cheap part of decisionBar, checked before the
-// approvals (which live in the workflow) are fetched.
-func inboxCandidate(p *policy.Policy, u cards.User, card store.Card) bool {
-	return decisionBar(p, u, card, nil) == ""
 }
 
 // mayRequest reports whether u may use the Request card page at all:

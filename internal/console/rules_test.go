@@ -1,15 +1,19 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/inbox"
+	"github.com/cardflow/cardflow/internal/store"
 )
 
 func TestInboxShowsOnlyWhatTheUserMayDecide(t *testing.T) {
@@ -42,15 +46,25 @@ func TestInboxShowsOnlyWhatTheUserMayDecide(t *testing.T) {
 func TestInboxShowsTheNewestPageFirst(t *testing.T) {
 	w := newWorld(t)
 	var ids []string
-	for _, person := range w.people(inboxSize + 5) {
+	for _, person := range w.people(inbox.PageSize + 5) {
 		ids = append(ids, w.card(person, "olivia", "standard"))
 	}
 	p := w.as("alice").get("/inbox")
-	p.has(t, "/cards/"+ids[len(ids)-1], "/cards/"+ids[5], "Showing the newest 50")
+	p.has(t, "/cards/"+ids[len(ids)-1], "/cards/"+ids[5], "Next page")
 	p.lacks(t, "/cards/"+ids[4], "/cards/"+ids[0])
-	if n := strings.Count(p.body, `<a href="/cards/`); n != inboxSize {
-		t.Errorf("inbox shows %d cards, want %d", n, inboxSize)
+	if n := strings.Count(p.body, `<a href="/cards/`); n != inbox.PageSize {
+		t.Errorf("inbox shows %d cards, want %d", n, inbox.PageSize)
 	}
+	// The next page holds the rest, and no further page.
+	i := strings.Index(p.body, `/inbox?after=`)
+	next := p.body[i : i+strings.Index(p.body[i:], `"`)]
+	p = w.as("alice").get(strings.ReplaceAll(next, "&amp;", "&"))
+	p.has(t, "/cards/"+ids[4], "/cards/"+ids[0])
+	p.lacks(t, "/cards/"+ids[5], "Next page")
+	if n := strings.Count(p.body, `<a href="/cards/`); n != 5 {
+		t.Errorf("the second page shows %d cards, want 5", n)
+	}
+	w.as("alice").get("/inbox?after=garbage").has(t, "not a page of the Inbox")
 }
 
 func TestCardPageOffersOnlyTheUsersActions(t *testing.T) {
@@ -218,4 +232,21 @@ func TestSelfServiceOffersOnlyOnesOwnCard(t *testing.T) {
 	if got := w.cards.requests; len(got) != 1 || got[0].UserID != "carol" || got[0].RequestedBy != "carol" {
 		t.Fatalf("self-service requested %+v, want carol's own card", got)
 	}
+}
+
+func TestPostponeIsOfferedAndMarkedInTheInbox(t *testing.T) {
+	w := newWorld(t)
+	id := w.card("carol", "olivia", "standard")
+	w.as("alice").get("/cards/"+id).has(t, ">Postpone</button>", `for="postpone-comment">Comment`)
+	w.as("olivia").get("/cards/"+id).lacks(t, ">Postpone</button>")
+	w.as("carol").get("/cards/"+id).lacks(t, ">Postpone</button>")
+	if _, err := w.store.RecordVote(context.Background(), store.Vote{WorkflowID: "request-card-" + id, RunID: "run", CardID: id,
+		Kind: "postpone", Actor: "alice", Comment: "after the audit", At: time.Now(), Token: "p1"}); err != nil {
+		t.Fatal(err)
+	}
+	w.as("alice").get("/inbox").has(t, "/cards/"+id, "Postponed by you", "after the audit", "<td>request</td>")
+	bob := w.as("bob").get("/inbox")
+	bob.has(t, "/cards/"+id)
+	bob.lacks(t, "Postponed by you")
+	w.as("alice").get("/cards/"+id).has(t, "Postponed by you: after the audit", ">Postpone</button>")
 }

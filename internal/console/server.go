@@ -116,6 +116,7 @@ func (s *Server) Handler() http.Handler {
 	app.HandleFunc("POST /cards/{id}/approve", s.decide(cards.Approve))
 	app.HandleFunc("POST /cards/{id}/reject", s.decide(cards.Reject))
 	app.HandleFunc("POST /cards/{id}/cancel", s.decide(cards.Cancel))
+	app.HandleFunc("POST /cards/{id}/postpone", s.decide("postpone"))
 	for _, op := range operations {
 		app.HandleFunc("POST /cards/{id}/"+op.Name, s.operate(op))
 	}

@@ -213,6 +213,22 @@ func (w *world) card(userID, requester, cardType string, approvals ...string) st
 	for _, a := range approvals {
 		st.Approvals = append(st.Approvals, cards.Approval{Actor: a, At: time.Now()})
 	}
+	// The approvals row a version-3 RequestCard opens, with its votes:
+	// what the Inbox reads.
+	expires := time.Now().Add(time.Hour)
+	if _, err := w.store.OpenApproval(context.Background(), store.Approval{
+		CardID: id, Operation: "request", WorkflowID: "request-card-" + id, RunID: "run", ApprovalsRequired: 2,
+		ApproverRole: approverRole(w.srv.Policy, cardType), RequestedBy: requester, HolderID: userID, CardType: cardType,
+		ExpiresAt: &expires, CreatedAt: time.Now(),
+	}); err != nil {
+		w.t.Fatal(err)
+	}
+	for i, a := range approvals {
+		if _, err := w.store.RecordVote(context.Background(), store.Vote{WorkflowID: "request-card-" + id, RunID: "run", CardID: id,
+			Kind: "approve", Actor: a, At: time.Now(), Token: fmt.Sprint(i)}); err != nil {
+			w.t.Fatal(err)
+		}
+	}
 	w.cards.mu.Lock()
 	w.cards.statuses[id] = st
 	w.cards.mu.Unlock()

@@ -46,7 +46,9 @@ func TestApprovalCheckedAfterTheTimeoutIsIgnored(t *testing.T) {
 	// The change id of its own adds to TemporalChangeVersion; the worker's
 	// retired-versions query must still see the execution as current.
 	this := "WorkflowId = '" + wid + "'"
-	h.waitCount(this+" AND TemporalChangeVersion = 'decision-after-expiry-1'", 1, 20*time.Second)
+	// Version 3 (the shared approval process) refuses a late vote without
+	// a change id of its own.
+	h.waitCount(this+" AND TemporalChangeVersion = 'request-card-3'", 1, 20*time.Second)
 	retired := strings.Replace(requestcard.RetiredVersionsQuery, "ExecutionStatus = 'Running'", this, 1)
 	if n := h.count(retired); n != 0 {
 		t.Fatalf("the retired-versions query lists an execution of the current version (%s)", retired)
@@ -95,7 +97,9 @@ func TestCancelWhileTheApprovalIsWrittenAnswersTheApproval(t *testing.T) {
 	s := h.request(h.user("active"), "")
 	restore := h.hideTable("card_events")
 	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "cancelled meanwhile", "--timeout", "90s", "--json")
-	progress.WaitFor(t, "waiting: Write decision, attempt", 40*time.Second)
+	// The vote's audit row is written first (the shared approval process),
+	// then the decision: both wait for card_events.
+	progress.WaitFor(t, "waiting: Record the vote, attempt", 40*time.Second)
 	h.temporalCmd("workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
 	// The workflow has seen the cancellation (a workflow task completed
 	// after it) while the write still fails.
@@ -112,8 +116,8 @@ func TestCancelWhileTheApprovalIsWrittenAnswersTheApproval(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, `"state": "approved"`) {
 		t.Fatalf("approve: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
-	if ev := h.events(s.ID); len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->approved by alice: cancelled meanwhile") {
-		t.Fatalf("audit events %q, want the request and the approval, once", ev)
+	if ev := h.events(s.ID); len(ev) != 3 || ev[1] != "requested->requested by alice: cancelled meanwhile" || !strings.HasPrefix(ev[2], "requested->approved by alice: cancelled meanwhile") {
+		t.Fatalf("audit events %q, want the request, the vote and the approval, once", ev)
 	}
 	if err := h.wait(s.ID); !temporal.IsCanceledError(err) {
 		t.Fatalf("workflow error = %v, want canceled", err)

@@ -61,8 +61,10 @@ func TestTwoApproversNeeded(t *testing.T) {
 	if c := h.card(s.ID); c.State != cards.StateApproved {
 		t.Fatalf("stored state = %s, want approved", c.State)
 	}
+	// Every vote is in the audit trail, then the transition.
 	ev := h.events(s.ID)
-	if len(ev) != 2 || !strings.HasPrefix(ev[1], "requested->approved by bernard") {
+	if len(ev) != 4 || ev[1] != "requested->requested by alice: known to me" || ev[2] != "requested->requested by bernard: " ||
+		!strings.HasPrefix(ev[3], "requested->approved by bernard") {
 		t.Fatalf("events = %q", ev)
 	}
 	approvals, err := h.store.Approvals(context.Background(), s.ID)
@@ -115,7 +117,7 @@ func TestReject(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := h.events(s.ID)
-	if len(ev) != 2 || ev[1] != "requested->rejected by alice: no badge needed" {
+	if len(ev) != 3 || ev[1] != "requested->requested by alice: no badge needed" || ev[2] != "requested->rejected by alice: no badge needed" {
 		t.Fatalf("events = %q", ev)
 	}
 }

@@ -65,7 +65,14 @@ func (e *env) decide(request, kind, actorFlag string, in cards.DecisionInput) er
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, e.g.Timeout)
 	defer cancel()
-	status, err := ops.Decide(ctx, cardID, kind, in)
+	var status cards.Status
+	if wid := e.approvalWorkflow(cardID); wid != "" && kind != cards.Cancel {
+		// Whatever approval is open on the card: a request's, or an
+		// operation's on the card's lane.
+		status, err = ops.DecideOn(ctx, cardID, wid, kind, in)
+	} else {
+		status, err = ops.Decide(ctx, cardID, kind, in)
+	}
 	if err != nil {
 		return e.timeoutHint(ctx, err)
 	}
@@ -75,6 +82,10 @@ func (e *env) decide(request, kind, actorFlag string, in cards.DecisionInput) er
 
 func decisionHeadline(kind string, in cards.DecisionInput, s cards.Status) string {
 	switch {
+	case kind == "postpone":
+		return fmt.Sprintf("Postponed by %s: the approval stays in your Inbox; nothing else changed.", in.Actor)
+	case kind == cards.Approve && s.State == "":
+		return fmt.Sprintf("Approval by %s recorded: %d of %d.", in.Actor, len(s.Approvals), s.ApprovalsRequired)
 	case kind == cards.Approve && s.State == cards.StateRequested:
 		return fmt.Sprintf("Approval by %s recorded: %d of %d; the card stays requested.", in.Actor, len(s.Approvals), s.ApprovalsRequired)
 	default:

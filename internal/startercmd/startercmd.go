@@ -50,6 +50,8 @@ type Command struct {
 	Request    RequestCmd    `cmd:"" help:"Request a card for a user; returns once the card is persisted (requested or approved) or refused."`
 	Approve    ApproveCmd    `cmd:"" help:"Approve a requested card."`
 	Reject     RejectCmd     `cmd:"" help:"Reject a requested card (a reason is required)."`
+	Postpone   PostponeCmd   `cmd:"" help:"Postpone your decision: the approval stays in your Inbox, marked, with your comment."`
+	Approvals  ApprovalsCmd  `cmd:"" help:"List the open approvals you may decide (what the console's Inbox shows)."`
 	Cancel     CancelCmd     `cmd:"" help:"Withdraw a request you made, before it is decided."`
 	Status     StatusCmd     `cmd:"" help:"Show a card's status document."`
 	Issue      IssueCmd      `cmd:"" help:"Issue card: produce an approved card at a print station (number, PIN and PUK, certificates); also issue repeat and issue cancel."`

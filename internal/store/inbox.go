@@ -69,15 +69,23 @@ func (s *Store) Inbox(ctx context.Context, userID string, after InboxCursor, lim
 		Mine []byte `db:"mine"`
 	}
 	// One row more than asked tells whether there is a next page.
+	// Per role the person holds, an ordered scan of the partial index
+	// approvals_inbox that stops after the page (LATERAL ... LIMIT); the
+	// roles' pages are merged. The cards are read by primary key for the
+	// page's rows only.
 	err := s.DB.SelectContext(ctx, &rows, `
 		SELECT `+prefixed("a.", approvalColumns)+`, c.common_name, c.user_id, c.state AS card_state, (a.postponed -> $1::text)::text AS mine
-		FROM approvals a JOIN cards c ON c.id = a.card_id
-		WHERE a.state = 'open'
-		  AND a.approver_role IN (SELECT role FROM user_roles WHERE user_id = $1)
-		  AND EXISTS (SELECT 1 FROM users WHERE id = $1 AND state = 'active')
-		  AND a.requested_by <> $1 AND a.holder_id <> $1
-		  AND NOT ($1 = ANY (a.approved_by))
-		  AND (a.created_at, a.id) < ($2, $3)
+		FROM (SELECT DISTINCT r.role FROM user_roles r JOIN users u ON u.id = r.user_id
+		      WHERE r.user_id = $1 AND u.state = 'active') roles
+		CROSS JOIN LATERAL (
+			SELECT * FROM approvals a
+			WHERE a.state = 'open' AND a.approver_role = roles.role
+			  AND (a.created_at, a.id) < ($2, $3)
+			  AND a.requested_by <> $1 AND a.holder_id <> $1
+			  AND NOT ($1 = ANY (a.approved_by))
+			ORDER BY a.created_at DESC, a.id DESC
+			LIMIT $4) a
+		JOIN cards c ON c.id = a.card_id
 		ORDER BY a.created_at DESC, a.id DESC
 		LIMIT $4`, userID, after.CreatedAt, after.ID, limit+1)
 	if err != nil {

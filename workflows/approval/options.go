@@ -54,6 +54,10 @@ type Options struct {
 	// RetryFor is how long the directory check retries an outage before
 	// the vote is refused as InfrastructureUnavailable; zero: an hour.
 	RetryFor time.Duration
+	// Waiting is told what a step waits for while it retries an outage
+	// (its summary and failure), and "" once it is done: Request card
+	// shows it in its status.
+	Waiting func(ctx workflow.Context, what string)
 	// RequireEncryption ignores votes sent as signals in clear
 	// (CARDS_CODEC_REQUIRE, as the policy recorded it).
 	RequireEncryption bool

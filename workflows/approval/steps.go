@@ -48,6 +48,14 @@ func (p *Process) run(ctx workflow.Context, summary string, window time.Duration
 	if window > 0 && window < opts.StartToCloseTimeout {
 		opts.StartToCloseTimeout = window
 	}
+	if p.opts.Waiting != nil {
+		limit := "no limit"
+		if window > 0 {
+			limit = window.String()
+		}
+		p.opts.Waiting(ctx, fmt.Sprintf("%s failed: %s; retrying until it works (up to %s)", summary, innermost(err), limit))
+		defer p.opts.Waiting(ctx, "")
+	}
 	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activity, args...).Get(ctx, nil)
 	if infrastructure(err) {
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s did not succeed within %s: %v", summary, window, err),
@@ -64,4 +72,17 @@ func infrastructure(err error) bool {
 	}
 	var appErr *temporal.ApplicationError
 	return !(errors.As(err, &appErr) && appErr.NonRetryable())
+}
+
+// innermost is the innermost message of an activity failure: "dial tcp
+// ...: connection refused" rather than the SDK's wrapping.
+func innermost(err error) string {
+	for next := errors.Unwrap(err); next != nil; next = errors.Unwrap(err) {
+		err = next
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	return err.Error()
 }

@@ -35,6 +35,7 @@ func (r *request) awaitApproval(ctx workflow.Context) {
 			Answer:  func() any { return r.snapshot() },
 			Settled: func() bool { return r.final },
 			Failed:  func() error { return r.transitionErr },
+			Waiting: func(ctx workflow.Context, what string) { r.status.Waiting = what; r.setDetails(ctx) },
 			Remind:  remind, OwnMail: true,
 			ExpiresAt: *r.status.ExpiresAt, RetryFor: r.policy.RetryFor, RequireEncryption: r.policy.RequireEncryption,
 		})

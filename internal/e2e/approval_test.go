@@ -1,0 +1,75 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cardflow/cardflow/internal/cards"
+)
+
+// Postpone keeps the approval in the approver's Inbox, marked, with the
+// comment, and changes nothing else; `starter approvals` lists what the
+// Inbox shows; every vote is an audit row.
+func TestPostponeKeepsTheApprovalInTheInbox(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	s := h.request(h.user("active"), "")
+	inbox := func(approver string) approvalsList {
+		t.Helper()
+		r := h.starter("approvals", "--approver", approver, "--json")
+		if r.code != 0 {
+			t.Fatalf("approvals: exit %d: %s", r.code, r.stderr)
+		}
+		var doc approvalsList
+		if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+			t.Fatalf("approvals --json: %v\n%s", err, r.stdout)
+		}
+		return doc
+	}
+	if doc := inbox("alice"); !doc.has(s.ID, "") {
+		t.Fatalf("alice's Inbox %+v does not list the request", doc)
+	}
+	if doc := inbox("olivia"); doc.has(s.ID, "") {
+		t.Fatalf("the requester's Inbox lists her own request: %+v", doc)
+	}
+	if r := h.starter("postpone", "--card", s.ID, "--approver", "alice", "--comment", "after the audit"); r.code != 0 {
+		t.Fatalf("postpone: exit %d: %s", r.code, r.stderr)
+	}
+	if doc := inbox("alice"); !doc.has(s.ID, "after the audit") {
+		t.Fatalf("alice's Inbox %+v does not mark the postponed request", doc)
+	}
+	if c := h.card(s.ID); c.State != cards.StateRequested {
+		t.Fatalf("state after a postponement = %s", c.State)
+	}
+	s = h.statusOf("approve", "--card", s.ID, "--approver", "alice", "--comment", "audit done")
+	if s.State != cards.StateApproved {
+		t.Fatalf("state = %s", s.State)
+	}
+	if doc := inbox("alice"); doc.has(s.ID, "") {
+		t.Fatalf("a decided card stays in the Inbox: %+v", doc)
+	}
+	ev := h.events(s.ID)
+	if len(ev) != 4 || ev[1] != "requested->requested by alice: after the audit" || ev[2] != "requested->requested by alice: audit done" {
+		t.Fatalf("events = %q", ev)
+	}
+}
+
+type approvalsList struct {
+	Approvals []struct {
+		CardID         string `json:"cardId"`
+		Operation      string `json:"operation"`
+		PostponedByYou string `json:"postponedByYou"`
+	} `json:"approvals"`
+}
+
+// has reports whether the list holds a request approval of card, marked
+// postponed with comment (when not empty).
+func (l approvalsList) has(card, comment string) bool {
+	for _, a := range l.Approvals {
+		if a.CardID == card && a.Operation == "request" && strings.Contains(a.PostponedByYou, comment) {
+			return true
+		}
+	}
+	return false
+}

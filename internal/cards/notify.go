@@ -74,3 +74,28 @@ type NotifyInput struct {
 type NotifyResult struct {
 	Notifications []Notification `json:"notifications"`
 }
+
+// RecordEvent is the event the notifications table keys this e-mail by:
+// the event itself for a request, and for an operation's approval the
+// operation, the event and the approval ("deactivation-requested:<run>"),
+// so that each approval of a card's life is mailed once, not once ever.
+func (in NotifyInput) RecordEvent() string {
+	if in.Operation == "" || in.Operation == "request" || in.ApprovalID == "" {
+		return in.Event
+	}
+	return in.Operation + "-" + in.Event + ":" + in.ApprovalID
+}
+
+// OperationVerb says what an operation's approval asks ("deactivate",
+// "reactivate", "lock"); "" for a request.
+func (in NotifyInput) OperationVerb() string {
+	switch in.Operation {
+	case "deactivation":
+		return "deactivate"
+	case "reactivation":
+		return "reactivate"
+	case "lock":
+		return "lock"
+	}
+	return ""
+}

@@ -23,7 +23,7 @@ import (
 // not nil, is the dispatcher's event, queued again with a retry it records
 // (see store.RecordNotification).
 func (s *Service) deliver(ctx context.Context, conn *connection, in cards.NotifyInput, names directoryNames, r recipient, requeue *store.Requeue) (n cards.Notification, retry string, err error) {
-	key := store.NotificationKey{CardID: in.CardID, Event: in.Event, Recipient: r.ID}
+	key := store.NotificationKey{CardID: in.CardID, Event: in.RecordEvent(), Recipient: r.ID}
 	messageID := MessageID(key, s.domain)
 	if r.skip != "" {
 		row, created, err := s.store.SkipNotification(ctx, key, messageID, r.skip)

@@ -28,6 +28,17 @@ func MessageID(key store.NotificationKey, domain string) string {
 // subject holds no personal data beyond the card id and the display name
 // of the card's user.
 func subject(d MessageData) string {
+	if d.Operation != "" {
+		// An operation's approval (the shared approval process).
+		switch d.Event {
+		case cards.NotifyRequested:
+			return fmt.Sprintf("Request to %s card %s of %s waits for your approval", d.Operation, d.cardName(), d.UserName)
+		case cards.NotifyReminder:
+			return fmt.Sprintf("Reminder: request to %s card %s of %s still waits for your approval", d.Operation, d.cardName(), d.UserName)
+		case cards.NotifyDecided:
+			return fmt.Sprintf("Request to %s card %s of %s: %s", d.Operation, d.cardName(), d.UserName, d.Decision.State)
+		}
+	}
 	switch d.Event {
 	case cards.NotifyRequested:
 		return fmt.Sprintf("Card request %s for %s waits for your approval", d.CardID, d.UserName)
@@ -70,6 +81,7 @@ func (s *Service) messageData(in cards.NotifyInput, names directoryNames, r reci
 		RequestedBy: in.RequestedBy, RequesterName: names.of(in.RequestedBy),
 		ApprovalsRequired: in.ApprovalsRequired, CardURL: s.consoleURL + "/cards/" + in.CardID,
 		CardNumber: in.CardNumber, PINDelivery: in.PINDelivery,
+		Operation: in.OperationVerb(),
 	}
 	if in.ValidUntil != nil {
 		d.ValidUntil = in.ValidUntil.UTC().Format(timeLayout)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cardflow/cardflow/internal/approvalrules"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/policy"
 )
@@ -60,8 +61,18 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 			return nil, nil, err
 		}
 		users = named
+		// The one rule set: who may decide it now (for a reminder, who
+		// has not approved yet). The query found the active holders of
+		// the role; the rules have the last word.
+		c := approvalrules.Case{Operation: in.Operation, RequestedBy: in.RequestedBy, HolderID: in.UserID, CardType: in.CardType, ApproverRole: role}
+		if in.Event == cards.NotifyReminder {
+			c.Approved = in.Acted
+		}
 		for _, u := range approvers {
-			if u.ID == in.RequestedBy || u.ID == in.UserID || (in.Event == cards.NotifyReminder && slices.Contains(in.Acted, u.ID)) {
+			if !u.HasRole(role) {
+				u.Roles = append(slices.Clone(u.Roles), role)
+			}
+			if !approvalrules.MayBeAsked(c, u) {
 				continue
 			}
 			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
@@ -70,6 +81,11 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 		ids := []string{in.RequestedBy}
 		if in.UserID != in.RequestedBy {
 			ids = append(ids, in.UserID)
+		}
+		if in.OperationVerb() != "" {
+			// An operation's approval: the requester is told the
+			// outcome; what the holder hears is the operation's own.
+			ids = []string{in.RequestedBy}
 		}
 		if cards.IsHolderEvent(in.Event) {
 			// What the holder does next (collect the card, wait for

@@ -416,3 +416,44 @@ func TestBadInputIsRefusedWithoutRetry(t *testing.T) {
 		t.Fatalf("%d messages sent for bad input", n)
 	}
 }
+
+// An operation's approval (Deactivate card here) asks the approvers the
+// rule set allows, keyed by its approval so that a later one is mailed
+// again, and tells the requester alone the outcome.
+func TestOperationApprovalMailsApproversAndTheRequester(t *testing.T) {
+	w := newWorld(t)
+	svc := w.service(w.config())
+	in := w.card
+	in.Operation, in.ApprovalID = "deactivation", "run-1"
+	res, err := svc.Notify(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := outcomes(res); len(got) != 3 || got["alice"] != "sent" || got["bernard"] != "sent" {
+		t.Fatalf("asked %v, want alice, bernard and nomail (skipped)", got)
+	}
+	m := w.smtp.To("alice@example.com")[0]
+	if s := m.Header.Get("Subject"); !strings.HasPrefix(s, "Request to deactivate card") {
+		t.Errorf("subject %q", s)
+	}
+	if want := "Olivia Operator asks to deactivate the standard card of Carol Cole"; !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, "asks to <b>deactivate</b>") {
+		t.Errorf("bodies lack %q:\n%s\n%s", want, m.Text, m.HTML)
+	}
+	if _, ok := w.rowsOf(in.CardID)["deactivation-requested:run-1/alice"]; !ok {
+		t.Errorf("rows %v, want one keyed by the approval", w.rowsOf(in.CardID))
+	}
+	// A second deactivation of the same card, later: mailed again.
+	in.ApprovalID = "run-2"
+	if res, err = svc.Notify(context.Background(), in, nil); err != nil || outcomes(res)["alice"] != "sent" {
+		t.Fatalf("the second approval: %v %v", outcomes(res), err)
+	}
+	in.Event = cards.NotifyDecided
+	in.Decision = &cards.Decision{To: "rejected", Actor: "alice", Comment: "found it", At: time.Now()}
+	res, err = svc.Notify(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := outcomes(res); len(got) != 1 || got["olivia"] != "sent" {
+		t.Fatalf("told %v, want the requester alone", got)
+	}
+}

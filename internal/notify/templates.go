@@ -51,6 +51,10 @@ type MessageData struct {
 	CardNumber  string
 	ValidUntil  string
 	PINDelivery string
+	// Operation is what an operation's approval asks: "deactivate",
+	// "reactivate" or "lock" (the shared approval process); empty for a
+	// request.
+	Operation string
 }
 
 // DecisionData is the final transition, for the decided event.

@@ -42,5 +42,16 @@ CREATE UNIQUE INDEX approvals_open_by_card ON approvals (card_id) WHERE state = 
 -- The Inbox: open approvals of a role, newest first, paged by (created_at, id).
 CREATE INDEX approvals_inbox ON approvals (approver_role, created_at DESC, id DESC) WHERE state = 'open';
 
+-- The e-mails of an operation's approval are keyed by operation, event and
+-- approval ("deactivation-requested:<run id>", cards.NotifyInput.RecordEvent),
+-- so that each approval of a card's life is mailed once.
+ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
+    CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated')
+        OR event ~ '^(deactivation|reactivation|lock)-(requested|reminder|decided):.+$');
+
 -- +goose Down
+ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
+    CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated'));
 DROP TABLE approvals;

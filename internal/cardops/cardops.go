@@ -186,8 +186,20 @@ func (c *Client) DecideOn(ctx context.Context, cardID, wid, kind string, in card
 			Args:         []any{in},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
 		})
-		if err == nil {
+		if err == nil && wid == requestcard.WorkflowID(cardID) {
 			err = handle.Get(opCtx, &status)
+		} else if err == nil {
+			// An operation's approval answers with the approval's
+			// status (workflows/approval.Status).
+			var answer struct {
+				ApprovalsRequired int              `json:"approvalsRequired"`
+				Approvals         []cards.Approval `json:"approvals"`
+				Postponed         []cards.Approval `json:"postponed"`
+			}
+			if err = handle.Get(opCtx, &answer); err == nil {
+				status = cards.Status{ID: cardID, WorkflowID: wid, ApprovalsRequired: answer.ApprovalsRequired,
+					Approvals: answer.Approvals, Postponed: answer.Postponed}
+			}
 		}
 		return err
 	})

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/testkit"
 )
 
 // Postpone keeps the approval in the approver's Inbox, marked, with the
@@ -72,4 +74,45 @@ func (l approvalsList) has(card, comment string) bool {
 		}
 	}
 	return false
+}
+
+// A Deactivate waiting for approval is in the approver's Inbox (starter
+// approvals) as a deactivation; `starter approve --card` finds its
+// workflow from the approvals row, and the card becomes inactive.
+func TestDeactivationApprovedFromTheInbox(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, withProduction(), func(h *harness) { h.policyPath = writePolicy(h.t, guardedPolicy()) })
+	card := h.activeCard("guarded")
+	if r := h.starter("deactivate", "--card", card.ID, "--operator", "olivia", "--comment", "on leave", "--json"); r.code != 0 {
+		t.Fatalf("deactivate: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	r := h.starter("approvals", "--approver", "alice", "--json")
+	var doc approvalsList
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || r.code != 0 {
+		t.Fatalf("approvals: exit %d, %v: %s %s", r.code, err, r.stdout, r.stderr)
+	}
+	found := false
+	for _, a := range doc.Approvals {
+		found = found || (a.CardID == card.ID && a.Operation == "deactivation")
+	}
+	if !found {
+		t.Fatalf("alice's Inbox %+v lacks the deactivation", doc)
+	}
+	h.refusal(3, cards.ErrNotAllowed, "approve", "--card", card.ID, "--approver", "olivia")
+	if r := h.starter("postpone", "--card", card.ID, "--approver", "alice", "--comment", "call the holder first"); r.code != 0 {
+		t.Fatalf("postpone: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if r := h.starter("approve", "--card", card.ID, "--approver", "alice", "--comment", "holder agrees"); r.code != 0 {
+		t.Fatalf("approve: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	testkit.Eventually(t, 60*time.Second, func() (bool, string) {
+		c := h.card(card.ID)
+		return c.State == cards.StateInactive, "card " + string(c.State)
+	})
+	trail := strings.Join(h.events(card.ID), "\n")
+	for _, want := range []string{"active->active by alice: call the holder first", "active->active by alice: holder agrees", "active->inactive"} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("audit trail lacks %q:\n%s", want, trail)
+		}
+	}
 }

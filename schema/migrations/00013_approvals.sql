@@ -47,11 +47,11 @@ CREATE INDEX approvals_inbox ON approvals (approver_role, created_at DESC, id DE
 -- so that each approval of a card's life is mailed once.
 ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
-    CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated')
+    CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated', 'reactivated', 'locked')
         OR event ~ '^(deactivation|reactivation|lock)-(requested|reminder|decided):.+$');
 
 -- +goose Down
 ALTER TABLE notifications DROP CONSTRAINT notifications_event_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
-    CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated'));
+    CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated', 'reactivated', 'locked'));
 DROP TABLE approvals;

@@ -35,7 +35,7 @@ type Expiry struct {
 func (e *Expiry) UnmarshalYAML(node *yaml.Node) error {
 	var raw struct {
 		RemindBefore yaml.Node `yaml:"remindBefore"`
-		RemindDaily  *bool      `yaml:"remindDaily"`
+		RemindDaily  *bool     `yaml:"remindDaily"`
 	}
 	if err := node.Decode(&raw); err != nil {
 		return err

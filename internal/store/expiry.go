@@ -42,7 +42,9 @@ type ExpiryCandidate struct {
 }
 
 // Cursor is the cursor just after c.
-func (c ExpiryCandidate) Cursor() ExpiryCursor { return ExpiryCursor{ValidUntil: c.ValidUntil, ID: c.ID} }
+func (c ExpiryCandidate) Cursor() ExpiryCursor {
+	return ExpiryCursor{ValidUntil: c.ValidUntil, ID: c.ID}
+}
 
 // ExpiryPage returns up to limit cards that can expire with valid_until at
 // or before horizon, after the cursor, in (valid_until, id) order: one

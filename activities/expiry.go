@@ -166,3 +166,24 @@ func (a *Activities) RevokeExpiredCertificates(ctx context.Context, in RevokeExp
 	}
 	return nil
 }
+
+// CountExpirySweep returns what the sweep of time now did, counted from
+// the rows it wrote (reminders and expire audit rows carry the sweep's
+// time): the sweep's result, exact even when a page ran twice.
+func (a *Activities) CountExpirySweep(ctx context.Context, now time.Time) (expiry.Totals, error) {
+	counts, err := a.Store.SweepCounts(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	t := expiry.Totals{}
+	for _, c := range counts {
+		for range c.N {
+			if c.Mark == "" {
+				t.Expire(c.CardType)
+			} else {
+				t.Remind(c.CardType, c.Mark)
+			}
+		}
+	}
+	return t, nil
+}

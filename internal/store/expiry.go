@@ -205,3 +205,32 @@ func (s *Store) CertificatesOutlivingCards(ctx context.Context, cardIDs []string
 	}
 	return serials, nil
 }
+
+// SweepCount is one line of what the sweep of time at wrote: reminders of
+// a card type and mark, or (Mark empty) cards of a card type expired.
+type SweepCount struct {
+	CardType string `db:"card_type"`
+	Mark     string `db:"mark"`
+	N        int    `db:"n"`
+}
+
+// SweepCounts counts what the sweep of time at wrote, from the rows
+// themselves (every write of one sweep carries its time): exact even when a
+// page's answer was lost and the page ran again, which the pages' own
+// counts cannot be.
+func (s *Store) SweepCounts(ctx context.Context, at time.Time) ([]SweepCount, error) {
+	s.reads.Add(1)
+	var out []SweepCount
+	err := s.DB.SelectContext(ctx, &out, `
+		SELECT c.card_type, r.mark, count(*) AS n
+		FROM card_reminders r JOIN cards c ON c.id = r.card_id
+		WHERE r.at = $1 GROUP BY c.card_type, r.mark
+		UNION ALL
+		SELECT c.card_type, '' AS mark, count(*) AS n
+		FROM card_events e JOIN cards c ON c.id = e.card_id
+		WHERE e.event = $2 AND e.at = $1 GROUP BY c.card_type`, at, EventExpire)
+	if err != nil {
+		return nil, fmt.Errorf("count what the expiry sweep of %s did: %w", at.Format(time.RFC3339Nano), err)
+	}
+	return out, nil
+}

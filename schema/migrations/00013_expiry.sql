@@ -12,6 +12,10 @@ CREATE TABLE card_reminders (
     at      timestamptz NOT NULL,
     PRIMARY KEY (card_id, mark)
 );
+-- A sweep counts what it did by its time (every write of one sweep carries
+-- it): its reminders here, its expiries in the audit trail.
+CREATE INDEX card_reminders_at ON card_reminders (at);
+CREATE INDEX card_events_expire_at ON card_events (at) WHERE event = 'expire';
 
 -- The sweep pages through the cards that can expire by (valid_until, id):
 -- the key of its keyset pagination, in the index (valid_until alone
@@ -41,4 +45,5 @@ ALTER TABLE notifications ADD CONSTRAINT notifications_event_check
     CHECK (event IN ('requested', 'reminder', 'decided', 'issued', 'activated', 'reactivated', 'locked'));
 DROP INDEX cards_expiry;
 CREATE INDEX cards_expiry ON cards (valid_until) WHERE state IN ('issued', 'active', 'inactive');
+DROP INDEX card_events_expire_at;
 DROP TABLE card_reminders;

@@ -30,6 +30,7 @@ type pages struct {
 	fail    map[int]int // page → failures left before it works
 	nows    []time.Time
 	revoked []string
+	counted []time.Time
 }
 
 func (p *pages) sweep(_ context.Context, in activities.SweepExpiryPageInput) (activities.SweepExpiryPageResult, error) {
@@ -59,6 +60,18 @@ func run(t *testing.T, p *pages, in expirysweep.Input) (*testsuite.TestWorkflowE
 	env.RegisterWorkflowWithOptions(expirysweep.ExpirySweep, workflow.RegisterOptions{Name: expirysweep.WorkflowType})
 	env.RegisterActivity(acts)
 	env.OnActivity(acts.SweepExpiryPage, mock.Anything, mock.Anything).Return(p.sweep)
+	env.OnActivity(acts.CountExpirySweep, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, now time.Time) (expiry.Totals, error) {
+			// The fake's rows: what its pages reported (no lost answers).
+			t := expiry.Totals{}
+			for range p.total {
+				t.Remind("standard", "1440h")
+				t.Remind("standard", "daily-2029-11-20")
+				t.Expire("visitor")
+			}
+			p.counted = append(p.counted, now)
+			return t, nil
+		}).Maybe()
 	env.OnActivity(acts.RevokeExpiredCertificates, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.RevokeExpiredCertificatesInput) error {
 			p.revoked = append(p.revoked, in.Serials...)
@@ -86,6 +99,7 @@ func TestASweepPagesThroughToTheEnd(t *testing.T) {
 	require.Equal(t, 3, res.Totals["visitor"].Expired)
 	require.Equal(t, []string{"serial-0", "serial-1", "serial-2"}, p.revoked)
 	require.Equal(t, 3, res.Revoked)
+	require.Equal(t, []time.Time{res.Now}, p.counted, "counted once, as of the sweep's time")
 	// One time for the whole sweep.
 	for _, now := range p.nows {
 		require.Equal(t, res.Now, now)

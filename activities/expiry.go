@@ -57,6 +57,9 @@ func (a *Activities) SweepExpiryPage(ctx context.Context, in SweepExpiryPageInpu
 	for _, r := range rules {
 		longest = max(longest, r.Longest())
 	}
+	// A heartbeat per step: a worker that dies mid-page is noticed within
+	// the heartbeat timeout, and the page runs again from its cursor.
+	activity.RecordHeartbeat(ctx, "reading")
 	page, err := a.Store.ExpiryPage(ctx, in.Cursor, in.Now.Add(longest), size)
 	if err != nil {
 		return SweepExpiryPageResult{}, err
@@ -98,6 +101,7 @@ func (a *Activities) SweepExpiryPage(ctx context.Context, in SweepExpiryPageInpu
 		}
 		reminders = append(reminders, store.Reminder{CardID: c.ID, Mark: mark, Input: ev})
 	}
+	activity.RecordHeartbeat(ctx, "reminding")
 	recorded, err := a.Store.RecordReminders(ctx, in.Now, reminders)
 	if err != nil {
 		return res, err
@@ -105,6 +109,7 @@ func (a *Activities) SweepExpiryPage(ctx context.Context, in SweepExpiryPageInpu
 	for _, r := range recorded {
 		res.Totals.Remind(types[r.CardID], r.Mark)
 	}
+	activity.RecordHeartbeat(ctx, "expiring")
 	expired, err := a.Store.ExpireCards(ctx, in.Now, expiring)
 	if err != nil {
 		return res, err

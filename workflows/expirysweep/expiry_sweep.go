@@ -62,11 +62,12 @@ const currentVersion workflow.Version = 1
 
 // pageOptions retry a page until it works: PostgreSQL down is waited for,
 // and the page is run again from the same cursor (its writes are
-// idempotent).
+// idempotent). A page heartbeats at each step, so a worker that dies
+// mid-page costs ten seconds, not the two-minute timeout.
 func pageOptions(ctx workflow.Context, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,

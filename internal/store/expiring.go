@@ -25,7 +25,7 @@ func (f PageFilter) expiring() bool { return !f.ExpiringBefore.IsZero() }
 // expiringPageQuery is the statement of one page of the expiring list:
 // cards that can expire with valid_until before f.ExpiringBefore, soonest
 // first. valid_until IS NOT NULL is implied by the comparison. cards_expiry
-// is on (valid_until, id) since migration 00012 (the expiry sweep's keyset),
+// is on (valid_until, id) since migration 00013 (the expiry sweep's keyset),
 // so the scan starts at the cursor and reads the rows in the page's order.
 func expiringPageQuery(f PageFilter) (string, []any, error) {
 	where := []string{expirableStates}

@@ -71,3 +71,7 @@ GRANT SELECT, INSERT, DELETE ON TABLE card_secrets TO :"role";
 
 -- Where each PIN went, written once; a record, never changed or deleted.
 GRANT SELECT, INSERT ON TABLE pin_deliveries TO :"role";
+
+-- Expiry reminders, one per card and mark, written once by the sweep; a
+-- record, never changed or deleted.
+GRANT SELECT, INSERT ON TABLE card_reminders TO :"role";

@@ -92,6 +92,10 @@ var WorkerPrivileges = []Privilege{
 	// Where each PIN went, recorded once (store.RecordPINDelivery).
 	{Privilege: "SELECT", Object: "pin_deliveries"},
 	{Privilege: "INSERT", Object: "pin_deliveries"},
+	// Expiry reminders, one per card and mark, written once by the sweep
+	// (store.SweepExpiry).
+	{Privilege: "SELECT", Object: "card_reminders"},
+	{Privilege: "INSERT", Object: "card_reminders"},
 }
 
 // GrantCommand is how an operator gives the worker's role its privileges;

@@ -15,12 +15,12 @@
 //	reactivatecard/  ReactivateCard
 //	lockcard/        LockCard
 //	order/           Order (an order of several cards)
-//	expirysweep/     ExpirySweep (cards past their validity)
+//	expirysweep/     ExpirySweep (reminders before valid_until, then expired)
 //	approval/        the approval process they share (not a workflow type;
 //	                 RequestCard's own until a second workflow needs it)
 //
-// Only requestcard and approval exist so far; the others are where the
-// next workflow types go. Recorded histories of every type are in
+// requestcard, issuecard, activatecard, expirysweep and approval exist so
+// far; the others are where the next workflow types go. Recorded histories of every type are in
 // testdata/histories and are replayed by replay_test.go against the
 // registered definitions.
 package workflows

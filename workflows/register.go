@@ -7,6 +7,7 @@ import (
 	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/workflows/activatecard"
 	"github.com/cardflow/cardflow/workflows/cardstate"
+	"github.com/cardflow/cardflow/workflows/expirysweep"
 	"github.com/cardflow/cardflow/workflows/issuecard"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
@@ -33,6 +34,7 @@ var Definitions = []Definition{
 	{Name: cardstate.DeactivateType, Func: cardstate.DeactivateCard},
 	{Name: cardstate.ReactivateType, Func: cardstate.ReactivateCard},
 	{Name: cardstate.LockType, Func: cardstate.LockCard},
+	{Name: expirysweep.WorkflowType, Func: expirysweep.ExpirySweep},
 }
 
 // SearchAttributeNames lists the search attributes a Temporal namespace must

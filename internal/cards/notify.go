@@ -2,6 +2,7 @@ package cards
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,20 +20,51 @@ const (
 	NotifyReactivated = "reactivated"
 	// NotifyLocked tells the holder their card is locked for good.
 	NotifyLocked = "locked"
+	// NotifyExpiring is the kind of the holder's reminders before the
+	// card's valid_until; each reminder's event is ExpiringEvent(mark).
+	NotifyExpiring = "expiring"
+	// NotifyExpired tells the holder the card expired.
+	NotifyExpired = "expired"
 )
 
-// NotifyEvents lists the notification events in a fixed order: the e-mail
-// templates come one per event, and the outbox accepts no other.
-var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked}
+// NotifyEvents lists the notification events (kinds) in a fixed order: the
+// e-mail templates come one per kind, and the outbox accepts no other.
+var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked, NotifyExpiring, NotifyExpired}
 
 // HolderEvents are the events mailed to the card's holder alone.
-var HolderEvents = []string{NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked}
+var HolderEvents = []string{NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked, NotifyExpiring, NotifyExpired}
 
-// IsHolderEvent reports whether event is one of HolderEvents.
-func IsHolderEvent(event string) bool { return slices.Contains(HolderEvents, event) }
+// expiringPrefix starts the event of an expiry reminder.
+const expiringPrefix = NotifyExpiring + "-"
 
-// IsNotifyEvent reports whether event is one of NotifyEvents.
-func IsNotifyEvent(event string) bool { return slices.Contains(NotifyEvents, event) }
+// ExpiringEvent is the event of the expiry reminder of mark (1440h,
+// daily-2029-11-20): one event per mark, because the outbox and the
+// notifications table keep one row per card and event, which is what sends
+// each reminder once.
+func ExpiringEvent(mark string) string { return expiringPrefix + mark }
+
+// NotifyKind is the kind of an event, which picks its template, subject,
+// recipients and metric label: expiring for every expiry reminder, else
+// the event itself.
+func NotifyKind(event string) string {
+	if strings.HasPrefix(event, expiringPrefix) {
+		return NotifyExpiring
+	}
+	return event
+}
+
+// IsHolderEvent reports whether event is one of HolderEvents (or an expiry
+// reminder).
+func IsHolderEvent(event string) bool { return slices.Contains(HolderEvents, NotifyKind(event)) }
+
+// IsNotifyEvent reports whether event is one of NotifyEvents, or an expiry
+// reminder of a mark.
+func IsNotifyEvent(event string) bool {
+	if strings.HasPrefix(event, expiringPrefix) {
+		return len(event) > len(expiringPrefix)
+	}
+	return event != NotifyExpiring && slices.Contains(NotifyEvents, event)
+}
 
 // NotifyInput is one card event to tell people about. It belongs to the
 // domain, not to the mail code or to Temporal: the workflow builds it, the
@@ -67,6 +99,9 @@ type NotifyInput struct {
 	// ApprovalID tells one approval of an operation on the card from an
 	// earlier one (the workflow run), so that each is mailed once.
 	ApprovalID string `json:"approvalId,omitempty"`
+	// DaysLeft is how many days an expiring card has left when the
+	// reminder was queued (expiring-*).
+	DaysLeft int `json:"daysLeft,omitempty"`
 }
 
 // NotifyResult lists what was done for each recipient of one event; the

@@ -31,7 +31,7 @@ func (s *Service) deliver(ctx context.Context, conn *connection, in cards.Notify
 			return n, "", err
 		}
 		if created {
-			s.metrics.Notification(in.Event, OutcomeSkipped)
+			s.metrics.Notification(cards.NotifyKind(in.Event), OutcomeSkipped)
 		}
 		return row.Notification(), "", nil
 	}
@@ -68,14 +68,14 @@ func (s *Service) deliver(ctx context.Context, conn *connection, in cards.Notify
 	}
 	switch status {
 	case store.NotificationSent:
-		s.metrics.Notification(in.Event, OutcomeSent)
+		s.metrics.Notification(cards.NotifyKind(in.Event), OutcomeSent)
 	case store.NotificationRetry:
-		s.metrics.Notification(in.Event, OutcomeRetried)
+		s.metrics.Notification(cards.NotifyKind(in.Event), OutcomeRetried)
 		return n, reason, nil
 	case store.NotificationFailed:
-		s.metrics.Notification(in.Event, OutcomeFailed)
+		s.metrics.Notification(cards.NotifyKind(in.Event), OutcomeFailed)
 	default:
-		s.metrics.Notification(in.Event, OutcomeSkipped)
+		s.metrics.Notification(cards.NotifyKind(in.Event), OutcomeSkipped)
 	}
 	return row.Notification(), "", nil
 }

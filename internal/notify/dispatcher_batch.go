@@ -206,7 +206,7 @@ func (d *Dispatcher) skipDeparted(work context.Context, in cards.NotifyInput, re
 	}
 	n, err := d.service.store.SkipDeparted(work, in.CardID, in.Event, listed, departed)
 	for range n {
-		d.service.metrics.Notification(in.Event, OutcomeSkipped)
+		d.service.metrics.Notification(cards.NotifyKind(in.Event), OutcomeSkipped)
 	}
 	return err
 }
@@ -226,7 +226,7 @@ func (d *Dispatcher) drop(row store.OutboxRow, b *batch, outcome, reason string)
 
 func (d *Dispatcher) record(row store.OutboxRow, outcome string, queued time.Duration) {
 	if r, ok := d.service.metrics.(OutboxRecorder); ok {
-		r.OutboxEvent(row.Event, outcome, queued)
+		r.OutboxEvent(cards.NotifyKind(row.Event), outcome, queued)
 	}
 }
 

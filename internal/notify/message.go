@@ -39,7 +39,11 @@ func subject(d MessageData) string {
 			return fmt.Sprintf("Request to %s card %s of %s: %s", d.Operation, d.cardName(), d.UserName, d.Decision.State)
 		}
 	}
-	switch d.Event {
+	switch cards.NotifyKind(d.Event) {
+	case cards.NotifyExpiring:
+		return fmt.Sprintf("Your %s card %s expires on %s", d.CardType, d.cardName(), d.ValidUntil)
+	case cards.NotifyExpired:
+		return fmt.Sprintf("Your %s card %s has expired", d.CardType, d.cardName())
 	case cards.NotifyRequested:
 		return fmt.Sprintf("Card request %s for %s waits for your approval", d.CardID, d.UserName)
 	case cards.NotifyReminder:
@@ -80,7 +84,7 @@ func (s *Service) messageData(in cards.NotifyInput, names directoryNames, r reci
 		CommonName: in.CommonName, UPN: in.UPN, UserID: in.UserID, UserName: userName,
 		RequestedBy: in.RequestedBy, RequesterName: names.of(in.RequestedBy),
 		ApprovalsRequired: in.ApprovalsRequired, CardURL: s.consoleURL + "/cards/" + in.CardID,
-		CardNumber: in.CardNumber, PINDelivery: in.PINDelivery,
+		CardNumber: in.CardNumber, PINDelivery: in.PINDelivery, DaysLeft: in.DaysLeft,
 		Operation: in.OperationVerb(),
 	}
 	if in.ValidUntil != nil {
@@ -136,10 +140,10 @@ func (s *Service) message(in cards.NotifyInput, names directoryNames, r recipien
 // threadStart is the event whose e-mail starts the thread an event's e-mail
 // belongs to; empty for the first e-mail of a thread.
 func threadStart(event string) string {
-	switch event {
+	switch cards.NotifyKind(event) {
 	case cards.NotifyRequested, cards.NotifyIssued:
 		return ""
-	case cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
+	case cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked, cards.NotifyExpiring, cards.NotifyExpired:
 		return cards.NotifyIssued
 	}
 	return cards.NotifyRequested

@@ -50,7 +50,7 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 	}
 	var out []recipient
 	var users map[string]cards.User
-	switch in.Event {
+	switch cards.NotifyKind(in.Event) {
 	case cards.NotifyRequested, cards.NotifyReminder:
 		role := in.ApproverRole
 		if role == "" {
@@ -77,7 +77,7 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 			}
 			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
 		}
-	case cards.NotifyDecided, cards.NotifyIssued, cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
+	case cards.NotifyDecided, cards.NotifyIssued, cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked, cards.NotifyExpiring, cards.NotifyExpired:
 		ids := []string{in.RequestedBy}
 		if in.UserID != in.RequestedBy {
 			ids = append(ids, in.UserID)

@@ -55,6 +55,8 @@ type MessageData struct {
 	// "reactivate" or "lock" (the shared approval process); empty for a
 	// request.
 	Operation string
+	// DaysLeft is how many days an expiring card has left (expiring).
+	DaysLeft int
 }
 
 // DecisionData is the final transition, for the decided event.
@@ -148,11 +150,12 @@ func templateFileNames() []string {
 // render returns the plain-text and HTML bodies of one e-mail.
 func (t *templates) render(d MessageData) (text, html string, err error) {
 	var tb, hb bytes.Buffer
-	if err := t.text[d.Event].Execute(&tb, d); err != nil {
-		return "", "", fmt.Errorf("render %s.txt: %w", d.Event, err)
+	kind := cards.NotifyKind(d.Event)
+	if err := t.text[kind].Execute(&tb, d); err != nil {
+		return "", "", fmt.Errorf("render %s.txt: %w", kind, err)
 	}
-	if err := t.html[d.Event].Execute(&hb, d); err != nil {
-		return "", "", fmt.Errorf("render %s.html: %w", d.Event, err)
+	if err := t.html[kind].Execute(&hb, d); err != nil {
+		return "", "", fmt.Errorf("render %s.html: %w", kind, err)
 	}
 	return tb.String(), hb.String(), nil
 }
@@ -169,6 +172,12 @@ func sampleData(event string) MessageData {
 	switch event {
 	case cards.NotifyDecided:
 		d.Decision = &DecisionData{State: "approved", Actor: "alice", ActorName: "Alice Archer", Comment: "ok", At: "2026-01-02 10:00 UTC"}
+	case cards.NotifyExpiring, cards.NotifyExpired:
+		d.Event = cards.ExpiringEvent("168h")
+		if event == cards.NotifyExpired {
+			d.Event = event
+		}
+		d.CardNumber, d.ValidUntil, d.DaysLeft = "C0000000018", "2029-01-02 10:00 UTC", 7
 	case cards.NotifyIssued, cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
 		d.Decision = &DecisionData{State: event, Actor: "olivia", ActorName: "Olivia Operator", At: "2026-01-02 10:00 UTC"}
 		d.CardNumber, d.ValidUntil, d.PINDelivery = "C0000000018", "2029-01-02 10:00 UTC", "letter"

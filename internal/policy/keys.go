@@ -27,7 +27,7 @@ var policyShape = &shape{
 	nested: map[string]*shape{
 		"useCases": {keys: []string{"requestCard", "issueCard"}},
 		"cardTypes": {each: &shape{
-			keys: []string{"approval", "mapping", "validity", "multipleActive", "production", "deactivation", "reactivation", "lock"},
+			keys: []string{"approval", "mapping", "validity", "multipleActive", "production", "deactivation", "reactivation", "lock", "expiry"},
 			nested: map[string]*shape{
 				"approval":     approvalShape,
 				"deactivation": operationShape,
@@ -35,6 +35,7 @@ var policyShape = &shape{
 				"lock":         operationShape,
 				"mapping":      {keys: []string{"commonName", "upn"}},
 				"production":   {keys: []string{"numberPrefix", "pinLength", "pinDelivery", "certificates", "stationTimeout", "station"}},
+				"expiry":       {keys: []string{"remindBefore", "remindDaily"}},
 			},
 		}},
 	},

@@ -81,6 +81,8 @@ type CardType struct {
 	Deactivation OperationOptions `yaml:"deactivation"`
 	Reactivation OperationOptions `yaml:"reactivation"`
 	Lock         OperationOptions `yaml:"lock"`
+	// Expiry is when the holder is reminded that the card runs out.
+	Expiry Expiry `yaml:"expiry"`
 
 	// validitySet tells "validity: 0s" (an error) from a missing key.
 	validitySet bool
@@ -97,12 +99,13 @@ func (ct *CardType) UnmarshalYAML(node *yaml.Node) error {
 		Deactivation   OperationOptions `yaml:"deactivation"`
 		Reactivation   OperationOptions `yaml:"reactivation"`
 		Lock           OperationOptions `yaml:"lock"`
+		Expiry         Expiry           `yaml:"expiry"`
 	}
 	if err := node.Decode(&raw); err != nil {
 		return err
 	}
 	*ct = CardType{Approval: raw.Approval, Mapping: raw.Mapping, MultipleActive: raw.MultipleActive, Production: raw.Production,
-		Deactivation: raw.Deactivation, Reactivation: raw.Reactivation, Lock: raw.Lock}
+		Deactivation: raw.Deactivation, Reactivation: raw.Reactivation, Lock: raw.Lock, Expiry: raw.Expiry}
 	if raw.Validity != nil {
 		ct.Validity, ct.validitySet = *raw.Validity, true
 	}
@@ -329,6 +332,7 @@ func (p *Policy) normalize() error {
 			ct.Validity = Duration(DefaultValidity)
 		}
 		problems = append(problems, ct.Production.normalize(name)...)
+		problems = append(problems, ct.Expiry.normalize(name, time.Duration(ct.Validity))...)
 		p.CardTypes[name] = ct
 	}
 	if _, ok := p.CardTypes[p.DefaultCardType]; !ok {

@@ -59,6 +59,7 @@ type Command struct {
 	Deactivate DeactivateCmd `cmd:"" help:"Deactivate an active card: its certificates go on hold (optional approval)."`
 	Reactivate ReactivateCmd `cmd:"" help:"Reactivate an inactive card: its certificates are released (optional approval)."`
 	Lock       LockCmd       `cmd:"" help:"Lock an active or inactive card for good: its certificates are revoked (a comment is required)."`
+	Expiry     ExpiryCmd     `cmd:"" help:"Expiry: run one sweep now (expiry sweep)."`
 	List       ListCmd       `cmd:"" help:"List cards from PostgreSQL, newest first."`
 	Users      UsersCmd      `cmd:"" help:"Manage the user directory."`
 	Repair     RepairCmd     `cmd:"" help:"Abort requested cards whose workflow no longer runs (actor system), so their users can request again."`

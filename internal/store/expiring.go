@@ -25,10 +25,8 @@ func (f PageFilter) expiring() bool { return !f.ExpiringBefore.IsZero() }
 // expiringPageQuery is the statement of one page of the expiring list:
 // cards that can expire with valid_until before f.ExpiringBefore, soonest
 // first. valid_until IS NOT NULL is implied by the comparison. cards_expiry
-// holds valid_until only: PostgreSQL starts its scan at the cursor's
-// valid_until (the row comparison's leading column, as a lossy index
-// condition), checks the id on the rows of that one instant, and orders
-// ties by id with an incremental sort of that instant's rows.
+// is on (valid_until, id) since migration 00014 (the expiry sweep's keyset),
+// so the scan starts at the cursor and reads the rows in the page's order.
 func expiringPageQuery(f PageFilter) (string, []any, error) {
 	where := []string{expirableStates}
 	var args []any

@@ -29,6 +29,11 @@ func Worker(t testing.TB, cfg workerapp.Config) *RunningWorker {
 	if cfg.MetricsAddress == "" {
 		cfg.MetricsAddress = "127.0.0.1:0"
 	}
+	if cfg.Expiry.ID == "" {
+		// Tests share the dev server: each worker keeps a Schedule of
+		// its own, on its own task queue.
+		cfg.Expiry.ID = "card-expiry-sweep-" + cfg.TaskQueue
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan workerapp.Ready, 1)
 	done := make(chan error, 1)

@@ -62,6 +62,9 @@ type Config struct {
 	// Production is what Issue card needs (PIN and PUK keys, the CA, PIN
 	// letters); checked at start when the policy enables issueCard.
 	Production Production
+	// Expiry is the expiry sweep's Schedule (CARDS_EXPIRY_SCHEDULE): the
+	// worker creates or updates it at start.
+	Expiry ExpirySchedule
 	// AdjustActivities, when set, is called with the activities before
 	// they are registered: tests plant a known PIN with it
 	// (activities.PlantPIN) to prove it reaches no history, log or table.
@@ -90,6 +93,9 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if len(pol.EnabledUseCases()) == 0 {
 		return fmt.Errorf("policy file %s: %w", cfg.PolicyPath, ErrNoUseCase)
+	}
+	if err := cfg.Expiry.check(); err != nil {
+		return err
 	}
 
 	// The connection settings (key file, TLS files) are checked before
@@ -196,6 +202,11 @@ func Run(ctx context.Context, cfg Config) error {
 	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker on task queue %s: %w", taskQueue, err)
+	}
+	// After the start: a sweep the Schedule fires at once finds a worker.
+	if err := EnsureExpirySchedule(ctx, c, cfg.Expiry, taskQueue, log); err != nil {
+		w.Stop()
+		return err
 	}
 	var ready Ready
 	if cfg.MetricsAddress != "" {

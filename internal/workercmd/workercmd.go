@@ -84,6 +84,7 @@ type RunCmd struct {
 	CAOCSPURL       string        `name:"ca-ocsp-url" env:"CARDS_CA_OCSP_URL" default:"http://127.0.0.1:8889" help:"The CA's OCSP responder, the truth about a certificate's status."`
 	CADir           string        `name:"ca-dir" env:"CARDS_CA_DIR" default:".run/ca" help:"Directory holding ca.pem, the issuing CA's certificate."`
 	CADBURL         string        `name:"ca-db-url" env:"CARDS_CA_DB_URL" default:"postgres://postgres@127.0.0.1:5432/cards_ca?sslmode=disable" help:"The CA's certificate store (CFSSL has no call to release a hold)."`
+	ExpirySchedule  string        `name:"expiry-schedule" env:"CARDS_EXPIRY_SCHEDULE" default:"0 2 * * *" help:"When the expiry sweep runs (Temporal Schedule card-expiry-sweep): a cron expression in UTC (minute hour day-of-month month day-of-week) or @daily; the worker creates or updates the Schedule at start."`
 	RetryFor        time.Duration `name:"retry-for" env:"CARDS_RETRY_FOR" default:"1h" help:"How long a request or decision retries infrastructure errors (PostgreSQL or the network unreachable) before it ends with InfrastructureUnavailable; business rules still refuse at once. Recorded in each new request's history."`
 }
 
@@ -118,7 +119,7 @@ type runContext struct {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var cmd Command
 	kctx, code, done := cliparse.Parse("worker", &cmd, args, stdout, stderr,
-		kong.Description("cardflow worker: runs the card workflows (RequestCard, IssueCard, ActivateCard, DeactivateCard, ReactivateCard, LockCard) and their activities."),
+		kong.Description("cardflow worker: runs the card workflows (RequestCard, IssueCard, ActivateCard, DeactivateCard, ReactivateCard, LockCard, ExpirySweep) and their activities."),
 	)
 	if done {
 		return code
@@ -159,6 +160,7 @@ func (c *RunCmd) Run(rc *runContext) error {
 		},
 		MetricsAddress: c.MetricsAddress,
 		RetryFor:       c.RetryFor,
+		Expiry:         workerapp.ExpirySchedule{Cron: c.ExpirySchedule},
 		Mail:           notify.Config{SMTPURL: c.SMTPURL, From: c.MailFrom, TemplatesDir: c.MailTemplates, ConsoleURL: c.ConsoleURL},
 		Production: workerapp.Production{
 			SecretKeys: c.SecretKeys, PINLetterDir: c.PINLetterDir,

@@ -1,0 +1,5 @@
+package integration
+
+import "github.com/cardflow/cardflow/internal/mailpit"
+
+type mailpitMessage = mailpit.Message

@@ -35,7 +35,7 @@ func (h *harness) recordHistories() {
 	// The operations on cards' lanes: several runs share a workflow id, so
 	// each run is found by the test's task queue.
 	resp, err := h.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("TaskQueue = '%s' AND WorkflowType IN ('IssueCard', 'ActivateCard', 'DeactivateCard', 'ReactivateCard', 'LockCard') AND ExecutionStatus != 'Running'", h.taskQueue),
+		Query: fmt.Sprintf("TaskQueue = '%s' AND WorkflowType IN ('IssueCard', 'ActivateCard', 'DeactivateCard', 'ReactivateCard', 'LockCard', 'ExpirySweep') AND ExecutionStatus != 'Running'", h.taskQueue),
 	})
 	if err != nil {
 		h.t.Errorf("list the lane's executions: %v", err)

@@ -49,7 +49,8 @@ func PolicyFile(t testing.TB) string {
 // ProductionPolicy is Policy with Issue card on: visitor cards (no
 // approval) are produced at the default station, which tests override
 // with --station; quick cards give up on a station after 3 s; twin cards
-// allow several active cards per user.
+// allow several active cards per user; brief cards are valid for 30 s,
+// reminded 20 s before.
 const ProductionPolicy = `
 useCases:
   requestCard: true
@@ -67,6 +68,11 @@ cardTypes:
   twin:
     approval: {required: false}
     multipleActive: true
+  brief:
+    approval: {required: false}
+    validity: 30s
+    expiry: {remindBefore: [20s], remindDaily: false}
+    production: {pinDelivery: none, certificates: [authentication]}
 `
 
 // ProductionPolicyFile writes ProductionPolicy into the test's directory.

@@ -217,16 +217,11 @@ func guardedPolicy() string {
 // for its approval keeps the card active; a Lock that would be refused
 // pre-empts nothing; an allowed Lock ends the Deactivate (aborted, its
 // approval closed, the reason in the audit trail) and locks the card.
-// Needs the shared approval process (branch approval): until it is on
-// main, approval.Open answers ErrNotBuilt and the test skips.
 func TestLockPreemptsADeactivationWaitingForApproval(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, withProduction(), func(h *harness) { h.policyPath = writePolicy(h.t, guardedPolicy()) })
 	card := h.activeCard("guarded")
 	r := h.starter("deactivate", "--card", card.ID, "--operator", "olivia", "--comment", "on leave", "--json")
-	if r.code != 0 && strings.Contains(r.stdout+r.stderr, "not built yet") {
-		t.Skip("needs the shared approval process (branch approval): approval.Open is not built yet")
-	}
 	if r.code != 0 {
 		t.Fatalf("deactivate: exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}

@@ -1,7 +1,6 @@
 package approval
 
 import (
-	"errors"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -69,10 +68,6 @@ const (
 	TimedOut = "timedOut"
 	Aborted  = "aborted"
 )
-
-// ErrNotBuilt marked the API's bodies while they were being written. Kept
-// so that code written against the stub still compiles; nothing returns it.
-var ErrNotBuilt = errors.New("the shared approval process is not built yet")
 
 // Open registers the approve, reject and postpone updates (with their
 // validators: the one rule set, internal/approvalrules) on the calling

@@ -75,3 +75,9 @@ GRANT SELECT, INSERT ON TABLE pin_deliveries TO :"role";
 -- Expiry reminders, one per card and mark, written once by the sweep; a
 -- record, never changed or deleted.
 GRANT SELECT, INSERT ON TABLE card_reminders TO :"role";
+-- Batch orders: the Order workflow writes an order and its items once, then
+-- their states, reasons and counts as items end; rows are never deleted.
+GRANT SELECT, INSERT ON TABLE orders TO :"role";
+GRANT UPDATE (state, updated_at, round, station, total, done, failed, skipped, running) ON TABLE orders TO :"role";
+GRANT SELECT, INSERT ON TABLE order_items TO :"role";
+GRANT UPDATE (state, reason, round, updated_at) ON TABLE order_items TO :"role";

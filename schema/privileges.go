@@ -96,6 +96,14 @@ var WorkerPrivileges = []Privilege{
 	// (store.SweepExpiry).
 	{Privilege: "SELECT", Object: "card_reminders"},
 	{Privilege: "INSERT", Object: "card_reminders"},
+	// Batch orders (the Order workflow): an order and its items written
+	// once, then their states, reasons and counts as items end.
+	{Privilege: "SELECT", Object: "orders"},
+	{Privilege: "INSERT", Object: "orders"},
+	{Privilege: "UPDATE", Object: "orders", Columns: []string{"state", "updated_at", "round", "station", "total", "done", "failed", "skipped", "running"}},
+	{Privilege: "SELECT", Object: "order_items"},
+	{Privilege: "INSERT", Object: "order_items"},
+	{Privilege: "UPDATE", Object: "order_items", Columns: []string{"state", "reason", "round", "updated_at"}},
 }
 
 // GrantCommand is how an operator gives the worker's role its privileges;

@@ -48,6 +48,10 @@ type Activities struct {
 	// adapter, or another behind the port); nil refuses those steps,
 	// naming CARDS_CA_URL.
 	CA ca.Authority
+	// Requester starts Request card for a Request multiple cards order's
+	// items (the worker's Temporal client through cardops); nil refuses
+	// those items, naming it.
+	Requester CardRequester
 
 	// newPIN makes a card's PIN: secrets.NewPIN, which a test replaces to
 	// plant a PIN it then looks for everywhere.

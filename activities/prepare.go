@@ -12,6 +12,9 @@ type PrepareRequestInput struct {
 	UserID      string `json:"userId"`
 	CardType    string `json:"cardType,omitempty"`
 	RequestedBy string `json:"requestedBy"`
+	// Batch is a card of a Request multiple cards order: without the
+	// policy's batchRequestApproval it gets no approval step.
+	Batch bool `json:"batch,omitempty"`
 }
 
 // PreparedRequest is everything the workflow needs before it writes the
@@ -30,6 +33,9 @@ func (a *Activities) PrepareRequest(ctx context.Context, in PrepareRequestInput)
 	if err != nil {
 		return PreparedRequest{}, err
 	}
+	if in.Batch && !a.Policy.BatchRequestApproval {
+		resolved = withoutApproval(resolved)
+	}
 	user, err := a.checkRequest(ctx, in, resolved)
 	if err != nil {
 		return PreparedRequest{Policy: resolved}, err
@@ -39,4 +45,15 @@ func (a *Activities) PrepareRequest(ctx context.Context, in PrepareRequestInput)
 		return PreparedRequest{Policy: resolved}, err
 	}
 	return PreparedRequest{Policy: resolved, Card: data}, nil
+}
+
+// withoutApproval is r for a card of a Request multiple cards order when
+// the policy's batchRequestApproval is false: approved when persisted, no
+// approvers, timeout or reminder.
+func withoutApproval(r policy.Resolved) policy.Resolved {
+	r.ApprovalRequired = false
+	r.ApproversRequired = 0
+	r.ApprovalTimeout = 0
+	r.RemindBefore = 0
+	return r
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/cardflow/cardflow/workflows/cardstate"
 	"github.com/cardflow/cardflow/workflows/expirysweep"
 	"github.com/cardflow/cardflow/workflows/issuecard"
+	"github.com/cardflow/cardflow/workflows/order"
 	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
@@ -35,6 +36,7 @@ var Definitions = []Definition{
 	{Name: cardstate.ReactivateType, Func: cardstate.ReactivateCard},
 	{Name: cardstate.LockType, Func: cardstate.LockCard},
 	{Name: expirysweep.WorkflowType, Func: expirysweep.ExpirySweep},
+	{Name: order.WorkflowType, Func: order.Order},
 }
 
 // SearchAttributeNames lists the search attributes a Temporal namespace must

@@ -113,6 +113,9 @@ type RequestInput struct {
 	UserID      string
 	CardType    string
 	RequestedBy string
+	// Batch marks a card of a Request multiple cards order (approved at
+	// once unless the policy's batchRequestApproval says otherwise).
+	Batch bool
 }
 
 // Request starts the RequestCard workflow and returns once the card is
@@ -121,7 +124,7 @@ type RequestInput struct {
 // user or card type is refused with RequestIdConflict.
 func (c *Client) Request(ctx context.Context, in RequestInput) (cards.Status, error) {
 	wid := requestcard.WorkflowID(in.CardID)
-	input := requestcard.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy}
+	input := requestcard.RequestCardInput{CardID: in.CardID, UserID: in.UserID, CardType: in.CardType, RequestedBy: in.RequestedBy, Batch: in.Batch}
 	cardType := in.CardType
 	if cardType == "" {
 		cardType = "default type"

@@ -29,7 +29,24 @@ const (
 	MaxAddress = 254
 	// MaxBody bounds a console form or any request body, in bytes.
 	MaxBody = 64 << 10
+	// MaxOrderItems bounds the users or cards of one batch order. The list
+	// is the Order workflow's first input: 10,000 identifiers of at most
+	// MaxIdentifier code points stay under Temporal's 2 MB per payload
+	// (about 1.3 MB at worst, 370 KB for UUIDs).
+	MaxOrderItems = 10000
 )
+
+// OrderList checks the length of a batch order's list: 1 to MaxOrderItems
+// entries.
+func OrderList(field string, n int) error {
+	switch {
+	case n == 0:
+		return violation(field, "the list is empty: give 1 to %d", MaxOrderItems)
+	case n > MaxOrderItems:
+		return violation(field, "at most %d in one order (got %d): split the list into several orders", MaxOrderItems, n)
+	}
+	return nil
+}
 
 // Violation is an input that breaks a limit. Its message names the field
 // and the rule, never the value: a refused value may be a megabyte long, or

@@ -23,7 +23,7 @@ type shape struct {
 }
 
 var policyShape = &shape{
-	keys: []string{"useCases", "defaultCardType", "requesterRole", "selfService", "cardTypes"},
+	keys: []string{"useCases", "defaultCardType", "requesterRole", "selfService", "batchRequestApproval", "cardTypes"},
 	nested: map[string]*shape{
 		"useCases": {keys: []string{"requestCard", "issueCard"}},
 		"cardTypes": {each: &shape{

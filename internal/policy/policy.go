@@ -52,6 +52,11 @@ type Policy struct {
 	// SelfService lets an active user request a card for themselves
 	// without RequesterRole.
 	SelfService bool `yaml:"selfService"`
+	// BatchRequestApproval gives each card of a Request multiple cards
+	// order its approval step; false (the default, as in the original)
+	// makes them approved at once, the operator's ticking the users being
+	// the decision.
+	BatchRequestApproval bool `yaml:"batchRequestApproval"`
 }
 
 // UseCases switches use cases on; every one is off by default, as in the

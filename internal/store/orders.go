@@ -414,3 +414,30 @@ func (s *Store) CardsForOrder(ctx context.Context, ids []string) (map[string]Car
 	}
 	return m, nil
 }
+
+// CancelOrder ends an order cancelled from Temporal: its items not yet
+// started are skipped with reason, the order cancelled, with its counts.
+// Again, nothing more.
+func (s *Store) CancelOrder(ctx context.Context, orderID, reason string, at time.Time) (Order, error) {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `UPDATE order_items SET state = 'skipped', reason = $2, updated_at = $3
+		WHERE order_id = $1 AND state = 'pending'`, orderID, reason, at); err != nil {
+		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET state = 'cancelled' WHERE id = $1 AND state <> 'completed'`, orderID); err != nil {
+		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+	}
+	var o Order
+	if err := tx.GetContext(ctx, &o, countsSQL, orderID, at); err != nil {
+		return Order{}, fmt.Errorf("count the items of order %s: %w", orderID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Order{}, fmt.Errorf("cancel order %s: %w", orderID, err)
+	}
+	s.writes.Add(1)
+	return o, nil
+}

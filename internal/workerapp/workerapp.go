@@ -185,6 +185,7 @@ func Run(ctx context.Context, cfg Config) error {
 	acts.Metrics = m
 	acts.RetryFor = cfg.RetryFor
 	acts.RequireEncryption = cfg.CodecRequire
+	acts.Requester = newOrderRequester(c, taskQueue)
 	closeProduction, err := setUpProduction(cfg.Production, pol, cfg.Mail.Enabled(), acts, log)
 	if err != nil {
 		return err

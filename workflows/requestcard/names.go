@@ -47,6 +47,11 @@ type RequestCardInput struct {
 	// CardType may be empty: the policy's default card type applies.
 	CardType    string `json:"cardType,omitempty"`
 	RequestedBy string `json:"requestedBy"`
+	// Batch says the card is one of a Request multiple cards order: unless
+	// the policy's batchRequestApproval is true it is approved at once.
+	// The activity that reads the policy applies it, so that the workflow's
+	// commands do not depend on it and need no new version.
+	Batch bool `json:"batch,omitempty"`
 }
 
 // StartSearchAttributes are the search attributes a client sets when it

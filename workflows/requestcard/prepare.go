@@ -25,7 +25,7 @@ func (r *request) prepare(ctx workflow.Context) error {
 	}
 	var prepared activities.PreparedRequest
 	err := r.execute(ctx, step{summary: "Check user and requester", local: true, windowFromPolicy: true}, a.PrepareRequest, &prepared,
-		activities.PrepareRequestInput{UserID: r.in.UserID, CardType: r.in.CardType, RequestedBy: r.in.RequestedBy})
+		activities.PrepareRequestInput{UserID: r.in.UserID, CardType: r.in.CardType, RequestedBy: r.in.RequestedBy, Batch: r.in.Batch})
 	if err != nil {
 		return err
 	}

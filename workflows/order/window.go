@@ -45,11 +45,12 @@ func (o *order) runRound(ctx workflow.Context) (more bool, err error) {
 			o.start(ctx, it)
 			full = o.shareStarted(ctx)
 		}
-		if o.running == 0 && (o.exhausted || full) {
+		drained := o.exhausted && len(o.queue) == 0
+		if o.running == 0 && (drained || full) {
 			if err := o.flush(ctx, false); err != nil {
 				return false, err
 			}
-			return !o.exhausted, nil
+			return !drained, nil
 		}
 		o.armFlushTimer(ctx)
 		before := o.running

@@ -82,7 +82,7 @@ func enabled(yaml string) string {
 func TestUnknownKeysListTheValidOnes(t *testing.T) {
 	cases := map[string]struct{ yaml, want string }{
 		"top level": {"# policy\nuseCase:\n  requestCard: true\n",
-			`line 2: unknown key "useCase"; valid keys: useCases, defaultCardType, requesterRole, selfService, cardTypes`},
+			`line 2: unknown key "useCase"; valid keys: useCases, defaultCardType, requesterRole, selfService, batchRequestApproval, cardTypes`},
 		"use case": {"useCases:\n  requestCards: true\n",
 			`line 2: unknown key "requestCards" in useCases; valid keys: requestCard`},
 		"card type": {"cardTypes:\n  standard:\n    aproval: {required: true}\n",

@@ -63,6 +63,7 @@ type Command struct {
 	List       ListCmd       `cmd:"" help:"List cards from PostgreSQL, newest first."`
 	Users      UsersCmd      `cmd:"" help:"Manage the user directory."`
 	Repair     RepairCmd     `cmd:"" help:"Abort requested cards whose workflow no longer runs (actor system), so their users can request again."`
+	Order      OrderCmd      `cmd:"" help:"Batch orders: order request|issue|status|repeat|complete|list."`
 }
 
 // env is what a command runs with.

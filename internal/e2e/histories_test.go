@@ -32,10 +32,11 @@ func (h *harness) recordHistories() {
 		seen[wid] = true
 		h.recordHistory(dir, wid, "", fmt.Sprintf("%s-%d.json", name, i+1))
 	}
-	// The operations on cards' lanes: several runs share a workflow id, so
+	// The operations on cards' lanes and the orders (whose runs continue as
+	// new): several runs share a workflow id, so
 	// each run is found by the test's task queue.
 	resp, err := h.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
-		Query: fmt.Sprintf("TaskQueue = '%s' AND WorkflowType IN ('IssueCard', 'ActivateCard', 'DeactivateCard', 'ReactivateCard', 'LockCard', 'ExpirySweep') AND ExecutionStatus != 'Running'", h.taskQueue),
+		Query: fmt.Sprintf("TaskQueue = '%s' AND WorkflowType IN ('IssueCard', 'ActivateCard', 'DeactivateCard', 'ReactivateCard', 'LockCard', 'ExpirySweep', 'Order') AND ExecutionStatus != 'Running'", h.taskQueue),
 	})
 	if err != nil {
 		h.t.Errorf("list the lane's executions: %v", err)

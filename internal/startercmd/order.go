@@ -34,6 +34,7 @@ type OrderRequestCmd struct {
 	CardType  string `name:"card-type" help:"Card type (default: the policy's defaultCardType)."`
 	Operator  string `name:"operator" default:"${defaultOperator}" help:"Who orders the cards."`
 	NoWait    bool   `name:"no-wait" help:"Return at once with the order id."`
+	Window    int    `name:"window" help:"How many items run at once (default 50 for request orders, 20 for issue orders; at most 200)."`
 }
 
 // OrderIssueCmd starts an issue order.
@@ -43,6 +44,7 @@ type OrderIssueCmd struct {
 	Station   string `name:"station" help:"Print station id (default: each card type's production.station)."`
 	Operator  string `name:"operator" default:"${defaultOperator}" help:"Who issues the cards."`
 	NoWait    bool   `name:"no-wait" help:"Return at once with the order id."`
+	Window    int    `name:"window" help:"How many items run at once (default 50 for request orders, 20 for issue orders; at most 200)."`
 }
 
 // OrderStatusCmd shows an order.
@@ -79,7 +81,10 @@ func (c *OrderRequestCmd) Run(e *env) error {
 	if err := inputs(limits.Identifier("--operator", c.Operator), optional(limits.Identifier, "--card-type", c.CardType)); err != nil {
 		return err
 	}
-	in := order.Input{OrderID: uuid.NewString(), Kind: order.KindRequest, Operator: c.Operator, CardType: c.CardType, Users: users}
+	if err := checkWindow(c.Window); err != nil {
+		return err
+	}
+	in := order.Input{OrderID: uuid.NewString(), Kind: order.KindRequest, Operator: c.Operator, CardType: c.CardType, Users: users, Window: c.Window}
 	return e.startOrder(in, dropped, c.NoWait, fmt.Sprintf("Request multiple cards: %d users, by %s", len(users), c.Operator))
 }
 
@@ -92,7 +97,10 @@ func (c *OrderIssueCmd) Run(e *env) error {
 	if err := inputs(limits.Identifier("--operator", c.Operator), optional(limits.Identifier, "--station", c.Station)); err != nil {
 		return err
 	}
-	in := order.Input{OrderID: uuid.NewString(), Kind: order.KindIssue, Operator: c.Operator, Station: c.Station, Cards: ids}
+	if err := checkWindow(c.Window); err != nil {
+		return err
+	}
+	in := order.Input{OrderID: uuid.NewString(), Kind: order.KindIssue, Operator: c.Operator, Station: c.Station, Cards: ids, Window: c.Window}
 	return e.startOrder(in, dropped, c.NoWait, fmt.Sprintf("Issue multiple cards: %d cards, by %s", len(ids), c.Operator))
 }
 
@@ -367,4 +375,11 @@ func abbreviate(ids []string, n int) string {
 		return strings.Join(ids, ", ")
 	}
 	return strings.Join(ids[:n], ", ") + fmt.Sprintf(", ... (%d more)", len(ids)-n)
+}
+
+func checkWindow(n int) error {
+	if n < 0 || n > order.MaxWindow {
+		return &usageError{fmt.Sprintf("--window must be 1 to %d, got %d", order.MaxWindow, n)}
+	}
+	return nil
 }

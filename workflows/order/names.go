@@ -51,7 +51,7 @@ const (
 	DefaultFlushEvery = 50
 	// FlushAfter is how long progress may wait in the workflow before it
 	// is written, when items end slowly.
-	FlushAfter = 3 * time.Second
+	FlushAfter = time.Second
 )
 
 // WorkflowID derives the workflow id from the order id.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -320,7 +321,11 @@ func (a *Activities) RequestOrderItem(ctx context.Context, in RequestOrderItemIn
 	if a.Requester == nil {
 		return ItemOutcome{}, temporal.NewNonRetryableApplicationError("this worker cannot start Request card (no Temporal client given to the activities)", ErrNoRequester, nil)
 	}
+	// A worker that dies mid-call is noticed at the heartbeat timeout, not
+	// at the end of the start-to-close timeout: the order resumes at once.
+	stop := heartbeat(ctx, 2*time.Second)
 	status, err := a.Requester.RequestCard(ctx, in.CardID, in.UserID, in.CardType, in.Operator)
+	stop()
 	var app *temporal.ApplicationError
 	switch {
 	case err == nil && status.State == cards.StateFailed:
@@ -338,3 +343,23 @@ func (a *Activities) RequestOrderItem(ctx context.Context, in RequestOrderItemIn
 // ErrNoRequester is a worker whose activities cannot start Request card.
 const ErrNoRequester = "NoRequester"
 
+
+// heartbeat records the activity's heartbeat every interval until stopped.
+func heartbeat(ctx context.Context, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() { close(done) }
+}

@@ -119,6 +119,9 @@ func (o *order) request(ctx workflow.Context, it activities.OrderItemRef) activi
 		// The call returns once the card is persisted; a retry attaches to
 		// the same request (the card id is the item's).
 		StartToCloseTimeout: 2 * time.Minute,
+		// The activity heartbeats while it waits: a worker gone mid-call
+		// is noticed in seconds.
+		HeartbeatTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,

@@ -343,7 +343,6 @@ func (a *Activities) RequestOrderItem(ctx context.Context, in RequestOrderItemIn
 // ErrNoRequester is a worker whose activities cannot start Request card.
 const ErrNoRequester = "NoRequester"
 
-
 // heartbeat records the activity's heartbeat every interval until stopped.
 func heartbeat(ctx context.Context, interval time.Duration) (stop func()) {
 	done := make(chan struct{})

@@ -56,7 +56,7 @@ func TestSmoke(t *testing.T) {
 		if c.OneTransactionPerChange != nil {
 			checked++
 			if !*c.OneTransactionPerChange {
-				t.Errorf("%s: %.2f write transactions per card for %d state changes", c.Scenario, c.WriteTransactions, c.StateChangesPerCard)
+				t.Errorf("%s: %.2f write transactions per card for %d state changes and %d approval writes", c.Scenario, c.WriteTransactions, c.StateChangesPerCard, c.ApprovalWritesPerCard)
 			}
 		}
 	}

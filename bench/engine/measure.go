@@ -128,11 +128,12 @@ func (m *measurements) fill(r *Report, cfg Config, lineup Lineup, scenarios []Ca
 	}
 	for _, s := range scenarios {
 		changes := s.StateChanges()
-		cost := DBCost{Scenario: s.Name(), StateChangesPerCard: changes, IncludesMail: cfg.Mail && s.MailsPerCard() > 0,
+		cost := DBCost{Scenario: s.Name(), StateChangesPerCard: changes, ApprovalWritesPerCard: approvalWrites(s),
+			IncludesMail:       cfg.Mail && s.MailsPerCard() > 0,
 			IncludesProduction: needsProduction([]CardScenario{s}),
 			WriteTransactions:  m.dbWrites[s.Name()] / float64(cfg.N), Reads: m.dbReads[s.Name()] / float64(cfg.N)}
 		if !cost.IncludesMail && !cost.IncludesProduction {
-			one := cost.WriteTransactions == float64(changes)
+			one := cost.WriteTransactions == float64(changes+cost.ApprovalWritesPerCard)
 			cost.OneTransactionPerChange = &one
 		}
 		r.Database = append(r.Database, cost)

@@ -17,6 +17,9 @@ func PrintReport(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "\n%-12s %14s %20s %14s\n", "PostgreSQL", "state changes", "write transactions", "reads")
 	for _, c := range r.Database {
 		note := "(per " + r.lineup.Subject + " card)"
+		if c.ApprovalWritesPerCard > 0 {
+			note += fmt.Sprintf(", with %d of the approval's (opened, each vote, closed)", c.ApprovalWritesPerCard)
+		}
 		if c.IncludesMail {
 			note += ", with the e-mails' rows"
 		}

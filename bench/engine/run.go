@@ -49,10 +49,13 @@ type CPUCost struct {
 
 // DBCost is what one card of a scenario cost PostgreSQL, counted by the worker.
 type DBCost struct {
-	Scenario            string  `json:"scenario"`
-	StateChangesPerCard int     `json:"stateChangesPerCard"`
-	WriteTransactions   float64 `json:"writeTransactionsPerCard"`
-	Reads               float64 `json:"readsPerCard"`
+	Scenario            string `json:"scenario"`
+	StateChangesPerCard int    `json:"stateChangesPerCard"`
+	// ApprovalWritesPerCard are the approval process's own writes per card
+	// (ApprovalWriter): opened, each vote, closed; one transaction each.
+	ApprovalWritesPerCard int     `json:"approvalWritesPerCard,omitempty"`
+	WriteTransactions     float64 `json:"writeTransactionsPerCard"`
+	Reads                 float64 `json:"readsPerCard"`
 	// IncludesMail: the counts include the e-mails' bookkeeping (the
 	// notifications table), so they cannot tell whether each state change
 	// was one transaction; OneTransactionPerChange is then nil.
@@ -60,7 +63,9 @@ type DBCost struct {
 	// IncludesProduction: the scenario produces cards, which writes more
 	// than the state changes (the number, the secrets, the certificates),
 	// so OneTransactionPerChange is nil too.
-	IncludesProduction      bool  `json:"includesProduction,omitempty"`
+	IncludesProduction bool `json:"includesProduction,omitempty"`
+	// OneTransactionPerChange: the writes were one transaction per state
+	// change plus the approval's writes, no more.
 	OneTransactionPerChange *bool `json:"oneTransactionPerStateChange,omitempty"`
 }
 

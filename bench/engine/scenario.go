@@ -40,6 +40,23 @@ type CardScenario interface {
 	Verify(ctx context.Context, e *Env, cards []Card) ([]string, error)
 }
 
+// ApprovalWriter is a CardScenario whose cards wait for an approval: besides
+// one write transaction per state change, the shared approval process
+// writes its own rows (the approvals row opened, each vote, the row
+// closed), each one transaction. The PostgreSQL table checks the sum.
+type ApprovalWriter interface {
+	// ApprovalWrites is how many such writes one card makes.
+	ApprovalWrites() int
+}
+
+// approvalWrites is s's approval writes per card, 0 without an approval.
+func approvalWrites(s CardScenario) int {
+	if w, ok := s.(ApprovalWriter); ok {
+		return w.ApprovalWrites()
+	}
+	return 0
+}
+
 // StepFunc times one step of a card: it runs do, records its latency (or
 // its error) under the step's name, and returns its error.
 type StepFunc func(step string, do func() error) error

@@ -40,10 +40,15 @@ func (Approval) Run(ctx context.Context, sys engine.Running, card engine.Card, s
 // StateChanges are requested, then approved.
 func (Approval) StateChanges() int { return 2 }
 
+// ApprovalWrites are the approval process's own: the approvals row opened,
+// the approver's vote (its audit row), the row closed.
+func (Approval) ApprovalWrites() int { return 3 }
+
 // MailsPerCard: the approver asked, the requester told.
 func (Approval) MailsPerCard() int { return 2 }
 
-// Verify checks every card approved with its two audit events.
+// Verify checks every card approved with its two state changes' audit
+// events and its approver's vote (the approval process's own audit row).
 func (s Approval) Verify(ctx context.Context, e *engine.Env, cs []engine.Card) ([]string, error) {
-	return engine.CheckCards(ctx, e, s.Name(), cs, cards.StateApproved, 2)
+	return engine.CheckCards(ctx, e, s.Name(), cs, cards.StateApproved, 2, 1)
 }

@@ -67,7 +67,7 @@ func (Issue) MailsPerCard() int { return 0 }
 // Verify checks every card active with its audit trail, and its two
 // certificates recorded good (released at the CA).
 func (s Issue) Verify(ctx context.Context, e *engine.Env, cs []engine.Card) ([]string, error) {
-	problems, err := engine.CheckCards(ctx, e, s.Name(), cs, cards.StateActive, issueEvents)
+	problems, err := engine.CheckCards(ctx, e, s.Name(), cs, cards.StateActive, issueEvents, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -41,5 +41,5 @@ func (NoApproval) MailsPerCard() int { return 0 }
 
 // Verify checks every card approved with its one audit event.
 func (s NoApproval) Verify(ctx context.Context, e *engine.Env, cs []engine.Card) ([]string, error) {
-	return engine.CheckCards(ctx, e, s.Name(), cs, cards.StateApproved, 1)
+	return engine.CheckCards(ctx, e, s.Name(), cs, cards.StateApproved, 1, 0)
 }

@@ -83,10 +83,12 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("the card requested in the browser is not in PostgreSQL: %v", err)
 	}
 	for id, want := range map[string][]string{
-		requested: {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->approved by alice: Known to me, starts Monday"},
-		toReject:  {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->rejected by bernard: Not employed here any more"},
+		// Each vote is an audit row of its own (from and to requested),
+		// then the state change; a cancel is no vote.
+		requested: {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->requested by alice: Known to me, starts Monday", "requested->approved by alice: Known to me, starts Monday"},
+		toReject:  {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->requested by bernard: Not employed here any more", "requested->rejected by bernard: Not employed here any more"},
 		toCancel:  {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->aborted by olivia: Asked for by mistake"},
-		waiting:   {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->approved by alice: "},
+		waiting:   {"->requested by olivia: requested; waiting for 1 approval(s)", "requested->requested by alice: ", "requested->approved by alice: "},
 	} {
 		if got := h.events(id); strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("audit trail of %s:\n%s\nwant:\n%s", id, strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -89,7 +89,9 @@ func TestWorkerAndStarterNeedOnlyTheGrantedPrivileges(t *testing.T) {
 	if r := h.starter("list", "--user", user); r.code != 0 || strings.Count(r.stdout, user) < 4 {
 		t.Fatalf("list as %s: exit %d\n%s%s", role, r.code, r.stdout, r.stderr)
 	}
-	if got := h.events(s.ID); len(got) != 2 || !strings.HasPrefix(got[1], "requested->approved by gina") {
+	// The request, gina's vote (the approval process's row, written as the
+	// role too), the approval.
+	if got := h.events(s.ID); len(got) != 3 || got[1] != "requested->requested by gina: checked" || !strings.HasPrefix(got[2], "requested->approved by gina") {
 		t.Fatalf("audit trail: %v", got)
 	}
 

@@ -158,9 +158,16 @@ func TestRepairAbortsAStrandedCard(t *testing.T) {
 	}
 }
 
-// TestSignalJustOverTheLimitIsIgnored is the small twin of the test above,
-// recorded for the replay test: its history holds the input-limits change
-// marker a signal over a limit records.
+// TestSignalJustOverTheLimitIsIgnored is the small twin of the test above:
+// a decision signal one character over the comment limit is ignored and
+// recorded, and the next approval, at the limit, decides the card. Version
+// 3 (the shared approval process) ignores such a signal without the
+// input-limits change marker that version 2 records: every version 3
+// execution started after the limit check existed, so there is no older
+// behaviour to branch to. Version 2's marker stays covered by its recorded
+// history (workflows/testdata/histories/v2/SignalJustOverTheLimitIsIgnored-1.json)
+// in the replay test. The worker's check for retired versions must not
+// count the execution either way.
 func TestSignalJustOverTheLimitIsIgnored(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -169,9 +176,13 @@ func TestSignalJustOverTheLimitIsIgnored(t *testing.T) {
 	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "approve",
 		"--input", `{"actor": "alice", "comment": "`+strings.Repeat("x", 2001)+`"}`)
 	h.temporalCmd("workflow", "signal", "--workflow-id", wid, "--name", "aprove", "--input", `{"actor": "alice"}`)
-	// The change marker lists the execution under a second change version;
-	// the worker's check for retired versions must still not count it.
-	waitForList(t, h.client, "TemporalChangeVersion = 'input-limits-1'", wid)
+	ignored := h.waitForStatus(s.ID, 20*time.Second, func(st cards.Status) bool { return len(st.Ignored) >= 2 })
+	if st := ignored; st.State != cards.StateRequested || len(st.Approvals) != 0 || len(st.Ignored) != 2 ||
+		st.Ignored[0].Actor != "alice" || !strings.Contains(st.Ignored[0].Reason, "InvalidInput: comment: at most 2000 characters") ||
+		st.Ignored[1].Signal != "aprove" {
+		t.Fatalf("status after the signals = %+v; want both ignored, the first for its comment's length, nothing applied", st)
+	}
+	waitForList(t, h.client, "TemporalChangeVersion = 'request-card-3'", wid)
 	resp, err := h.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
 		Query: requestcard.RetiredVersionsQuery + " AND WorkflowId = '" + wid + "'"})
 	if err != nil || len(resp.GetExecutions()) != 0 {

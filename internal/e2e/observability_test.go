@@ -79,11 +79,16 @@ func TestMetricsAndProbes(t *testing.T) {
 		{"cardflow_activity_seconds_count", `activity="PersistCard",outcome="ok"`, 2},
 		{"cardflow_activity_seconds_count", `activity="TransitionCard",outcome="ok"`, 1},
 		{"cardflow_activity_failures_total", `activity="PrepareRequest",type="UserNotFound"`, 1},
+		// The approval's own writes (the shared approval process): its
+		// row opened, alice's vote as an audit row, its row closed.
+		{"cardflow_activity_seconds_count", `activity="OpenApproval",outcome="ok"`, 1},
+		{"cardflow_activity_seconds_count", `activity="RecordVote",outcome="ok"`, 1},
+		{"cardflow_activity_seconds_count", `activity="CloseApproval",outcome="ok"`, 1},
 	}
-	// Three state changes (requested, approved; approved at once): three
-	// write transactions, no more.
-	if got := metricValueNoLabels(after, "cardflow_db_write_transactions_total"); got != 3 {
-		t.Errorf("write transactions = %v, want 3 (one per state change)", got)
+	// Three state changes (requested, approved; approved at once) and the
+	// approval's three writes above: six write transactions, no more.
+	if got := metricValueNoLabels(after, "cardflow_db_write_transactions_total"); got != 3+3 {
+		t.Errorf("write transactions = %v, want 6 (one per state change: 3; the approval opened, its vote, closed: 3)", got)
 	}
 	for _, c := range checks {
 		if got := metricValue(after, c.name, c.labels); got != c.want {

@@ -88,18 +88,19 @@ func TestDatabaseCutWhileRequestsAndApprovalsAreInFlight(t *testing.T) {
 	refused := checkRuns(t, runs)
 	c := w.counts()
 	retries := worker.metric("cardflow_activity_retries_total", `cause="database_unreachable"`)
-	t.Logf("PostgreSQL cut for %s (%d of 20 requests stored before the cut), 20 requests and 5 approvals in flight; all answered %s after the restore (readyz 200 within %s): requested 20+6 and 5+1 approvals, persisted %d, approved %d, refused %d, doubled %d, audit rows %d; %.0f attempts retried for database_unreachable",
+	t.Logf("PostgreSQL cut for %s (%d of 20 requests stored before the cut), 20 requests and 5 approvals in flight; all answered %s after the restore (readyz 200 within %s): requested 20+6 and 5+1 approvals, persisted %d, approved %d, refused %d, doubled %d, audit rows %d (%d state changes, %d votes); %.0f attempts retried for database_unreachable",
 		restoredAt.Sub(cutAt).Round(time.Millisecond), storedAtCut, answeredAfter.Round(time.Millisecond), readyAfter.Round(time.Millisecond),
-		c.Persisted, c.Approved, refused, c.Doubled, c.Events, retries)
+		c.Persisted, c.Approved, refused, c.Doubled, c.Events, c.Changes, c.Votes, retries)
 	t.Logf("an approval with --timeout 12s during the outage: %s", strings.TrimSpace(impatientRun.stdout))
 	t.Logf("/readyz during the outage: %s", strings.TrimSpace(body))
 	t.Logf("a starter's progress during the outage:\n%s", firstLines(progress, 4))
-	// 20 visitor cards (one audit row each), 5 + 1 approved after a wait
-	// (two rows each: the impatient approver's decision was written too).
+	// 20 visitor cards (one state change each), 5 + 1 approved after a
+	// wait (two state changes and the approver's vote each: the impatient
+	// approver's decision was written too), each written once.
 	w.waitApproved(impatientID, 15*time.Second)
 	c = w.counts()
-	if c.Persisted != 26 || c.Approved != 26 || c.Doubled != 0 || c.Events != 32 || refused != 0 {
-		t.Fatalf("after the outage: %+v, refused %d; want 26 approved cards, 32 audit rows (20 + 6 x 2), none doubled or refused", c, refused)
+	if c.Persisted != 26 || c.Approved != 26 || c.Doubled != 0 || c.Changes != 32 || c.Votes != 6 || refused != 0 {
+		t.Fatalf("after the outage: %+v, refused %d; want 26 approved cards, 32 state changes (20 + 6 x 2) and 6 votes in the audit trail, none doubled or refused", c, refused)
 	}
 	if retries == 0 {
 		t.Errorf("cardflow_activity_retries_total{cause=\"database_unreachable\"} is 0 after the outage")

@@ -164,8 +164,8 @@ func TestRollingKeyRotationWithTwoWorkersLosesNoDecision(t *testing.T) {
 			t.Errorf("card %s: workflow tasks failed during the rotation: %v", id, failures)
 		}
 	}
-	if c := w.counts(); c.Approved != 4 || c.Doubled != 0 {
-		t.Fatalf("after the rotation: %+v; want 4 approved cards, none doubled", c)
+	if c := w.counts(); c.Approved != 4 || c.Doubled != 0 || c.Changes != 8 || c.Votes != 4 {
+		t.Fatalf("after the rotation: %+v; want 4 approved cards, 8 state changes and 4 votes in the audit trail, none doubled", c)
 	}
 }
 

@@ -128,10 +128,15 @@ type counts struct {
 	Persisted int // cards
 	Approved  int // cards in state approved
 	Requested int // cards in state requested
-	// Doubled counts users with more than one card of a type, and cards
-	// with two audit events for the same state change.
+	// Doubled counts users with more than one card of a type, cards with
+	// two audit events for the same state change, and votes written twice
+	// (an approver's approve or reject twice in one approval, that is one
+	// workflow run, the first part of the vote's write token; a
+	// postponement twice at the same instant).
 	Doubled int
-	Events  int // audit rows
+	Events  int // audit rows: Changes + Votes
+	Changes int // audit rows of state changes
+	Votes   int // audit rows of votes (store.VoteRow): approve, reject, postpone
 }
 
 func (w *world) counts() counts {
@@ -146,10 +151,14 @@ func (w *world) counts() counts {
 	q(&c.Approved, `SELECT count(*) FROM cards WHERE state = 'approved'`)
 	q(&c.Requested, `SELECT count(*) FROM cards WHERE state = 'requested'`)
 	q(&c.Events, `SELECT count(*) FROM card_events`)
-	var doubledCards, doubledEvents int
+	q(&c.Votes, `SELECT count(*) FROM card_events WHERE `+store.VoteRow)
+	c.Changes = c.Events - c.Votes
+	var doubledCards, doubledChanges, doubledVotes int
 	q(&doubledCards, `SELECT count(*) FROM (SELECT user_id, card_type FROM cards GROUP BY 1, 2 HAVING count(*) > 1) d`)
-	q(&doubledEvents, `SELECT count(*) FROM (SELECT card_id, to_state FROM card_events GROUP BY 1, 2 HAVING count(*) > 1) d`)
-	c.Doubled = doubledCards + doubledEvents
+	q(&doubledChanges, `SELECT count(*) FROM (SELECT card_id, to_state FROM card_events WHERE NOT `+store.VoteRow+` GROUP BY 1, 2 HAVING count(*) > 1) d`)
+	q(&doubledVotes, `SELECT count(*) FROM (SELECT card_id, split_part(write_token, '/', 1), event, actor, CASE WHEN event = 'postpone' THEN at END
+		FROM card_events WHERE `+store.VoteRow+` GROUP BY 1, 2, 3, 4, 5 HAVING count(*) > 1) d`)
+	c.Doubled = doubledCards + doubledChanges + doubledVotes
 	return c
 }
 

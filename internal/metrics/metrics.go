@@ -119,12 +119,13 @@ func (m *Metrics) Close() error {
 type StoreCounts func() (writes, reads int64)
 
 // ObserveStore exports the store's transaction counters, which show that each
-// state change costs one PostgreSQL transaction.
+// state change costs one PostgreSQL transaction (and an approval one more
+// each for its opening, every vote and its close).
 func (m *Metrics) ObserveStore(counts StoreCounts) {
 	m.Registry.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "cardflow_db_write_transactions_total",
-			Help: "Committed PostgreSQL write transactions (one per card state change).",
+			Help: "Committed PostgreSQL write transactions (one per card state change; an approval's row opened, each vote and its close one each).",
 		}, func() float64 { w, _ := counts(); return float64(w) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "cardflow_db_reads_total",

@@ -111,6 +111,14 @@ type Vote struct {
 	Token string
 }
 
+// VoteRow is the SQL condition, on a card_events row, that picks the audit
+// rows of votes (RecordVote): event approve, reject or postpone with from
+// and to the same state. A state change (requested to approved, event
+// approve too) moves the card, so it is not one. Counts that check "one
+// audit row per state change" leave these rows out and count them apart,
+// each vote once.
+const VoteRow = `(event IN ('approve', 'reject', 'postpone') AND from_state IS NOT DISTINCT FROM to_state)`
+
 // RecordVote writes v as an audit row in card_events (from and to the
 // card's current state: a vote changes no state) and, in the same
 // statement, adds it to the approval's row (approved_by, postponed). It

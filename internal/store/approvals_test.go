@@ -155,3 +155,27 @@ func TestInboxListsWhatThePersonMayDecideAndPages(t *testing.T) {
 		t.Errorf("bob's inbox: %d, want 6", len(items))
 	}
 }
+
+// VoteRow tells a vote's audit row from a state change's, even where both
+// are named approve: the tests and the bench count them apart.
+func TestVoteRowTellsVotesFromStateChanges(t *testing.T) {
+	l := newLifecycle(t)
+	ctx := context.Background()
+	card := l.card("carol", "standard", cards.StateRequested)
+	l.openApproval(card, "request", at)
+	for i, kind := range []string{"postpone", "approve"} {
+		if _, err := l.st.RecordVote(ctx, store.Vote{WorkflowID: "card-" + card, RunID: "run-1", CardID: card, Kind: kind, Actor: "alice", At: at, Token: fmt.Sprint("update-", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := l.st.TransitionCard(ctx, store.Transition{CardID: card, To: cards.StateApproved, Actor: "alice", At: at.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	var votes, others int
+	if err := l.st.DB.QueryRow(`SELECT count(*) FILTER (WHERE `+store.VoteRow+`), count(*) FILTER (WHERE NOT `+store.VoteRow+`) FROM card_events WHERE card_id = $1`, card).Scan(&votes, &others); err != nil {
+		t.Fatal(err)
+	}
+	if votes != 2 || others != 1 {
+		t.Fatalf("%d vote rows and %d others, want 2 (postpone, approve) and 1 (requested->approved, event approve too): %+v", votes, others, l.events(card))
+	}
+}

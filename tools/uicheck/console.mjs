@@ -80,6 +80,10 @@ async function visitAs(email, path) {
 
 const text = (page, t) => page.getByText(t, { exact: false }).first().waitFor();
 const button = (page, name) => page.getByRole("button", { name, exact: true });
+// formOf is the form whose submit button is named name: the card page has
+// a "Comment" field in the Approve form and another in the Postpone form,
+// so a field is found inside the form it belongs to.
+const formOf = (page, name) => page.locator("form").filter({ has: button(page, name) });
 const stateOf = (page) => page.locator("h1 .state").textContent();
 
 async function expectState(page, want) {
@@ -151,7 +155,7 @@ step("an approver finds it in the Inbox and approves", async () => {
   await expectState(page, "requested");
   await button(page, "Approve").waitFor();
   await shot(page, "card");
-  await page.getByLabel("Comment", { exact: true }).fill("Known to me, starts Monday");
+  await formOf(page, "Approve").getByLabel("Comment", { exact: true }).fill("Known to me, starts Monday");
   await button(page, "Approve").click();
   await text(page, "You approved this card.");
   await expectState(page, "approved");
@@ -173,7 +177,7 @@ step("a second approver rejects: first without a reason, then with one", async (
 
 step("the requester cancels a waiting card", async () => {
   const page = await visitAs("olivia@example.com", `/cards/${opt["cancel-card"]}`);
-  await page.getByLabel("Comment", { exact: true }).fill("Asked for by mistake");
+  await formOf(page, "Cancel request").getByLabel("Comment", { exact: true }).fill("Asked for by mistake");
   await button(page, "Cancel request").click();
   await text(page, "You cancelled this request.");
   await expectState(page, "aborted");
@@ -209,7 +213,7 @@ step("bad input is refused in plain words and changes nothing", async () => {
     throw new Error(`request of card type gold: status ${resp.status()}, want 422 naming it; body: ${body.slice(0, 500)}`);
   }
   const approver = await visitAs("alice@example.com", `/cards/${opt["waiting-card"]}`);
-  await approver.getByLabel("Comment", { exact: true }).fill("x".repeat(2001));
+  await formOf(approver, "Approve").getByLabel("Comment", { exact: true }).fill("x".repeat(2001));
   await button(approver, "Approve").click();
   await approver.getByRole("alert").getByText("Comment: at most 2000 characters (got 2001)").waitFor();
   await expectState(approver, "requested");

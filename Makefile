@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-issue bench-smoke
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-issue bench-expiry bench-smoke
 
 up:
 	./scripts/up.sh
@@ -89,6 +89,13 @@ bench-waiting:
 bench-issue:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit && ensure_cfssl'
 	go run ./bench -scenarios issue -n 200 -c 8 -rounds 2 -warmup 20 -out bench-results-issue.json
+
+# The expiry sweep: one over 1,000,000 cards with nothing due (target 1 s),
+# then one with 10,000 due, half reminded and half expired (target 60 s),
+# and the time until Mailpit holds their 10,000 e-mails.
+bench-expiry:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
+	go run ./bench -scenarios expiry -expiry-cards 1000000 -expiry-due 10000 -out bench-results-expiry.json
 
 # The harness small, for correctness (CI runs it as part of `make test`).
 bench-smoke:

@@ -152,6 +152,33 @@ func TestSmokeWaiting(t *testing.T) {
 	}
 }
 
+// TestSmokeExpiry runs the expiry scale scenario small: a sweep over a few
+// thousand cards with nothing due visits none, one with 40 due reminds 20
+// and expires 20, Mailpit holds their 40 e-mails, and a third sweep finds
+// nothing new (the scenario's own verification); no timing can fail it.
+func TestSmokeExpiry(t *testing.T) {
+	testkit.Integration(t)
+	var progress bytes.Buffer
+	cfg := smokeConfig(&progress)
+	cfg.Scenarios, cfg.ExpiryCards, cfg.ExpiryDue = []string{"expiry"}, 5000, 40
+	report, err := engine.RunScale(context.Background(), cfg, systems.All, scenarios.Expiry{}, cfg.ExpiryCards)
+	if report != nil {
+		var out bytes.Buffer
+		report.Print(&out)
+		t.Log(out.String())
+	}
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	r := report.(*scenarios.ExpiryReport)
+	if r.Idle.Pages == 0 || r.Busy.Visited != cfg.ExpiryDue || r.MailpitMessages != cfg.ExpiryDue || r.MailSeconds == 0 {
+		t.Errorf("report %+v; want a page swept, %d due visited and their e-mails counted in Mailpit", r, cfg.ExpiryDue)
+	}
+	if len(r.CPU["due"]) == 0 {
+		t.Error("no CPU measured for the due sweep")
+	}
+}
+
 // minimalShape is what the yardstick's card is defined as, per scenario:
 // its workflow runs, activities and updates (one local activity, one
 // marker, always; no timer, no search attribute). A request's state change

@@ -30,6 +30,27 @@ func cardScenarioNames() []string {
 	return names
 }
 
+// namedScaleNames are the scale scenarios -scenarios runs by name, alone.
+func namedScaleNames() []string {
+	var names []string
+	for _, s := range scenarios.All {
+		if _, ok := s.(engine.NamedScale); ok {
+			names = append(names, s.Name())
+		}
+	}
+	return names
+}
+
+// namedScale is the scale scenario -scenarios names, or nil when it names
+// card scenarios.
+func namedScale(cfg engine.Config) engine.NamedScale {
+	if len(cfg.Scenarios) != 1 {
+		return nil
+	}
+	s, _ := engine.Find(scenarios.All, cfg.Scenarios[0]).(engine.NamedScale)
+	return s
+}
+
 // defaultScenarioNames are what a run without -scenarios drives: every
 // card scenario but those that produce cards, which need a CA and run
 // longer, and are asked for by name (make bench-issue).
@@ -54,7 +75,8 @@ func parseFlags(args []string) (engine.Config, error) {
 	fs.IntVar(&cfg.Rounds, "rounds", 4, "split each scenario into this many rounds; each round runs a batch of every system (cardflow, baseline, minimal), in an order that rotates")
 	fs.IntVar(&cfg.Warmup, "warmup", 100, "cards per system and scenario run before the measured rounds (verified, not measured)")
 	cardScenarios := cardScenarioNames()
-	scenarioList := fs.String("scenarios", strings.Join(defaultScenarioNames(), ","), "scenarios to run: "+strings.Join(cardScenarios, ", "))
+	scenarioList := fs.String("scenarios", strings.Join(defaultScenarioNames(), ","), "scenarios to run: "+strings.Join(cardScenarios, ", ")+
+		"; or one scale scenario alone: "+strings.Join(namedScaleNames(), ", "))
 	fs.StringVar(&cfg.StartMode, "start-mode", "update-with-start", "how cardflow requests are sent: update-with-start or start-then-query")
 	fs.BoolVar(&cfg.BaselineLocalReads, "baseline-local-reads", true, "the (continuity) baseline runs its three reads as local activities, like RequestCard")
 	fs.BoolVar(&cfg.BaselineMetrics, "baseline-metrics", true, "the baseline and minimal workers report SDK metrics like cardflow's (same worker settings)")
@@ -77,6 +99,8 @@ func parseFlags(args []string) (engine.Config, error) {
 	fs.IntVar(&cfg.LocalActivitySlots, "local-activity-slots", 0, "concurrent local activity executions (0: SDK default)")
 	fs.IntVar(&cfg.StickyCache, "sticky-cache", 2000, "sticky workflow cache size, one cache for the whole process (default: the worker command's --workflow-cache; 0: the SDK's 10000)")
 	fs.IntVar(&cfg.Waiting, "waiting", 0, "scale test: this many cardflow cards waiting for approval at once (worker memory), then approve them all")
+	fs.IntVar(&cfg.ExpiryCards, "expiry-cards", 1_000_000, "with -scenarios expiry: cards written with nothing due")
+	fs.IntVar(&cfg.ExpiryDue, "expiry-due", 10_000, "with -scenarios expiry: cards then added due, half reminded and half expired (one e-mail each)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the workers run in it) to this file")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "with -waiting: write a heap profile taken with every card waiting to this file")
 	fs.StringVar(&cfg.Out, "out", "", "write the JSON report to this file")
@@ -100,10 +124,20 @@ func validate(cfg engine.Config) error {
 	if cfg.N < cfg.Rounds {
 		return fmt.Errorf("-n (%d) must be at least -rounds (%d)", cfg.N, cfg.Rounds)
 	}
+	known := append(cardScenarioNames(), namedScaleNames()...)
 	for _, s := range cfg.Scenarios {
-		if !slices.Contains(cardScenarioNames(), s) {
-			return fmt.Errorf("unknown scenario %q (use %s)", s, strings.Join(cardScenarioNames(), ", "))
+		if !slices.Contains(known, s) {
+			return fmt.Errorf("unknown scenario %q (use %s)", s, strings.Join(known, ", "))
 		}
+		if slices.Contains(namedScaleNames(), s) && len(cfg.Scenarios) > 1 {
+			return fmt.Errorf("scenario %s is a scale run: name it alone", s)
+		}
+	}
+	if namedScale(cfg) != nil && cfg.Waiting > 0 {
+		return fmt.Errorf("-waiting runs the waiting scale scenario: leave out -scenarios %s", cfg.Scenarios[0])
+	}
+	if cfg.ExpiryCards < 0 || cfg.ExpiryDue < 0 {
+		return fmt.Errorf("-expiry-cards and -expiry-due cannot be negative")
 	}
 	if cfg.StartMode != "update-with-start" && cfg.StartMode != "start-then-query" {
 		return fmt.Errorf("unknown -start-mode %q", cfg.StartMode)

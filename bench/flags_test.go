@@ -30,8 +30,9 @@ func TestHelpListsTheRegistries(t *testing.T) {
 }
 
 // The defaults run every card scenario that produces no cards (issue is
-// asked for by name), and -scenarios takes only registered card scenarios:
-// a scale scenario or a typo is refused by name.
+// asked for by name), and -scenarios takes registered card scenarios or
+// one scale scenario run by name (expiry), alone: waiting (run by
+// -waiting N), a mix or a typo is refused by name.
 func TestScenariosFlag(t *testing.T) {
 	cfg, err := parseFlags(nil)
 	if err != nil || strings.Join(cfg.Scenarios, ",") != "noapproval,approval" {
@@ -39,11 +40,18 @@ func TestScenariosFlag(t *testing.T) {
 	}
 	for _, bad := range []string{"waiting", "approvals"} {
 		_, err := parseFlags([]string{"-scenarios", bad})
-		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue)`) {
+		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue, expiry)`) {
 			t.Errorf("-scenarios %s: %v; want it refused by name", bad, err)
 		}
 	}
-	if cfg, err := parseFlags([]string{"-scenarios", "issue"}); err != nil || strings.Join(cfg.Scenarios, ",") != "issue" {
+	if cfg, err := parseFlags([]string{"-scenarios", "issue"}); err != nil || strings.Join(cfg.Scenarios, ",") != "issue" || namedScale(cfg) != nil {
 		t.Errorf("-scenarios issue: %v, %v", cfg.Scenarios, err)
+	}
+	cfg, err = parseFlags([]string{"-scenarios", "expiry", "-expiry-cards", "5000", "-expiry-due", "40"})
+	if err != nil || namedScale(cfg) == nil || namedScale(cfg).Size(cfg) != 5000 || cfg.ExpiryDue != 40 {
+		t.Errorf("-scenarios expiry: %+v, %v; want the expiry scale run over 5000 cards, 40 due", cfg.Scenarios, err)
+	}
+	if _, err := parseFlags([]string{"-scenarios", "expiry,approval"}); err == nil || !strings.Contains(err.Error(), "scenario expiry is a scale run: name it alone") {
+		t.Errorf("-scenarios expiry,approval: %v; want it refused", err)
 	}
 }

@@ -35,6 +35,12 @@
 // doing the same Temporal steps with empty activities
 // (systems/minimal_issue_workflow.go). A plain run leaves it out.
 //
+// -scenarios expiry (make bench-expiry) is the expiry sweep at scale: one
+// sweep over 1,000,000 cards with nothing due (-expiry-cards), then one
+// with 10,000 due (-expiry-due, half reminded, half expired), each the
+// ExpirySweep workflow on cardflow's worker, and the wait until Mailpit
+// holds every e-mail; the targets (1 s, 60 s) are printed beside them.
+//
 // -waiting N is the scale run: N cardflow cards waiting for approval at
 // once (resident memory, Go heap, goroutines and a heap profile with all of
 // them waiting), then all approved (time and approvals per second).
@@ -90,6 +96,9 @@ func run() int {
 	defer stop()
 	if cfg.Waiting > 0 {
 		return runScale(ctx, cfg, waitingScenario(), cfg.Waiting)
+	}
+	if s := namedScale(cfg); s != nil {
+		return runScale(ctx, cfg, s, s.Size(cfg))
 	}
 	return runCards(ctx, cfg)
 }

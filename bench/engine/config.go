@@ -73,6 +73,12 @@ type Config struct {
 	// waiting for approval at once, then all approved.
 	Waiting int
 
+	// ExpiryCards and ExpiryDue size the expiry scale scenario
+	// (-scenarios expiry): the cards written with nothing due, then the
+	// cards added due (half reminded, half expired).
+	ExpiryCards int
+	ExpiryDue   int
+
 	// StickyCache sizes the SDK's sticky workflow cache (0: the SDK's
 	// default). It is one cache for the whole process, shared by every
 	// system's worker, which is why the bench sets it before any starts.

@@ -42,8 +42,13 @@ func PrintReport(w io.Writer, r *Report) {
 }
 
 // PrintCPU is the CPU milliseconds per card by process group.
-func PrintCPU(w io.Writer, costs []CPUCost) {
-	fmt.Fprintf(w, "\n%-22s", "CPU ms per card")
+func PrintCPU(w io.Writer, costs []CPUCost) { PrintCPUPer(w, "card", costs) }
+
+// PrintCPUPer is the CPU milliseconds per unit (a card, a sweep) by
+// process group: a one-shot scale scenario reports its CPU per action,
+// not per card.
+func PrintCPUPer(w io.Writer, unit string, costs []CPUCost) {
+	fmt.Fprintf(w, "\n%-22s", "CPU ms per "+unit)
 	for _, g := range cpuGroups {
 		fmt.Fprintf(w, " %*s", max(len(g), 9), g)
 	}

@@ -72,6 +72,14 @@ type ScaleScenario interface {
 	Run(ctx context.Context, e *Env, subject Running, n int) (ScaleReport, error)
 }
 
+// NamedScale is a scale scenario run by name (-scenarios NAME, alone)
+// rather than by a flag of its own such as -waiting N: Size is its n, read
+// from its flags.
+type NamedScale interface {
+	ScaleScenario
+	Size(cfg Config) int
+}
+
 // ScaleReport is a scale scenario's outcome.
 type ScaleReport interface {
 	// Print writes it for a reader.

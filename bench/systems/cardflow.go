@@ -96,6 +96,10 @@ func (Cardflow) Start(_ context.Context, e *engine.Env) (engine.Running, error) 
 				EnvLookup: engine.NoEnv{}, CodecKeys: e.KeyFile},
 			Logger: zap.NewNop(), Pool: store.PoolOptions{MaxOpen: cfg.DBPool}, Worker: cfg.WorkerOptions(),
 			MetricsAddress: "127.0.0.1:0", Mail: mail, Production: production,
+			// A Schedule of the run's own: on a long-lived server
+			// (-temporal-address) the real card-expiry-sweep is left
+			// alone, never pointed at the bench's task queue.
+			Expiry: workerapp.ExpirySchedule{ID: expiryScheduleID(r.queue)},
 			OnReady: func(rd workerapp.Ready) {
 				r.metricsURL = "http://" + rd.MetricsAddress + "/metrics"
 				close(ready)
@@ -109,8 +113,20 @@ func (Cardflow) Start(_ context.Context, e *engine.Env) (engine.Running, error) 
 		return nil, fmt.Errorf("cardflow worker: %w", err)
 	}
 	e.Defer(func() { stopWorker(); <-done })
+	e.Defer(func() { deleteSchedule(e.Client, expiryScheduleID(r.queue)) })
 	r.ops = &cardops.Client{Temporal: r.client, TaskQueue: r.queue, Address: e.TemporalAddress}
 	return r, nil
+}
+
+// expiryScheduleID is the run's expiry Schedule, named after its queue.
+func expiryScheduleID(queue string) string { return "card-expiry-sweep-" + queue }
+
+// deleteSchedule removes the run's expiry Schedule when the run ends, so
+// that a long-lived server keeps no Schedule of a queue nobody polls.
+func deleteSchedule(c client.Client, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = c.ScheduleClient().GetHandle(ctx, id).Delete(ctx)
 }
 
 // runningCardflow is cardflow's worker running, driven as the starter and

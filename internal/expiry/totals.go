@@ -1,6 +1,10 @@
 package expiry
 
-import "sort"
+import (
+	"maps"
+	"slices"
+	"sort"
+)
 
 // DailyKind is the mark kind under which daily reminders are counted.
 const DailyKind = "daily"
@@ -45,15 +49,18 @@ func (t Totals) Expire(cardType string) {
 	t[cardType] = c
 }
 
-// Add adds o into t.
+// Add adds o into t. It runs in workflow code (a sweep's totals carried
+// across pages and runs), so it walks the maps in sorted key order, never
+// Go's random one.
 func (t Totals) Add(o Totals) {
-	for ct, c := range o {
+	for _, ct := range slices.Sorted(maps.Keys(o)) {
+		c := o[ct]
 		sum := t[ct]
 		if sum.Reminded == nil {
 			sum.Reminded = map[string]int{}
 		}
-		for k, n := range c.Reminded {
-			sum.Reminded[k] += n
+		for _, k := range slices.Sorted(maps.Keys(c.Reminded)) {
+			sum.Reminded[k] += c.Reminded[k]
 		}
 		sum.Expired += c.Expired
 		t[ct] = sum

@@ -194,6 +194,7 @@ step(`the Inbox pages: ${pageSize} on the first page, the rest after "Next page"
   for (const r of second) if (seen.has(r.card)) throw new Error(`card ${r.card} is on both pages`);
   if (await approver.getByRole("link", { name: "Next page", exact: true }).count()) throw new Error("the last page offers a next page");
   await approver.getByRole("link", { name: "Newest", exact: true }).click();
+  await approver.waitForURL((u) => u.pathname === "/inbox" && !u.searchParams.has("after"));
   if ((await inboxRows(approver)).length !== pageSize) throw new Error("Newest does not go back to a full first page");
 });
 

@@ -76,8 +76,8 @@ func BenchmarkConsoleInbox(b *testing.B) {
 }
 
 // requestMany requests a waiting standard card for each of n new users,
-// eight at a time.
-func requestMany(b *testing.B, h *harness, ops *cardops.Client, n int) {
+// eight at a time (a benchmark's setup, or a test's Inbox of many).
+func requestMany(b testing.TB, h *harness, ops *cardops.Client, n int) {
 	b.Helper()
 	ctx := context.Background()
 	var wg sync.WaitGroup

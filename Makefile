@@ -1,6 +1,6 @@
 # cardflow: the everyday commands. `make up` brings the whole thing up
 # locally, `make test` runs every test (what CI runs).
-.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-issue bench-expiry bench-smoke
+.PHONY: up down test unit integration lint temporal-cli build record-histories temporal-server integration-postgres ui-check compose-check bench bench-postgres bench-waiting bench-issue bench-expiry bench-order-request bench-order-issue bench-smoke
 
 up:
 	./scripts/up.sh
@@ -96,6 +96,18 @@ bench-issue:
 bench-expiry:
 	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
 	go run ./bench -scenarios expiry -expiry-cards 1000000 -expiry-due 10000 -out bench-results-expiry.json
+
+# Batch orders at scale: a request order of 10,000 users (Order workflow)
+# against as many users requested one by one at the order's window, in the
+# same run; and an issue order of 2,000 approved cards at a real print
+# station (CFSSL) against as many issued one by one (-order-users, -order-cards).
+bench-order-request:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit'
+	go run ./bench -scenarios order-request -order-users 10000 -out bench-results-order-request.json
+
+bench-order-issue:
+	bash -c 'source scripts/lib.sh && ensure_temporal_cli && ensure_postgres && ensure_mailpit && ensure_cfssl'
+	go run ./bench -scenarios order-issue -order-cards 2000 -out bench-results-order-issue.json
 
 # The harness small, for correctness (CI runs it as part of `make test`).
 bench-smoke:

@@ -222,3 +222,46 @@ func findSummary(sums []engine.Summary, name string) engine.Summary {
 	}
 	return engine.Summary{}
 }
+
+// TestSmokeOrders runs both order scale scenarios small (a request order of
+// 40 users, an issue order of 8 cards at the real station and CA), each
+// against the same number done one by one: every card ended once, the
+// figures filled in (throughput of both ways, p99 per item from the
+// order's histories, RSS peak, runs and events, first progress). No timing
+// can fail it.
+func TestSmokeOrders(t *testing.T) {
+	testkit.Integration(t)
+	for _, tc := range []struct {
+		scenario engine.ScaleScenario
+		n        int
+	}{{scenarios.OrderRequest{}, 40}, {scenarios.OrderIssue{}, 8}} {
+		t.Run(tc.scenario.Name(), func(t *testing.T) {
+			var progress bytes.Buffer
+			cfg := smokeConfig(&progress)
+			report, err := engine.RunScale(context.Background(), cfg, systems.All, tc.scenario, tc.n)
+			if report != nil {
+				var out bytes.Buffer
+				report.Print(&out)
+				t.Log(out.String())
+			}
+			if err != nil {
+				t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+			}
+			r := report.(*scenarios.OrderReport)
+			if r.Counts.Done != tc.n || r.Counts.Total != tc.n {
+				t.Errorf("order counts %+v, want %d done", r.Counts, tc.n)
+			}
+			for name, f := range map[string]scenarios.OrderFigures{"order": r.Order, "one by one": r.Alone} {
+				if f.ItemsPerSec <= 0 || f.P99Ms <= 0 || f.RSSPeakMiB <= 0 || f.Errors != 0 {
+					t.Errorf("%s: figures missing or errors: %+v", name, f)
+				}
+			}
+			if r.Ratio <= 0 || r.Runs < 1 || len(r.EventsPerRun) != r.Runs || r.EventsPerRun[0] == 0 {
+				t.Errorf("ratio %.2f, %d runs, events %v", r.Ratio, r.Runs, r.EventsPerRun)
+			}
+			if r.FirstRowSeconds <= 0 || r.FirstProgressSeconds < r.FirstRowSeconds || r.FirstProgressSeconds > r.Order.Seconds {
+				t.Errorf("first row after %.2fs, first progress after %.2fs, order took %.2fs", r.FirstRowSeconds, r.FirstProgressSeconds, r.Order.Seconds)
+			}
+		})
+	}
+}

@@ -101,6 +101,8 @@ func parseFlags(args []string) (engine.Config, error) {
 	fs.IntVar(&cfg.Waiting, "waiting", 0, "scale test: this many cardflow cards waiting for approval at once (worker memory), then approve them all")
 	fs.IntVar(&cfg.ExpiryCards, "expiry-cards", 1_000_000, "with -scenarios expiry: cards written with nothing due")
 	fs.IntVar(&cfg.ExpiryDue, "expiry-due", 10_000, "with -scenarios expiry: cards then added due, half reminded and half expired (one e-mail each)")
+	fs.IntVar(&cfg.OrderUsers, "order-users", 10_000, "with -scenarios order-request: users in the order (and as many requested one by one)")
+	fs.IntVar(&cfg.OrderCards, "order-cards", 2_000, "with -scenarios order-issue: approved cards in the order (and as many issued one by one)")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of this process (the workers run in it) to this file")
 	fs.StringVar(&cfg.MemProfile, "memprofile", "", "with -waiting: write a heap profile taken with every card waiting to this file")
 	fs.StringVar(&cfg.Out, "out", "", "write the JSON report to this file")
@@ -139,6 +141,9 @@ func validate(cfg engine.Config) error {
 	if cfg.ExpiryCards < 0 || cfg.ExpiryDue < 0 {
 		return fmt.Errorf("-expiry-cards and -expiry-due cannot be negative")
 	}
+	if cfg.OrderUsers <= 0 || cfg.OrderCards <= 0 {
+		return fmt.Errorf("-order-users and -order-cards must be positive")
+	}
 	if cfg.StartMode != "update-with-start" && cfg.StartMode != "start-then-query" {
 		return fmt.Errorf("unknown -start-mode %q", cfg.StartMode)
 	}
@@ -165,6 +170,6 @@ func usage(fs *flag.FlagSet) {
 		strings.Join(names, ", "), systems.All.Subject)
 	fmt.Fprintf(w, "\nScenarios:\n")
 	for _, s := range scenarios.All {
-		fmt.Fprintf(w, "  %-12s %s\n", s.Name(), s.Description())
+		fmt.Fprintf(w, "  %-14s %s\n", s.Name(), s.Description())
 	}
 }

@@ -45,6 +45,15 @@
 // once (resident memory, Go heap, goroutines and a heap profile with all of
 // them waiting), then all approved (time and approvals per second).
 //
+// -scenarios order-request (make bench-order-request) is Request multiple
+// cards at scale: one order of -order-users users (default 10,000) through the Order
+// workflow against as many users requested one by one at the order's
+// window, in the same run; -scenarios order-issue (make bench-order-issue) is
+// Issue multiple cards: an order of -order-cards approved cards (default 2,000) at a
+// real print station against as many issued one by one. Each reports
+// throughput and its ratio, p99 per item, the worker's RSS peak, history
+// events per Order run and the time until the order shows progress.
+//
 // This package is only the command: flags, the choice of scenario, the
 // exit code. The machinery is bench/engine; the systems and the scenarios
 // are one file each in bench/systems and bench/scenarios, registered in

@@ -11,12 +11,12 @@ import (
 	"github.com/cardflow/cardflow/internal/cadev"
 )
 
-// ProductionScenario is a card scenario that produces cards (Issue card):
+// ProductionScenario is a scenario (card or scale) that produces cards (Issue card):
 // a run that has one starts a real CA (CFSSL, as `make up` and the tests
 // do) and the subject turns Issue card on with a print station of its own,
 // so that no other scenario pays for either.
 type ProductionScenario interface {
-	CardScenario
+	Scenario
 	// Produces is true: the scenario issues cards.
 	Produces() bool
 }
@@ -24,11 +24,17 @@ type ProductionScenario interface {
 // needsProduction reports whether any of the scenarios produces cards.
 func needsProduction(scenarios []CardScenario) bool {
 	for _, s := range scenarios {
-		if p, ok := s.(ProductionScenario); ok && p.Produces() {
+		if produces(s) {
 			return true
 		}
 	}
 	return false
+}
+
+// produces reports whether the scenario produces cards.
+func produces(s Scenario) bool {
+	p, ok := s.(ProductionScenario)
+	return ok && p.Produces()
 }
 
 // startCA runs CFSSL's `serve` and `ocspserve` (the setup of package

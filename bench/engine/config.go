@@ -78,6 +78,12 @@ type Config struct {
 	// cards added due (half reminded, half expired).
 	ExpiryCards int
 	ExpiryDue   int
+	// OrderUsers and OrderCards size the order scale scenarios
+	// (-scenarios order-request, order-issue): the users of the request
+	// order and the approved cards of the issue order, each also done one
+	// by one.
+	OrderUsers int
+	OrderCards int
 
 	// StickyCache sizes the SDK's sticky workflow cache (0: the SDK's
 	// default). It is one cache for the whole process, shared by every

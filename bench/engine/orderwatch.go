@@ -33,6 +33,7 @@ func WatchOrder(ctx context.Context, e *Env, id string, start time.Time, within 
 	s := &store.Store{DB: e.DB}
 	var w OrderWatch
 	deadline := time.Now().Add(within)
+	lastLine := time.Now()
 	for {
 		o, err := s.Order(ctx, id)
 		w.Polls++
@@ -47,6 +48,11 @@ func WatchOrder(ctx context.Context, e *Env, id string, start time.Time, within 
 			}
 			if w.FirstProgress == 0 && o.Done+o.Failed+o.Skipped > 0 {
 				w.FirstProgress = time.Since(start)
+			}
+			if e.Config.Progress != nil && time.Since(lastLine) >= time.Second {
+				lastLine = time.Now()
+				fmt.Fprintf(e.Config.Progress, "bench: order %s  %d/%d ended (%d failed, %d skipped) in %.0fs\n",
+					id, o.Done+o.Failed+o.Skipped, o.Total, o.Failed, o.Skipped, time.Since(start).Seconds())
 			}
 			if o.Total > 0 && o.Tried() {
 				w.Tried = time.Since(start)

@@ -245,11 +245,16 @@ type SetOrderStateInput struct {
 
 // SetOrderState moves the order to waiting, completed or cancelled; a
 // final order is refused (InvalidState), the same state again is nothing.
+// Moving into waiting or completed queues the operator's e-mail in the same
+// transaction (orderNotice), once per order and round.
 func (a *Activities) SetOrderState(ctx context.Context, in SetOrderStateInput) (store.OrderCounts, error) {
-	o, err := a.Store.SetOrderState(ctx, in.OrderID, in.State, in.At)
+	o, queued, err := a.Store.SetOrderStateNotify(ctx, in.OrderID, in.State, in.At, a.orderNotice(in.State))
 	var final *store.ErrOrderFinal
 	if errors.As(err, &final) {
 		return o.OrderCounts, temporal.NewNonRetryableApplicationError(err.Error(), cards.ErrInvalidState, nil)
+	}
+	if queued && a.OnQueued != nil {
+		a.OnQueued()
 	}
 	return o.OrderCounts, err
 }

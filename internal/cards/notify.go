@@ -29,7 +29,8 @@ const (
 
 // NotifyEvents lists the notification events (kinds) in a fixed order: the
 // e-mail templates come one per kind, and the outbox accepts no other.
-var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked, NotifyExpiring, NotifyExpired}
+var NotifyEvents = []string{NotifyRequested, NotifyReminder, NotifyDecided, NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked, NotifyExpiring, NotifyExpired,
+	NotifyOrderWaiting, NotifyOrderCompleted}
 
 // HolderEvents are the events mailed to the card's holder alone.
 var HolderEvents = []string{NotifyIssued, NotifyActivated, NotifyReactivated, NotifyLocked, NotifyExpiring, NotifyExpired}
@@ -50,6 +51,9 @@ func NotifyKind(event string) string {
 	if strings.HasPrefix(event, expiringPrefix) {
 		return NotifyExpiring
 	}
+	if k := orderKind(event); k != "" {
+		return k
+	}
 	return event
 }
 
@@ -63,7 +67,10 @@ func IsNotifyEvent(event string) bool {
 	if strings.HasPrefix(event, expiringPrefix) {
 		return len(event) > len(expiringPrefix)
 	}
-	return event != NotifyExpiring && slices.Contains(NotifyEvents, event)
+	if IsOrderEvent(event) {
+		return true
+	}
+	return event != NotifyExpiring && !slices.Contains(OrderEvents, event) && slices.Contains(NotifyEvents, event)
 }
 
 // NotifyInput is one card event to tell people about. It belongs to the
@@ -102,6 +109,10 @@ type NotifyInput struct {
 	// DaysLeft is how many days an expiring card has left when the
 	// reminder was queued (expiring-*).
 	DaysLeft int `json:"daysLeft,omitempty"`
+	// Order is the order an order e-mail (order-waiting-<round>,
+	// order-completed-<round>) is about; CardID is then the order's id
+	// and RequestedBy the operator who started it.
+	Order *OrderNotice `json:"order,omitempty"`
 }
 
 // NotifyResult lists what was done for each recipient of one event; the

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/limits"
 	"github.com/cardflow/cardflow/internal/store"
@@ -38,6 +40,14 @@ type cardListPage struct {
 	FirstURL string
 	Paged    bool
 	Problem  string
+	// Issuable says the rows can be ticked for Issue multiple cards: the
+	// list is filtered to approved or registered cards and the signed-in
+	// user is an operator under a policy with useCases.issueCard.
+	// OrderID makes a posted form start one order however often it is
+	// sent; Stations are the policy's print stations, as suggestions.
+	Issuable bool
+	OrderID  string
+	Stations []string
 }
 
 // cardRow is one card of the list and, on the expiring list, when it
@@ -122,6 +132,10 @@ func (s *Server) cardList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page.FirstURL = "/cards?" + filters.Encode()
+	if (page.State == string(cards.StateApproved) || page.State == string(cards.StateRegistered)) && page.Expiring == "" &&
+		s.Policy.UseCases.IssueCard && mayOrder(s.Policy, currentUser(r)) {
+		page.Issuable, page.OrderID, page.Stations = true, uuid.NewString(), knownStations(s.Policy)
+	}
 	f := store.PageFilter{
 		State: cards.State(page.State), UserID: page.UserID, CardType: page.CardType, After: q.Get("after"), Limit: cardListSize,
 	}

@@ -36,7 +36,7 @@ type pages struct {
 }
 
 // pageFiles are the pages; each is templates/<name>.html.
-var pageFiles = []string{"inbox", "card", "request", "cards", "message"}
+var pageFiles = []string{"inbox", "card", "request", "cards", "message", "orders", "order", "order-request"}
 
 // pageParts are the files a page has besides templates/<name>.html.
 var pageParts = map[string][]string{"card": {"templates/card-lifecycle.html"}}
@@ -60,9 +60,11 @@ type view struct {
 	Title      string
 	User       cards.User
 	CanRequest bool
-	Active     string
-	Flash      string
-	Page       any
+	// CanOrder shows the Batch orders link (operators).
+	CanOrder bool
+	Active   string
+	Flash    string
+	Page     any
 }
 
 // titled pages say their own title.
@@ -76,6 +78,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if v.User.ID != "" {
 		v.CanRequest = mayRequest(s.Policy, v.User)
+		v.CanOrder = mayOrder(s.Policy, v.User)
 		v.Flash = s.Sessions.PopString(r.Context(), sessionFlash)
 	}
 	s.write(w, status, name, "layout", v)

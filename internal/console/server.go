@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cardops"
@@ -19,6 +20,7 @@ import (
 	"github.com/cardflow/cardflow/internal/policy"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/workflows/lane"
+	"github.com/cardflow/cardflow/workflows/order"
 )
 
 // CardOps is what the console asks of the workflow; *cardops.Client is the
@@ -35,6 +37,11 @@ type CardOps interface {
 	StartOperation(ctx context.Context, op cardops.Operation) (runID string, err error)
 	AwaitOperation(ctx context.Context, cardID, runID string) (lane.Status, error)
 	OpenOperation(ctx context.Context, cardID string) (*lane.Status, error)
+	// StartOrder and UpdateOrder are Batch orders: the Order workflow
+	// started (Request or Issue multiple cards), then Repeat production
+	// or Complete order sent to it.
+	StartOrder(ctx context.Context, in order.Input, summary string) (client.WorkflowRun, error)
+	UpdateOrder(ctx context.Context, orderID, name string, arg, result any) error
 }
 
 // Server holds the console's dependencies; Handler serves it.
@@ -125,6 +132,14 @@ func (s *Server) Handler() http.Handler {
 	app.HandleFunc("GET /request", s.requestPage)
 	app.HandleFunc("GET /request/preview", s.requestPreview)
 	app.HandleFunc("POST /request", s.requestSubmit)
+	app.HandleFunc("GET /orders", s.orderList)
+	app.HandleFunc("GET /orders/request", s.orderRequestForm)
+	app.HandleFunc("POST /orders/request", s.orderRequestSubmit)
+	app.HandleFunc("POST /orders/issue", s.orderIssueSubmit)
+	app.HandleFunc("GET /orders/{id}", s.orderPage)
+	app.HandleFunc("GET /orders/{id}/live", s.orderLive)
+	app.HandleFunc("POST /orders/{id}/repeat", s.orderRepeat)
+	app.HandleFunc("POST /orders/{id}/complete", s.orderComplete)
 	mux.Handle("/", s.requireUser(app))
 
 	cop := http.NewCrossOriginProtection()

@@ -23,6 +23,7 @@ import (
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/lane"
+	"github.com/cardflow/cardflow/workflows/order"
 )
 
 // The handler tests run the real handlers, templates, middleware, sessions
@@ -67,6 +68,16 @@ type fakeCards struct {
 	opEnd     error       // the operation ends with this refusal
 	opResult  lane.Status // or with this status
 	opRunning bool        // or runs on past the wait
+
+	// Batch orders (see orders_test.go): the orders started (written to
+	// store as the workflow's first step would), the updates sent, and
+	// what they answer.
+	store       *store.Store
+	orders      []order.Input
+	orderErr    error
+	updates     []fakeUpdate
+	updateErr   error
+	repeatReply order.RepeatResult
 }
 
 type fakeDecision struct {
@@ -176,7 +187,7 @@ func newWorldWithServer(t *testing.T, policyYAML string, settings Server) *world
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc := &fakeCards{statuses: map[string]cards.Status{}, open: map[string]*lane.Status{}}
+	fc := &fakeCards{statuses: map[string]cards.Status{}, open: map[string]*lane.Status{}, store: st}
 	settings.Store, settings.Policy, settings.Cards = st, pol, fc
 	settings.Sessions = NewSessions(postgresstore.NewWithCleanupInterval(st.DB.DB, 0), false)
 	settings.Log = zaptest.NewLogger(t)

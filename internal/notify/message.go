@@ -40,6 +40,10 @@ func subject(d MessageData) string {
 		}
 	}
 	switch cards.NotifyKind(d.Event) {
+	case cards.NotifyOrderWaiting:
+		return fmt.Sprintf("Your order %s waits for you: %d of %d cards failed", shortOrderID(d), d.Order.Failed, d.Order.Total)
+	case cards.NotifyOrderCompleted:
+		return fmt.Sprintf("Your order %s is complete: %d of %d done", shortOrderID(d), d.Order.Done, d.Order.Total)
 	case cards.NotifyExpiring:
 		return fmt.Sprintf("Your %s card %s expires on %s", d.CardType, d.cardName(), d.ValidUntil)
 	case cards.NotifyExpired:
@@ -59,6 +63,14 @@ func subject(d MessageData) string {
 	default:
 		return fmt.Sprintf("Card request %s for %s: %s", d.CardID, d.UserName, d.Decision.State)
 	}
+}
+
+// shortOrderID is the start of the order's id, as the console shows it.
+func shortOrderID(d MessageData) string {
+	if len(d.Order.ID) > 8 {
+		return d.Order.ID[:8]
+	}
+	return d.Order.ID
 }
 
 // cardName is how a holder's e-mail names the card: its number, which is
@@ -95,6 +107,10 @@ func (s *Service) messageData(in cards.NotifyInput, names directoryNames, r reci
 	}
 	if in.ExpiresAt != nil {
 		d.ExpiresAt = in.ExpiresAt.UTC().Format(timeLayout)
+	}
+	if o := in.Order; o != nil {
+		d.Order = &OrderData{ID: in.CardID, Kind: o.Kind, Round: o.Round, Total: o.Total, Done: o.Done, Failed: o.Failed, Skipped: o.Skipped,
+			URL: s.consoleURL + "/orders/" + in.CardID}
 	}
 	if in.Decision != nil {
 		d.Decision = &DecisionData{
@@ -141,7 +157,7 @@ func (s *Service) message(in cards.NotifyInput, names directoryNames, r recipien
 // belongs to; empty for the first e-mail of a thread.
 func threadStart(event string) string {
 	switch cards.NotifyKind(event) {
-	case cards.NotifyRequested, cards.NotifyIssued:
+	case cards.NotifyRequested, cards.NotifyIssued, cards.NotifyOrderWaiting, cards.NotifyOrderCompleted:
 		return ""
 	case cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked, cards.NotifyExpiring, cards.NotifyExpired:
 		return cards.NotifyIssued

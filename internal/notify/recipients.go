@@ -51,6 +51,18 @@ func (s *Service) recipients(ctx context.Context, in cards.NotifyInput) ([]recip
 	var out []recipient
 	var users map[string]cards.User
 	switch cards.NotifyKind(in.Event) {
+	case cards.NotifyOrderWaiting, cards.NotifyOrderCompleted:
+		// The operator who started the order, alone.
+		named, err := s.store.Users(ctx, in.RequestedBy)
+		if err != nil {
+			return nil, nil, err
+		}
+		users = named
+		if u, ok := users[in.RequestedBy]; ok {
+			out = append(out, recipient{ID: u.ID, Name: displayName(u), Email: u.Email})
+		} else {
+			out = append(out, recipient{ID: in.RequestedBy, Name: in.RequestedBy, skip: "not in the directory"})
+		}
 	case cards.NotifyRequested, cards.NotifyReminder:
 		role := in.ApproverRole
 		if role == "" {

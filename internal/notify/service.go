@@ -203,6 +203,8 @@ func validate(in cards.NotifyInput) error {
 		return errors.New("notification without a card id")
 	case in.Event == cards.NotifyDecided && in.Decision == nil:
 		return fmt.Errorf("decided notification of card %s without the decision", in.CardID)
+	case cards.IsOrderEvent(in.Event) && (in.Order == nil || in.RequestedBy == ""):
+		return fmt.Errorf("%s notification of order %s without the order or its operator", in.Event, in.CardID)
 	case cards.IsHolderEvent(in.Event) && in.UserID == "":
 		return fmt.Errorf("%s notification of card %s without the card's holder", in.Event, in.CardID)
 	}

@@ -57,6 +57,21 @@ type MessageData struct {
 	Operation string
 	// DaysLeft is how many days an expiring card has left (expiring).
 	DaysLeft int
+	// Order is set for the order e-mails (order-waiting, order-completed).
+	Order *OrderData
+}
+
+// OrderData is the batch order an order e-mail is about.
+type OrderData struct {
+	ID      string
+	Kind    string
+	Round   int
+	Total   int
+	Done    int
+	Failed  int
+	Skipped int
+	// URL is the console's order page: <CARDS_CONSOLE_URL>/orders/<id>.
+	URL string
 }
 
 // DecisionData is the final transition, for the decided event.
@@ -178,6 +193,9 @@ func sampleData(event string) MessageData {
 			d.Event = event
 		}
 		d.CardNumber, d.ValidUntil, d.DaysLeft = "C0000000018", "2029-01-02 10:00 UTC", 7
+	case cards.NotifyOrderWaiting, cards.NotifyOrderCompleted:
+		d.Event = cards.OrderEvent(event, 1)
+		d.Order = &OrderData{ID: d.CardID, Kind: "issue", Round: 1, Total: 20, Done: 17, Failed: 2, Skipped: 1, URL: "http://127.0.0.1:8080/orders/" + d.CardID}
 	case cards.NotifyIssued, cards.NotifyActivated, cards.NotifyReactivated, cards.NotifyLocked:
 		d.Decision = &DecisionData{State: event, Actor: "olivia", ActorName: "Olivia Operator", At: "2026-01-02 10:00 UTC"}
 		d.CardNumber, d.ValidUntil, d.PINDelivery = "C0000000018", "2029-01-02 10:00 UTC", "letter"

@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/cardflow/cardflow/internal/cards"
+	"github.com/cardflow/cardflow/internal/store"
+	"github.com/cardflow/cardflow/internal/testkit"
+	"github.com/cardflow/cardflow/workflows/order"
+)
+
+// TestConsoleRequestOrder runs Request multiple cards through the console
+// in headless Chromium (tools/uicheck/console-orders.mjs): an operator
+// searches a new intake of 20 users, ticks them all and starts the order.
+// The worker is stopped as soon as the order is written, so the pages show
+// it running; once the browser has taken those screenshots the worker
+// comes back, and the order page follows the order until it completes by
+// itself. Every user then has one approved card. Screenshots:
+// docs/screenshots/console-orders-running.png, console-orders-completed.png
+// (the Batch orders list) and console-order-*.png (the order's page).
+func TestConsoleRequestOrder(t *testing.T) {
+	t.Parallel()
+	testkit.Integration(t)
+	node, _ := browserDriver(t)
+	script := filepath.Join(testkit.Root(), "tools", "uicheck", "console-orders.mjs")
+	h := newHarness(t)
+	const intake = 20
+	ctx := context.Background()
+	var users []string
+	for i := 1; i <= intake; i++ {
+		u := cards.User{ID: fmt.Sprintf("intake%02d", i), GivenName: "Intake", Surname: fmt.Sprintf("Starter %02d", i),
+			UPN: fmt.Sprintf("intake%02d@example.com", i), Email: fmt.Sprintf("intake%02d@example.com", i), State: "active"}
+		if err := h.store.UpsertUserWithRoles(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u.ID)
+	}
+	consoleAddr := testkit.FreeAddr(t)
+	consoleURL := "http://" + consoleAddr
+	issuer := testkit.Dex(t, consoleURL+"/auth/callback", "olivia", "alice")
+	startConsole(t, h, consoleAddr, consoleURL, issuer)
+
+	out := os.Getenv("CARDFLOW_SCREENSHOTS")
+	if out == "" {
+		out = filepath.Join(testkit.Root(), "docs", "screenshots")
+	}
+	signal := filepath.Join(t.TempDir(), "running-shown")
+	runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(runCtx, node, script, "--console", consoleURL, "--issuer", issuer, "--search", "intake",
+		"--users", fmt.Sprint(intake), "--signal", signal, "--out", out)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait() }()
+	fail := func(format string, args ...any) {
+		t.Helper()
+		_ = cmd.Process.Kill()
+		<-ended
+		t.Logf("browser scenarios:\n%s", output.String())
+		t.Fatalf(format, args...)
+	}
+
+	// The order is written by the workflow's first step: stop the worker
+	// then, so that the order stays running for the screenshots.
+	var o store.Order
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		rows, err := h.store.ListOrders(ctx, store.OrderFilter{Limit: 1})
+		if err == nil && len(rows) == 1 {
+			o = rows[0]
+			break
+		}
+		select {
+		case err := <-ended:
+			ended <- err
+			fail("the browser ended before any order was written: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			fail("no order written within 2 minutes")
+		}
+	}
+	h.stopWorker()
+	h.workflowIDs = append(h.workflowIDs, order.WorkflowID(o.ID))
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		if _, err := os.Stat(signal); err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-ended:
+			ended <- err
+			fail("the browser ended before the running order was shown: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			fail("the running order was not shown within 2 minutes")
+		}
+	}
+	h.startWorker()
+	err := <-ended
+	t.Logf("browser scenarios:\n%s", output.String())
+	if err != nil {
+		t.Fatalf("browser scenarios failed: %v", err)
+	}
+
+	d, err := h.store.OrderDocument(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Kind != store.OrderRequest || d.State != store.OrderCompleted || d.CreatedBy != "olivia" || d.Counts != (store.OrderCounts{Total: intake, Done: intake}) {
+		t.Fatalf("order after the browser: %s %s by %s, %+v", d.Kind, d.State, d.CreatedBy, d.Counts)
+	}
+	for _, u := range users {
+		if n := h.countCards(u); n != 1 {
+			t.Errorf("user %s has %d cards, want 1", u, n)
+		}
+	}
+}

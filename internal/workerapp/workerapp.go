@@ -53,6 +53,9 @@ type Config struct {
 	// writes (it runs when e-mail is on); zero values keep the defaults.
 	// Its Log and Observe are the worker's.
 	Outbox notify.DispatcherOptions
+	// Dispatchers is how many outbox dispatchers the worker runs (zero
+	// means DefaultDispatchers).
+	Dispatchers int
 	// OnReady is called once the worker polls; tests wait for it.
 	OnReady func(Ready)
 	// CodecRequire refuses payloads that arrive unencrypted
@@ -196,7 +199,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if notifier != nil {
 		acts.Notifier = notifier
-		dispatcher := startDispatcher(notifier, cfg.Outbox, log, observeBoth(db, perms))
+		dispatcher := startDispatcher(notifier, cfg.Outbox, cfg.Dispatchers, log, observeBoth(db, perms))
 		defer dispatcher.stop()
 		acts.OnQueued = dispatcher.Poke
 	}

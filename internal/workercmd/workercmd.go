@@ -75,6 +75,7 @@ type RunCmd struct {
 	SMTPURL         string        `name:"smtp-url" env:"CARDS_SMTP_URL" help:"SMTP server for e-mail notifications: smtp://[user:password@]host[:port][?tls=none|opportunistic|mandatory] (TLS mandatory unless said otherwise) or smtps://...; empty turns e-mail off."`
 	MailFrom        string        `name:"mail-from" env:"CARDS_MAIL_FROM" help:"Sender of the notifications, for example \"cardflow <cards@example.com>\"; needed with --smtp-url."`
 	MailTemplates   string        `name:"mail-templates" env:"CARDS_MAIL_TEMPLATES" help:"Directory whose requested.txt, requested.html, reminder.txt, reminder.html, decided.txt or decided.html replace the built-in e-mail templates."`
+	MailDispatchers int           `name:"mail-dispatchers" env:"CARDS_MAIL_DISPATCHERS" default:"4" help:"Outbox dispatchers sending the queued e-mails side by side (each claims its own events)."`
 	ConsoleURL      string        `name:"console-url" env:"CARDS_CONSOLE_URL" default:"http://127.0.0.1:8080" help:"The console's external base URL; e-mails link to <console-url>/cards/<id>."`
 	MetricsAddress  string        `name:"metrics-address" env:"CARDS_METRICS_ADDRESS" default:":9464" help:"Address for /metrics (Prometheus), /healthz and /readyz; empty disables."`
 	CodecRequire    bool          `name:"codec-require" env:"CARDS_CODEC_REQUIRE" help:"Refuse payloads that arrive unencrypted (a client without the key file): a decision update is refused, a decision signal ignored with the reason in the status. Every one is counted in cardflow_codec_plaintext_payloads_total either way."`
@@ -162,6 +163,7 @@ func (c *RunCmd) Run(rc *runContext) error {
 		RetryFor:       c.RetryFor,
 		Expiry:         workerapp.ExpirySchedule{Cron: c.ExpirySchedule},
 		Mail:           notify.Config{SMTPURL: c.SMTPURL, From: c.MailFrom, TemplatesDir: c.MailTemplates, ConsoleURL: c.ConsoleURL},
+		Dispatchers:    c.MailDispatchers,
 		Production: workerapp.Production{
 			SecretKeys: c.SecretKeys, PINLetterDir: c.PINLetterDir,
 			CA: cfssl.Config{URL: c.CAURL, OCSPURL: c.CAOCSPURL, CADir: c.CADir, CertDBURL: c.CADBURL},

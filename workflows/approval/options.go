@@ -58,6 +58,10 @@ type Options struct {
 	// (its summary and failure), and "" once it is done: Request card
 	// shows it in its status.
 	Waiting func(ctx workflow.Context, what string)
+	// Voted is told each accepted vote, once it counts (before its audit
+	// row is written): Request card refreshes its status and the details
+	// the Temporal UI shows ("1 of 2 approvals"). It must not block.
+	Voted func(ctx workflow.Context)
 	// RequireEncryption ignores votes sent as signals in clear
 	// (CARDS_CODEC_REQUIRE, as the policy recorded it).
 	RequireEncryption bool

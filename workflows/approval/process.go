@@ -172,6 +172,9 @@ func (p *Process) apply(ctx workflow.Context, kind string, d cards.DecisionInput
 		}
 		p.postponed = append(kept, vote)
 	}
+	if p.opts.Voted != nil {
+		p.opts.Voted(ctx)
+	}
 	p.recording++
 	writeCtx, _ := workflow.NewDisconnectedContext(ctx)
 	_ = p.write(writeCtx, "Record "+kind, a.RecordVote, activities.RecordVoteInput{

@@ -36,6 +36,7 @@ func (r *request) awaitApproval(ctx workflow.Context) {
 			Settled: func() bool { return r.final },
 			Failed:  func() error { return r.transitionErr },
 			Waiting: func(ctx workflow.Context, what string) { r.status.Waiting = what; r.setDetails(ctx) },
+			Voted:   func(ctx workflow.Context) { r.syncApprovals(); r.setDetails(ctx) },
 			Remind:  remind, OwnMail: true,
 			ExpiresAt: *r.status.ExpiresAt, RetryFor: r.policy.RetryFor, RequireEncryption: r.policy.RequireEncryption,
 		})

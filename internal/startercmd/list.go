@@ -11,7 +11,7 @@ import (
 
 // ListCmd lists cards from PostgreSQL.
 type ListCmd struct {
-	State string `name:"state" enum:",requested,approved,rejected,aborted" default:"" help:"Only cards in this state (requested, approved, rejected, aborted)."`
+	State string `name:"state" enum:",registered,requested,approved,rejected,aborted,failed,issued,active,inactive,locked,expired" default:"" help:"Only cards in this state (any of the eleven: registered, requested, approved, rejected, aborted, failed, issued, active, inactive, locked, expired)."`
 	User  string `name:"user" help:"Only cards of this user."`
 	Limit int    `name:"limit" default:"50" help:"At most this many cards, newest first."`
 }

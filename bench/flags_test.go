@@ -40,7 +40,7 @@ func TestScenariosFlag(t *testing.T) {
 	}
 	for _, bad := range []string{"waiting", "approvals"} {
 		_, err := parseFlags([]string{"-scenarios", bad})
-		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue, expiry)`) {
+		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue, expiry, order-request, order-issue)`) {
 			t.Errorf("-scenarios %s: %v; want it refused by name", bad, err)
 		}
 	}

@@ -29,6 +29,12 @@ type PersistCardInput struct {
 	// same transaction as the card: the worker's dispatcher sends them, so
 	// no Temporal activity is spent on them and a stopped worker loses none.
 	Notify *NotifyInput `json:"notify,omitempty"`
+	// OpenApproval, when set, opens the card's approval (the approvals row
+	// the Inbox lists) in the same statement as the card: Request card's
+	// approval process then writes no row of its own (its
+	// RowWrittenByCaller option). CardID, RequestedBy, HolderID and
+	// CardType are the card's; At defaults to the card's.
+	OpenApproval *OpenApprovalInput `json:"openApproval,omitempty"`
 }
 
 // PersistCardResult is the card as stored.
@@ -48,10 +54,15 @@ func (a *Activities) PersistCard(ctx context.Context, in PersistCardInput) (Pers
 	if err != nil {
 		return PersistCardResult{}, err
 	}
-	stored, created, err := a.Store.InsertCardQueuing(ctx, store.Card{
+	var opening *store.Approval
+	if o := in.OpenApproval; o != nil {
+		opening = &store.Approval{Operation: o.Operation, RunID: o.RunID, ApprovalsRequired: o.ApprovalsRequired,
+			ApproverRole: o.ApproverRole, ExpiresAt: o.ExpiresAt, CreatedAt: o.At}
+	}
+	stored, created, err := a.Store.InsertCardOpening(ctx, store.Card{
 		ID: in.CardID, UserID: in.UserID, CardType: in.CardType, CommonName: in.CommonName, UPN: in.UPN,
 		State: in.State, RequestedBy: in.RequestedBy, WorkflowID: in.WorkflowID, ApprovalsRequired: in.ApprovalsRequired,
-	}, in.At, notify)
+	}, in.At, notify, opening)
 	var open *store.ErrOpenRequestExists
 	switch {
 	case errors.As(err, &open):

@@ -23,6 +23,10 @@ type TransitionCardInput struct {
 	// Notify, when set, queues the e-mails of the decision in the same
 	// transaction as the transition (see PersistCardInput.Notify).
 	Notify *NotifyInput `json:"notify,omitempty"`
+	// CloseApproval, when set, closes the approval the card's workflow run
+	// opened (PersistCardInput.OpenApproval) with its outcome, in the same
+	// statement as the decision; At is ignored (the decision's time).
+	CloseApproval *CloseApprovalInput `json:"closeApproval,omitempty"`
 }
 
 // TransitionCard applies a decision: a conditional update from requested plus
@@ -39,9 +43,13 @@ func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput)
 	if err != nil {
 		return "", err
 	}
-	c, changed, err := a.Store.TransitionCard(ctx, store.Transition{
+	t := store.Transition{
 		CardID: in.CardID, To: in.To, Actor: in.Actor, Comment: in.Comment, At: in.At, Approvals: in.Approvals, Notify: notify,
-	})
+	}
+	if cl := in.CloseApproval; cl != nil {
+		t.CloseApproval = &store.ApprovalClose{WorkflowID: cl.WorkflowID, RunID: cl.RunID, State: cl.State}
+	}
+	c, changed, err := a.Store.TransitionCard(ctx, t)
 	var final *store.ErrAlreadyFinal
 	switch {
 	case errors.As(err, &final):

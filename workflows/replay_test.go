@@ -97,7 +97,7 @@ func TestRetiredVersionsDoNotReplay(t *testing.T) {
 // TestVersionsTakeTheirOwnPath checks that the two supported versions are
 // told apart by their histories: a version-3 history whose marker is
 // rewritten to 2 no longer replays (version 2 waits with its own code and
-// writes no approvals row), and the version-2 histories carry no command
+// writes no approvals row nor votes), and the version-2 histories carry no command
 // of the shared process. Without this, a v3 path that fell back to v2's
 // code (or the reverse) would replay both directories unnoticed.
 func TestVersionsTakeTheirOwnPath(t *testing.T) {
@@ -105,14 +105,16 @@ func TestVersionsTakeTheirOwnPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if text := payloadText(t, raw); !strings.Contains(text, "OpenApproval") || !strings.Contains(text, "RecordVote") {
+	// Version 3 opens the approvals row with the card (PersistCard's
+	// openApproval) and records each vote (RecordVote).
+	if text := payloadText(t, raw); !strings.Contains(text, `"openApproval"`) || !strings.Contains(text, "RecordVote") {
 		t.Fatal("a version-3 rejection does not open the approval and record the vote")
 	}
 	v2, err := os.ReadFile(filepath.Join("testdata", "histories", "v2", "Reject-1.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(payloadText(t, v2), "OpenApproval") {
+	if text := payloadText(t, v2); strings.Contains(text, "OpenApproval") || strings.Contains(text, `"openApproval"`) {
 		t.Fatal("a version-2 history opens an approvals row")
 	}
 	var history map[string]any

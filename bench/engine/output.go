@@ -18,7 +18,7 @@ func PrintReport(w io.Writer, r *Report) {
 	for _, c := range r.Database {
 		note := "(per " + r.lineup.Subject + " card)"
 		if c.ApprovalWritesPerCard > 0 {
-			note += fmt.Sprintf(", with %d of the approval's (opened, each vote, closed)", c.ApprovalWritesPerCard)
+			note += fmt.Sprintf(", with %d of the approval's own (each vote; opened and closed unless with the card's writes)", c.ApprovalWritesPerCard)
 		}
 		if c.IncludesMail {
 			note += ", with the e-mails' rows"

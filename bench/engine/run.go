@@ -52,7 +52,8 @@ type DBCost struct {
 	Scenario            string `json:"scenario"`
 	StateChangesPerCard int    `json:"stateChangesPerCard"`
 	// ApprovalWritesPerCard are the approval process's own writes per card
-	// (ApprovalWriter): opened, each vote, closed; one transaction each.
+	// (ApprovalWriter): each vote, and for an operation the row opened and
+	// closed; one transaction each.
 	ApprovalWritesPerCard int     `json:"approvalWritesPerCard,omitempty"`
 	WriteTransactions     float64 `json:"writeTransactionsPerCard"`
 	Reads                 float64 `json:"readsPerCard"`

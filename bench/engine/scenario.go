@@ -42,8 +42,9 @@ type CardScenario interface {
 
 // ApprovalWriter is a CardScenario whose cards wait for an approval: besides
 // one write transaction per state change, the shared approval process
-// writes its own rows (the approvals row opened, each vote, the row
-// closed), each one transaction. The PostgreSQL table checks the sum.
+// writes its own rows (each vote; for an operation also the approvals row
+// opened and closed, which Request card writes with its state changes),
+// each one transaction. The PostgreSQL table checks the sum.
 type ApprovalWriter interface {
 	// ApprovalWrites is how many such writes one card makes.
 	ApprovalWrites() int

@@ -90,8 +90,28 @@ func (s *Store) InsertCard(ctx context.Context, c Card, at time.Time) (stored Ca
 // the commit): the write carries a token of the call, which the re-run
 // finds.
 func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, notify *OutboxEvent) (stored Card, created bool, err error) {
+	return s.InsertCardOpening(ctx, c, at, notify, nil)
+}
+
+// InsertCardOpening is InsertCardQueuing that also opens the card's
+// approval (when open is not nil) in the same statement: Request card's
+// approvals row is written if and only if this call wrote the card, so the
+// approval process need not open it with a write of its own (issue 19's
+// performance budget). open's CardID is the card's; CreatedAt defaults to at.
+func (s *Store) InsertCardOpening(ctx context.Context, c Card, at time.Time, notify *OutboxEvent, open *Approval) (stored Card, created bool, err error) {
 	event, input := outboxArgs(notify)
 	token := uuid.NewString()
+	var ap Approval
+	if open != nil {
+		ap = *open
+		if ap.CreatedAt.IsZero() {
+			ap.CreatedAt = at
+		}
+	}
+	var operation *string
+	if open != nil {
+		operation = &ap.Operation
+	}
 	// One statement, so one transaction and one round trip: the card, its
 	// first audit event and its queued e-mail are written together or not
 	// at all.
@@ -108,10 +128,14 @@ func (s *Store) InsertCardQueuing(ctx context.Context, c Card, at time.Time, not
 			INSERT INTO notification_outbox (card_id, event, input)
 			SELECT id, $12, $13::jsonb FROM ins WHERE $12::text IS NOT NULL
 			ON CONFLICT (card_id, event) DO NOTHING
+		), approval AS (
+			INSERT INTO approvals (card_id, operation, workflow_id, run_id, approvals_required, approver_role, requested_by, holder_id, card_type, expires_at, created_at)
+			SELECT id, $15::text, workflow_id, $16, $17, $18, requested_by, user_id, card_type, $19, $20 FROM ins WHERE $15::text IS NOT NULL
+			ON CONFLICT (workflow_id, run_id) DO NOTHING
 		)
 		SELECT `+cardColumns+` FROM ins`,
 		c.ID, c.UserID, c.CardType, c.CommonName, c.UPN, c.State, c.RequestedBy, c.WorkflowID, c.ApprovalsRequired, at, requestComment(c),
-		event, input, token)
+		event, input, token, operation, ap.RunID, ap.ApprovalsRequired, ap.ApproverRole, ap.ExpiresAt, ap.CreatedAt)
 	switch {
 	case err == nil:
 		s.writes.Add(1)
@@ -211,6 +235,20 @@ type Transition struct {
 	// transition, in the same statement, and only if the transition
 	// happened.
 	Notify *OutboxEvent
+	// CloseApproval, when set, closes the approval its workflow run opened
+	// (InsertCardOpening), in the same statement: Request card's approvals
+	// row ends with the decision's write instead of a write of its own.
+	// The row is closed even when the card was decided otherwise first,
+	// as the approval process's own close does.
+	CloseApproval *ApprovalClose
+}
+
+// ApprovalClose names an open approval (by its workflow run) and the state
+// it ends in (approved, rejected, timedOut, aborted).
+type ApprovalClose struct {
+	WorkflowID string
+	RunID      string
+	State      string
 }
 
 // ErrAlreadyFinal is returned by TransitionCard when the card reached a
@@ -238,8 +276,15 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 	}
 	event, input := outboxArgs(t.Notify)
 	token := uuid.NewString()
+	var closing ApprovalClose
+	var closeState *string
+	if t.CloseApproval != nil {
+		closing = *t.CloseApproval
+		closeState = &closing.State
+	}
 	// One statement, so one transaction and one round trip: the conditional
-	// update, its audit event, the approvals and the queued e-mail.
+	// update, its audit event, the approvals, the queued e-mail and the
+	// approval's close.
 	err = s.DB.GetContext(ctx, &c, `
 		WITH upd AS (
 			UPDATE cards SET state = $2, updated_at = $3, write_token = $11
@@ -258,9 +303,13 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 			INSERT INTO notification_outbox (card_id, event, input)
 			SELECT id, $9, $10::jsonb FROM upd WHERE $9::text IS NOT NULL
 			ON CONFLICT (card_id, event) DO NOTHING
+		), closed AS (
+			UPDATE approvals SET state = $12::text, closed_at = $3
+			WHERE $12::text IS NOT NULL AND workflow_id = $13 AND run_id = $14 AND card_id = $1 AND state = 'open'
 		)
 		SELECT `+cardColumns+` FROM upd`,
-		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input, token)
+		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input, token,
+		closeState, closing.WorkflowID, closing.RunID)
 	switch {
 	case err == nil:
 		s.writes.Add(1)

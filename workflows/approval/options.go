@@ -62,6 +62,14 @@ type Options struct {
 	// row is written): Request card refreshes its status and the details
 	// the Temporal UI shows ("1 of 2 approvals"). It must not block.
 	Voted func(ctx workflow.Context)
+	// RowWrittenByCaller says the caller writes the approvals row itself,
+	// in its own statements: opened with the card (Request card's
+	// PersistCard) before OpenWith, closed with the outcome's write
+	// (TransitionCard) after Await returns. The process then runs no
+	// OpenApproval or CloseApproval of its own, two local activities fewer
+	// per approval; each vote is still its own audit row (RecordVote).
+	// Operations leave it false: the process writes the row.
+	RowWrittenByCaller bool
 	// RequireEncryption ignores votes sent as signals in clear
 	// (CARDS_CODEC_REQUIRE, as the policy recorded it).
 	RequireEncryption bool

@@ -65,6 +65,10 @@ func OpenWith(ctx workflow.Context, req Request, pol Policy, opts Options) (*Pro
 			return p, err
 		}
 	}
+	if opts.RowWrittenByCaller {
+		p.mail(ctx, cards.NotifyRequested)
+		return p, nil
+	}
 	expires := p.expires
 	err := p.write(ctx, "Open approval", a.OpenApproval, activities.OpenApprovalInput{
 		CardID: req.CardID, Operation: req.Operation, WorkflowID: p.workflowID, RunID: p.runID,
@@ -202,6 +206,12 @@ func (p *Process) close(ctx workflow.Context) {
 	}
 	p.closing = true
 	_ = workflow.Await(closeCtx, func() bool { return p.recording == 0 })
+	if p.opts.RowWrittenByCaller {
+		// The caller closes the row with its outcome's write, after Await.
+		p.closed = true
+		p.mail(closeCtx, cards.NotifyDecided)
+		return
+	}
 	_ = p.write(closeCtx, "Close approval: "+p.outcome.Decision, a.CloseApproval, activities.CloseApprovalInput{
 		WorkflowID: p.workflowID, RunID: p.runID, State: p.outcome.Decision, At: workflow.Now(closeCtx),
 	})

@@ -11,9 +11,10 @@ import (
 )
 
 // awaitApproval (version 3) waits for the decision on the shared approval
-// process: it registers the approve, reject and postpone updates, writes
-// the approvals row, takes votes sent as signals, runs the reminder and the
-// timeout, and records every vote in the audit trail. The cancel update
+// process: it registers the approve, reject and postpone updates, takes
+// votes sent as signals, runs the reminder and the timeout, and records
+// every vote in the audit trail. The approvals row is opened and closed
+// with the card's own writes (approvalrow.go). The cancel update
 // and signal stay the request's own: a cancel ends the process (Stop).
 func (r *request) awaitApproval(ctx workflow.Context) {
 	var remind func(workflow.Context, []string)
@@ -37,7 +38,7 @@ func (r *request) awaitApproval(ctx workflow.Context) {
 			Failed:  func() error { return r.transitionErr },
 			Waiting: func(ctx workflow.Context, what string) { r.status.Waiting = what; r.setDetails(ctx) },
 			Voted:   func(ctx workflow.Context) { r.syncApprovals(); r.setDetails(ctx) },
-			Remind:  remind, OwnMail: true,
+			Remind:  remind, OwnMail: true, RowWrittenByCaller: true,
 			ExpiresAt: *r.status.ExpiresAt, RetryFor: r.policy.RetryFor, RequireEncryption: r.policy.RequireEncryption,
 		})
 	r.process = p
@@ -45,6 +46,7 @@ func (r *request) awaitApproval(ctx workflow.Context) {
 		r.logger(ctx).Warn("Approval not opened", "error", err.Error())
 	}
 	out, _ := p.Await(ctx)
+	r.approvalDecision = out.Decision
 	r.syncApprovals()
 	to := cards.StateAborted
 	switch out.Decision {

@@ -12,7 +12,7 @@ import (
 
 // Version 3: the request's approval runs on the shared process: postpone
 // is taken, every vote is an audit row, and the approvals row is opened
-// and closed.
+// with the card and closed with the decision, by the card's own writes.
 func TestPostponeThenApproveOnTheSharedProcess(t *testing.T) {
 	f := newFixture(t, 1)
 	var postponed, approved *sent
@@ -35,6 +35,19 @@ func TestPostponeThenApproveOnTheSharedProcess(t *testing.T) {
 	require.Equal(t, approval.Approved, f.closed[0].State)
 	require.Len(t, f.transitions, 1)
 	require.Equal(t, "alice", f.transitions[0].Approvals[0].Actor)
+	require.Zero(t, f.processWrites, "the process writes no approvals row of its own for Request card")
+}
+
+// A request that timed out closes its row as timedOut, while the card
+// shows aborted.
+func TestTimeoutClosesTheApprovalAsTimedOut(t *testing.T) {
+	f := newFixture(t, 1)
+	s, err := f.run()
+	require.NoError(t, err)
+	require.Equal(t, cards.StateAborted, s.State)
+	require.Len(t, f.closed, 1)
+	require.Equal(t, approval.TimedOut, f.closed[0].State)
+	require.Zero(t, f.processWrites)
 }
 
 // A cancel by the requester ends the shared process as aborted.
@@ -60,4 +73,5 @@ func TestVersionTwoKeepsItsOwnApproval(t *testing.T) {
 	require.Equal(t, cards.StateApproved, s.State)
 	require.Empty(t, f.opened)
 	require.Empty(t, f.votes)
+	require.Empty(t, f.closed)
 }

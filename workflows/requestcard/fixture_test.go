@@ -52,10 +52,14 @@ type fixture struct {
 	persisted []activities.PersistCardInput
 	// onTransition runs inside the TransitionCard mock, before it returns.
 	onTransition func()
-	// The approvals row opened, the votes written, the row closed.
+	// The approvals row opened (with the card, by PersistCard), the votes
+	// written, the row closed (with the decision, by TransitionCard).
 	opened []activities.OpenApprovalInput
 	votes  []activities.RecordVoteInput
 	closed []activities.CloseApprovalInput
+	// processWrites counts the process's own OpenApproval and
+	// CloseApproval calls: none for Request card, whose writes carry them.
+	processWrites int
 }
 
 func newFixture(t *testing.T, approvers int) *fixture {
@@ -99,6 +103,7 @@ func newFixture(t *testing.T, approvers int) *fixture {
 	// The shared approval process's writes (version 3).
 	f.env.OnActivity(acts.OpenApproval, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.OpenApprovalInput) error {
+			f.processWrites++
 			f.opened = append(f.opened, in)
 			return nil
 		}).Maybe()
@@ -109,6 +114,7 @@ func newFixture(t *testing.T, approvers int) *fixture {
 		}).Maybe()
 	f.env.OnActivity(acts.CloseApproval, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.CloseApprovalInput) error {
+			f.processWrites++
 			f.closed = append(f.closed, in)
 			return nil
 		}).Maybe()
@@ -130,11 +136,17 @@ func newFixture(t *testing.T, approvers int) *fixture {
 			if f.persistErr != nil {
 				return activities.PersistCardResult{}, f.persistErr
 			}
+			if in.OpenApproval != nil {
+				f.opened = append(f.opened, *in.OpenApproval)
+			}
 			return activities.PersistCardResult{State: in.State, Created: true}, nil
 		}).Maybe()
 	f.transitionCall = f.env.OnActivity(acts.TransitionCard, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.TransitionCardInput) (cards.State, error) {
 			f.transitions = append(f.transitions, in)
+			if in.CloseApproval != nil {
+				f.closed = append(f.closed, *in.CloseApproval)
+			}
 			if f.onTransition != nil {
 				f.onTransition()
 			}

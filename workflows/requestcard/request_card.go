@@ -40,6 +40,9 @@ type request struct {
 	version workflow.Version
 	// process is the shared approval process (version 3), once opened.
 	process *approval.Process
+	// approvalDecision is how the process's approval ended (version 3):
+	// the approvals row's final state, written with the decision.
+	approvalDecision string
 }
 
 // RequestCard runs the Request card use case for one card.
@@ -127,7 +130,7 @@ func (r *request) writeOutcome(ctx workflow.Context) {
 	var state cards.State
 	input := activities.TransitionCardInput{
 		CardID: r.in.CardID, To: r.outcome.To, Actor: r.outcome.Actor, Comment: r.outcome.Comment, At: r.outcome.At,
-		Approvals: r.approvalsFor(r.outcome.To),
+		Approvals: r.approvalsFor(r.outcome.To), CloseApproval: r.closeApproval(ctx),
 	}
 	// The decided e-mails are queued with the transition.
 	r.status.Decision = r.outcome

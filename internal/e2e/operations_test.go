@@ -64,7 +64,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"request", "--user", "u", "--request-id", "not-a-uuid"},
 		{"approve", "--request", unknown},
 		{"status", "--request", "nope"},
-		{"list", "--state", "issued"},
+		{"list", "--state", "printed"},
 		{"fly"},
 	} {
 		if r := h.starter(args...); r.code != 2 {

@@ -18,13 +18,15 @@ func (f fakeSystem) Request(_ context.Context, c Card, _ CardRequest) error {
 	}
 	return nil
 }
-func (fakeSystem) Approve(context.Context, Card) error  { return nil }
-func (fakeSystem) Issue(context.Context, Card) error    { return nil }
-func (fakeSystem) Activate(context.Context, Card) error { return nil }
-func (fakeSystem) Client() client.Client                { return nil }
-func (fakeSystem) TaskQueue() string                    { return "" }
-func (fakeSystem) WorkflowID(c Card) string             { return c.ID }
-func (fakeSystem) LaneWorkflowID(c Card) string         { return "lane-" + c.ID }
+func (fakeSystem) Approve(context.Context, Card) error          { return nil }
+func (fakeSystem) Issue(context.Context, Card) error            { return nil }
+func (fakeSystem) Activate(context.Context, Card) error         { return nil }
+func (fakeSystem) Deactivate(context.Context, Card) error       { return nil }
+func (fakeSystem) ApproveOperation(context.Context, Card) error { return nil }
+func (fakeSystem) Client() client.Client                        { return nil }
+func (fakeSystem) TaskQueue() string                            { return "" }
+func (fakeSystem) WorkflowID(c Card) string                     { return c.ID }
+func (fakeSystem) LaneWorkflowID(c Card) string                 { return "lane-" + c.ID }
 
 // twoSteps requests, then approves, as a card scenario does.
 type twoSteps struct{}

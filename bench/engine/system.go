@@ -35,6 +35,14 @@ type Running interface {
 	Issue(ctx context.Context, card Card) error
 	// Activate activates an issued card and returns once it is active.
 	Activate(ctx context.Context, card Card) error
+	// Deactivate starts the deactivation of an active card whose type
+	// needs one approval for it and returns once it waits for that
+	// approval.
+	Deactivate(ctx context.Context, card Card) error
+	// ApproveOperation sends the approver's vote on the operation waiting
+	// on the card's lane and returns once the operation has ended (the
+	// card inactive, for a deactivation).
+	ApproveOperation(ctx context.Context, card Card) error
 	// Client talks to the system's workflows (with its codec, if any).
 	Client() client.Client
 	// TaskQueue is this run's queue of the system: settling a batch waits

@@ -22,7 +22,9 @@ import (
 
 // productionPolicy is cardflowPolicy with Issue card on: visitor cards
 // (no approval) are produced at the bench's station with the defaults
-// (two certificates, a PIN letter, a year's validity).
+// (two certificates, a PIN letter, a year's validity); employee cards,
+// inserted active by the deactivate-approval scenario, need one approval
+// to be deactivated.
 func productionPolicy(station string) string {
 	return fmt.Sprintf(`
 useCases: {requestCard: true, issueCard: true}
@@ -34,7 +36,10 @@ cardTypes:
     approval: {required: false}
     validity: 8760h
     production: {station: %s}
-`, station)
+  %s:
+    approval: {required: false}
+    deactivation: {approval: {required: true, approvers: 1}}
+`, station, DeactivationCardType)
 }
 
 // startProduction gives cardflow what Issue card needs, as a deployment

@@ -13,12 +13,13 @@ import (
 	"github.com/cardflow/cardflow/internal/stationcmd"
 )
 
-// registerMinimalIssue registers the minimal issue workflows and their
+// registerMinimalIssue registers the minimal issue and deactivate workflows and their
 // activities on a yardstick's worker.
 func registerMinimalIssue(w worker.Worker) {
 	w.RegisterWorkflowWithOptions(MinimalIssue, workflow.RegisterOptions{Name: minimalIssueName})
 	w.RegisterWorkflowWithOptions(MinimalActivate, workflow.RegisterOptions{Name: minimalActivateName})
 	w.RegisterActivity(minimalStep)
+	registerMinimalDeactivate(w)
 }
 
 // startMinimalStation runs a yardstick's print station: a worker of its

@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 )
 
@@ -36,14 +38,24 @@ type HistoryShape struct {
 // those of its lane's runs.
 func historyShape(ctx context.Context, sys Running, system, scenario string, card Card) (HistoryShape, error) {
 	c, id := sys.Client(), sys.WorkflowID(card)
-	if err := c.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-		return HistoryShape{}, fmt.Errorf("workflow %s: %w", id, err)
-	}
 	h := HistoryShape{System: system, Scenario: scenario}
-	if err := h.count(ctx, sys, id, ""); err != nil {
-		return h, err
-	}
 	lane := sys.LaneWorkflowID(card)
+	// A card inserted by the scenario's setup (deactivate-approval) has
+	// no request workflow: its lane's runs are its history.
+	err := c.GetWorkflow(ctx, id, "").Get(ctx, nil)
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &nf):
+		if err := c.GetWorkflow(ctx, lane, "").Get(ctx, nil); err != nil {
+			return h, fmt.Errorf("workflow %s: %w", lane, err)
+		}
+	case err != nil:
+		return HistoryShape{}, fmt.Errorf("workflow %s: %w", id, err)
+	default:
+		if err := h.count(ctx, sys, id, ""); err != nil {
+			return h, err
+		}
+	}
 	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("WorkflowId = '%s'", lane)})
 	if err != nil {
 		return h, fmt.Errorf("list the runs of %s: %w", lane, err)

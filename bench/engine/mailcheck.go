@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"fmt"
 	"time"
 
@@ -38,9 +39,13 @@ func mailCounts(ctx context.Context, db *sqlx.DB, ids []string) ([]MailCount, er
 	return out, err
 }
 
-// expected reports whether a row is one of the two e-mails an approval card sends.
+// expected reports whether a row is one of the two e-mails an approval card
+// sends. An operation's approval (deactivate-approval) names its events
+// after the operation: deactivation-requested, deactivation-decided.
 func (m MailCount) expected() bool {
-	return (m.Event == "requested" && m.Recipient == Approver) || (m.Event == "decided" && m.Recipient == Operator)
+	requested := m.Event == "requested" || strings.HasSuffix(m.Event, "-requested")
+	decided := m.Event == "decided" || strings.HasSuffix(m.Event, "-decided")
+	return (requested && m.Recipient == Approver) || (decided && m.Recipient == Operator)
 }
 
 // expectedSent counts the expected e-mails already sent.

@@ -2,8 +2,8 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"

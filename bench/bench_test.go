@@ -105,6 +105,27 @@ func TestSmokeIssue(t *testing.T) {
 	checkEveryCard(t, cfg, report)
 }
 
+// TestSmokeDeactivateApproval runs deactivate-approval tiny with the real
+// CA: every cardflow card inserted active ends inactive with its one
+// deactivate row and its approver's vote (the scenario's Verify), both
+// e-mails of each approval sent, the yardsticks' lanes counted.
+func TestSmokeDeactivateApproval(t *testing.T) {
+	testkit.Integration(t)
+	var progress bytes.Buffer
+	cfg := smokeConfig(&progress)
+	cfg.N, cfg.C, cfg.Rounds, cfg.Warmup, cfg.Scenarios = 6, 3, 1, 2, []string{"deactivate-approval"}
+	report, err := engine.Run(context.Background(), cfg, systems.All, []engine.CardScenario{scenarios.DeactivateApproval{}})
+	if report != nil {
+		var out bytes.Buffer
+		engine.PrintReport(&out, report)
+		t.Log(out.String())
+	}
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	checkEveryCard(t, cfg, report)
+}
+
 // checkEveryCard checks that every system ran every card of every
 // scenario without an error, that each has its history and ratios.
 func checkEveryCard(t *testing.T, cfg engine.Config, report *engine.Report) {

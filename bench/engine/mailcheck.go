@@ -33,7 +33,7 @@ type MailCount struct {
 func mailCounts(ctx context.Context, db *sqlx.DB, ids []string) ([]MailCount, error) {
 	var out []MailCount
 	err := db.SelectContext(ctx, &out, `
-		SELECT event, CASE WHEN recipient IN ($2, $3) THEN recipient ELSE 'card user' END AS recipient, status, count(*) AS n
+		SELECT split_part(event, ':', 1) AS event, CASE WHEN recipient IN ($2, $3) THEN recipient ELSE 'card user' END AS recipient, status, count(*) AS n
 		FROM notifications WHERE card_id = ANY($1::uuid[]) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
 		pq.Array(ids), Operator, Approver)
 	return out, err
@@ -41,7 +41,8 @@ func mailCounts(ctx context.Context, db *sqlx.DB, ids []string) ([]MailCount, er
 
 // expected reports whether a row is one of the two e-mails an approval card
 // sends. An operation's approval (deactivate-approval) names its events
-// after the operation: deactivation-requested, deactivation-decided.
+// after the operation and its approval (deactivation-decided:<approval>);
+// mailCounts keeps the part before the colon.
 func (m MailCount) expected() bool {
 	requested := m.Event == "requested" || strings.HasSuffix(m.Event, "-requested")
 	decided := m.Event == "decided" || strings.HasSuffix(m.Event, "-decided")

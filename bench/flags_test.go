@@ -29,7 +29,8 @@ func TestHelpListsTheRegistries(t *testing.T) {
 	}
 }
 
-// The defaults run every card scenario that produces no cards (issue is
+// The defaults run every card scenario that produces no cards (issue and
+// deactivate-approval are
 // asked for by name), and -scenarios takes registered card scenarios or
 // one scale scenario run by name (expiry), alone: waiting (run by
 // -waiting N), a mix or a typo is refused by name.
@@ -40,7 +41,7 @@ func TestScenariosFlag(t *testing.T) {
 	}
 	for _, bad := range []string{"waiting", "approvals"} {
 		_, err := parseFlags([]string{"-scenarios", bad})
-		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue, expiry, order-request, order-issue)`) {
+		if err == nil || !strings.Contains(err.Error(), `unknown scenario "`+bad+`" (use noapproval, approval, issue, deactivate-approval, expiry, order-request, order-issue)`) {
 			t.Errorf("-scenarios %s: %v; want it refused by name", bad, err)
 		}
 	}

@@ -30,9 +30,8 @@ func TestHelpListsTheRegistries(t *testing.T) {
 }
 
 // The defaults run every card scenario that produces no cards (issue and
-// deactivate-approval are
-// asked for by name), and -scenarios takes registered card scenarios or
-// one scale scenario run by name (expiry), alone: waiting (run by
+// deactivate-approval are asked for by name), and -scenarios takes
+// registered card scenarios or one scale scenario run by name (expiry), alone: waiting (run by
 // -waiting N), a mix or a typo is refused by name.
 func TestScenariosFlag(t *testing.T) {
 	cfg, err := parseFlags(nil)

@@ -5,7 +5,7 @@
 // screenshots go to --out as card-*.png.
 //
 // Usage: node console-issue.mjs --console URL --issuer URL --card ID --out DIR
-import { chromium } from "playwright-core";
+import { openConsole } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,37 +30,9 @@ mkdirSync(opt.out, { recursive: true });
 const base = opt.console;
 const cardPath = `/cards/${opt.card}`;
 
-const browser = await chromium.launch({
-  executablePath: opt.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+const { visitAs, step, run } = await openConsole({
+  base, issuer: opt.issuer, password: opt.password, executablePath: opt.chromium, timeout: 30000,
 });
-const browserErrors = [];
-
-async function person() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && msg.location().url.startsWith(base) && !/status of 4\d\d/.test(msg.text())) {
-      browserErrors.push(`${msg.location().url}: ${msg.text()}`);
-    }
-  });
-  page.on("pageerror", (err) => browserErrors.push(`script error: ${err.message}`));
-  return page;
-}
-
-async function visitAs(email, path) {
-  const page = await person();
-  await page.goto(base + path);
-  await page.waitForURL((u) => u.href.startsWith(opt.issuer));
-  await page.locator("input[name=login]").fill(email);
-  await page.locator("input[name=password]").fill(opt.password);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL((u) => u.href.startsWith(base) && !u.pathname.startsWith("/auth/"));
-  return page;
-}
-
 const shot = (page, name) => page.screenshot({ path: join(opt.out, `card-${name}.png`), fullPage: true });
 const text = (page, t) => page.getByText(t, { exact: false }).first().waitFor();
 const button = (page, name) => page.getByRole("button", { name, exact: true });
@@ -87,8 +59,6 @@ async function imageLoaded(page, alt) {
   if (!(width > 100)) throw new Error(`${alt}: image not loaded (natural width ${width})`);
 }
 
-const steps = [];
-const step = (name, fn) => steps.push({ name, fn });
 let operator;
 
 step("an approver sees no card operations", async () => {
@@ -129,26 +99,4 @@ step("the operator activates the card", async () => {
   await shot(operator, "active");
 });
 
-let failed = false;
-try {
-  for (const { name, fn } of steps) {
-    const started = Date.now();
-    try {
-      await fn();
-      console.log(`ok   ${name} (${Date.now() - started} ms)`);
-    } catch (err) {
-      console.error(`FAIL ${name}: ${err.message}`);
-      failed = true;
-      break;
-    }
-  }
-  if (!failed && browserErrors.length > 0) {
-    console.error(`FAIL the console's pages had browser errors:\n  ${browserErrors.join("\n  ")}`);
-    failed = true;
-  } else if (!failed) {
-    console.log("ok   no browser errors (Content-Security-Policy, scripts)");
-  }
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+await run();

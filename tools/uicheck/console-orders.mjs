@@ -10,7 +10,7 @@
 // start the worker again.
 //
 // Usage: node console-orders.mjs --console URL --issuer URL --search TEXT --users N --signal FILE --out DIR
-import { chromium } from "playwright-core";
+import { openConsole } from "./harness.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,32 +37,9 @@ mkdirSync(opt.out, { recursive: true });
 const base = opt.console;
 const want = Number(opt.users);
 
-const browser = await chromium.launch({
-  executablePath: opt.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+const { visitAs, step, run } = await openConsole({
+  base, issuer: opt.issuer, password: opt.password, executablePath: opt.chromium, timeout: 30000,
 });
-const browserErrors = [];
-
-async function visitAs(email, path) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(30000);
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && msg.location().url.startsWith(base) && !/status of 4\d\d/.test(msg.text())) {
-      browserErrors.push(`${msg.location().url}: ${msg.text()}`);
-    }
-  });
-  page.on("pageerror", (err) => browserErrors.push(`script error: ${err.message}`));
-  await page.goto(base + path);
-  await page.waitForURL((u) => u.href.startsWith(opt.issuer));
-  await page.locator("input[name=login]").fill(email);
-  await page.locator("input[name=password]").fill(opt.password);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL((u) => u.href.startsWith(base) && !u.pathname.startsWith("/auth/"));
-  return page;
-}
-
 const shot = (page, name) => page.screenshot({ path: join(opt.out, `${name}.png`), fullPage: true });
 const button = (page, name) => page.getByRole("button", { name, exact: true });
 
@@ -76,8 +53,6 @@ async function expectState(page, want, timeout = 60000) {
   }
 }
 
-const steps = [];
-const step = (name, fn) => steps.push({ name, fn });
 let operator, orderURL, list;
 
 step("an approver has no Batch orders", async () => {
@@ -127,26 +102,4 @@ step("the order page follows the order until it completes", async () => {
   await shot(list, "console-orders-completed");
 });
 
-let failed = false;
-try {
-  for (const { name, fn } of steps) {
-    const started = Date.now();
-    try {
-      await fn();
-      console.log(`ok   ${name} (${Date.now() - started} ms)`);
-    } catch (err) {
-      console.error(`FAIL ${name}: ${err.message}`);
-      failed = true;
-      break;
-    }
-  }
-  if (!failed && browserErrors.length > 0) {
-    console.error(`FAIL the console's pages had browser errors:\n  ${browserErrors.join("\n  ")}`);
-    failed = true;
-  } else if (!failed) {
-    console.log("ok   no browser errors (Content-Security-Policy, scripts)");
-  }
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+await run();

@@ -6,7 +6,7 @@
 //
 // Usage: node console.mjs --console URL --issuer URL --attacker URL
 //        --reject-card ID --cancel-card ID --waiting-card ID --out DIR
-import { chromium } from "playwright-core";
+import { openConsole } from "./harness.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -33,49 +33,12 @@ for (const k of ["console", "issuer", "attacker", "reject-card", "cancel-card", 
 mkdirSync(opt.out, { recursive: true });
 const base = opt.console;
 
-const browser = await chromium.launch({
-  executablePath: opt.chromium,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+const { person, visitAs, step, run } = await openConsole({
+  base, issuer: opt.issuer, password: opt.password, executablePath: opt.chromium, timeout: 20000,
 });
-
-// A fresh browser per person: their own cookies at the console and at Dex.
-// Every page's browser errors, checked at the end: a Content-Security-Policy
-// violation (an inline script or style) or a script error fails the run.
-const browserErrors = [];
-
-async function person() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20000);
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && msg.location().url.startsWith(base) && !/status of 4\d\d/.test(msg.text())) {
-      browserErrors.push(`${msg.location().url}: ${msg.text()}`);
-    }
-  });
-  page.on("pageerror", (err) => browserErrors.push(`script error: ${err.message}`));
-  return page;
-}
 
 async function shot(page, name) {
   await page.screenshot({ path: join(opt.out, `console-${name}.png`), fullPage: true });
-}
-
-// signIn fills Dex's login form (where a signed-out visit lands) and waits
-// to be back at the console.
-async function signIn(page, email) {
-  await page.waitForURL((u) => u.href.startsWith(opt.issuer));
-  await page.locator("input[name=login]").fill(email);
-  await page.locator("input[name=password]").fill(opt.password);
-  await page.locator("button[type=submit]").click();
-  await page.waitForURL((u) => u.href.startsWith(base) && !u.pathname.startsWith("/auth/"));
-}
-
-async function visitAs(email, path) {
-  const page = await person();
-  await page.goto(base + path);
-  await signIn(page, email);
-  return page;
 }
 
 const text = (page, t) => page.getByText(t, { exact: false }).first().waitFor();
@@ -96,8 +59,6 @@ async function expectState(page, want) {
   }
 }
 
-const steps = [];
-const step = (name, fn) => steps.push({ name, fn });
 let requestedCard = "";
 
 step("a signed-out visitor is sent to sign in", async () => {
@@ -243,26 +204,4 @@ step("someone the directory does not know can do nothing", async () => {
   await text(page, "Signed out");
 });
 
-let failed = false;
-try {
-  for (const { name, fn } of steps) {
-    const started = Date.now();
-    try {
-      await fn();
-      console.log(`ok   ${name} (${Date.now() - started} ms)`);
-    } catch (err) {
-      console.error(`FAIL ${name}: ${err.message}`);
-      failed = true;
-      break;
-    }
-  }
-  if (!failed && browserErrors.length > 0) {
-    console.error(`FAIL the console's pages had browser errors:\n  ${browserErrors.join("\n  ")}`);
-    failed = true;
-  } else if (!failed) {
-    console.log("ok   no browser errors (Content-Security-Policy, scripts)");
-  }
-} finally {
-  await browser.close();
-}
-process.exit(failed ? 1 : 0);
+await run();

@@ -85,7 +85,7 @@ func TestCAComesUpAsComposeStartsIt(t *testing.T) {
 	// The store, as ca-certdb makes it (twice: it runs on every start).
 	dbURL := testkit.EmptyDatabase(t)
 	owner := testkit.Open(t, dbURL)
-	schema, _ := os.ReadFile(filepath.Join(config, "certdb.sql"))
+	schema, _ := os.ReadFile(certDBSchema)
 	for range 2 {
 		if _, err := owner.Exec(string(schema)); err != nil {
 			t.Fatalf("certdb.sql: %v", err)

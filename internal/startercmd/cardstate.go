@@ -1,7 +1,6 @@
 package startercmd
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -65,34 +64,11 @@ func (e *env) cardStateOperation(workflowType, verb string, in cardstate.Input) 
 		return err
 	}
 	in.CardID = id
-	ops, err := e.ops()
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(e.ctx, e.g.Timeout)
-	defer cancel()
-	if !e.g.JSON {
-		ops.Progress = func(line string) { fmt.Fprintf(e.out.stderr, "  … %s\n", line) }
-	}
 	op := cardops.Operation{CardID: id, Type: workflowType, Input: in, Summary: fmt.Sprintf("%s card %s, by %s", verb, id, in.Operator)}
 	if workflowType == cardstate.LockType {
 		op.Preempt = &lane.Preemption{Type: cardstate.LockType, Operator: in.Operator, Comment: in.Comment, Compromised: in.Compromised}
 	}
-	result, err := ops.OperateUntilApproval(ctx, op)
-	if err != nil && ctx.Err() != nil {
-		if still := e.stillRunning(id); still != nil {
-			return still
-		}
-	}
-	if err != nil {
-		return e.timeoutHint(ctx, err)
-	}
-	status, err := e.cardStatus(ctx, id)
-	if err != nil {
-		return err
-	}
-	e.out.status(status, cardStateHeadline(result))
-	return nil
+	return e.runOnLane(op, true, cardStateHeadline)
 }
 
 // cardStateHeadline says what Deactivate, Reactivate or Lock did.

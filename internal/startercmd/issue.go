@@ -93,9 +93,15 @@ func (c *IssueCancelCmd) Run(e *env) error {
 	return e.operate(id, issuecard.WorkflowType, in, fmt.Sprintf("Cancel production of card %s, by %s", id, c.Operator))
 }
 
-// operate runs one operation on the card's lane, with progress lines while
-// it waits, and prints the card as it is afterwards.
+// operate runs one operation on the card's lane until it ends.
 func (e *env) operate(cardID, workflowType string, input any, summary string) error {
+	return e.runOnLane(cardops.Operation{CardID: cardID, Type: workflowType, Input: input, Summary: summary}, false, operationHeadline)
+}
+
+// runOnLane runs op on the card's lane, with progress lines while it
+// waits, until it ends (or, with untilApproval, until it waits for an
+// approval), and prints the card as it is afterwards under headline.
+func (e *env) runOnLane(op cardops.Operation, untilApproval bool, headline func(lane.Status) string) error {
 	ops, err := e.ops()
 	if err != nil {
 		return err
@@ -105,20 +111,24 @@ func (e *env) operate(cardID, workflowType string, input any, summary string) er
 	if !e.g.JSON {
 		ops.Progress = func(line string) { fmt.Fprintf(e.out.stderr, "  … %s\n", line) }
 	}
-	result, err := ops.Operate(ctx, cardops.Operation{CardID: cardID, Type: workflowType, Input: input, Summary: summary})
+	run := ops.Operate
+	if untilApproval {
+		run = ops.OperateUntilApproval
+	}
+	result, err := run(ctx, op)
 	if err != nil && ctx.Err() != nil {
-		if still := e.stillRunning(cardID); still != nil {
+		if still := e.stillRunning(op.CardID); still != nil {
 			return still
 		}
 	}
 	if err != nil {
 		return e.timeoutHint(ctx, err)
 	}
-	status, err := e.cardStatus(ctx, cardID)
+	status, err := e.cardStatus(ctx, op.CardID)
 	if err != nil {
 		return err
 	}
-	e.out.status(status, operationHeadline(result))
+	e.out.status(status, headline(result))
 	return nil
 }
 

@@ -73,36 +73,53 @@ func cardPageQuery(f PageFilter) (string, []any, error) {
 	if f.expiring() {
 		return expiringPageQuery(f)
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.State != "" {
-		add("state = $%d", string(f.State))
-	}
-	if f.UserID != "" {
-		add("user_id = $%d", f.UserID)
-	}
-	if f.CardType != "" {
-		add("card_type = $%d", f.CardType)
-	}
+	var t pageTerms
+	t.filters(f)
 	if f.After != "" {
 		at, id, err := decodeCursor(f.After)
 		if err != nil {
 			return "", nil, err
 		}
-		args = append(args, at, id)
-		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", len(args)-1, len(args)))
+		t.after("(created_at, id) < ($%d, $%d)", at, id)
 	}
 	query := `SELECT ` + cardColumns + ` FROM cards`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
+	if len(t.where) > 0 {
+		query += " WHERE " + strings.Join(t.where, " AND ")
 	}
-	args = append(args, f.Limit+1)
-	query += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(args))
-	return query, args, nil
+	t.args = append(t.args, f.Limit+1)
+	query += fmt.Sprintf(" ORDER BY created_at DESC, id DESC LIMIT $%d", len(t.args))
+	return query, t.args, nil
+}
+
+// pageTerms are a page query's predicates and their numbered arguments.
+type pageTerms struct {
+	where []string
+	args  []any
+}
+
+// add appends cond, whose %d is v's argument number.
+func (t *pageTerms) add(cond string, v any) {
+	t.args = append(t.args, v)
+	t.where = append(t.where, fmt.Sprintf(cond, len(t.args)))
+}
+
+// after appends the keyset condition cond on the cursor's (at, id).
+func (t *pageTerms) after(cond string, at time.Time, id string) {
+	t.args = append(t.args, at, id)
+	t.where = append(t.where, fmt.Sprintf(cond, len(t.args)-1, len(t.args)))
+}
+
+// filters appends the state, user and card-type filters that are given.
+func (t *pageTerms) filters(f PageFilter) {
+	if f.State != "" {
+		t.add("state = $%d", string(f.State))
+	}
+	if f.UserID != "" {
+		t.add("user_id = $%d", f.UserID)
+	}
+	if f.CardType != "" {
+		t.add("card_type = $%d", f.CardType)
+	}
 }
 
 func encodeCursor(at time.Time, id string) string {

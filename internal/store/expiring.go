@@ -28,34 +28,20 @@ func (f PageFilter) expiring() bool { return !f.ExpiringBefore.IsZero() }
 // is on (valid_until, id) since migration 00014 (the expiry sweep's keyset),
 // so the scan starts at the cursor and reads the rows in the page's order.
 func expiringPageQuery(f PageFilter) (string, []any, error) {
-	where := []string{expirableStates}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	add("valid_until < $%d", f.ExpiringBefore)
-	if f.State != "" {
-		add("state = $%d", string(f.State))
-	}
-	if f.UserID != "" {
-		add("user_id = $%d", f.UserID)
-	}
-	if f.CardType != "" {
-		add("card_type = $%d", f.CardType)
-	}
+	t := pageTerms{where: []string{expirableStates}}
+	t.add("valid_until < $%d", f.ExpiringBefore)
+	t.filters(f)
 	if f.After != "" {
 		at, id, err := decodeExpiryCursor(f.After)
 		if err != nil {
 			return "", nil, err
 		}
-		args = append(args, at, id)
-		where = append(where, fmt.Sprintf("(valid_until, id) > ($%d, $%d)", len(args)-1, len(args)))
+		t.after("(valid_until, id) > ($%d, $%d)", at, id)
 	}
-	args = append(args, f.Limit+1)
-	query := `SELECT ` + cardColumns + ` FROM cards WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(" ORDER BY valid_until, id LIMIT $%d", len(args))
-	return query, args, nil
+	t.args = append(t.args, f.Limit+1)
+	query := `SELECT ` + cardColumns + ` FROM cards WHERE ` + strings.Join(t.where, " AND ") +
+		fmt.Sprintf(" ORDER BY valid_until, id LIMIT $%d", len(t.args))
+	return query, t.args, nil
 }
 
 func encodeExpiryCursor(at time.Time, id string) string {

@@ -23,10 +23,8 @@ func (a *Activities) CheckActivate(ctx context.Context, in ActivateInput) ([]str
 	if err := a.checkOperator(ctx, in.Operator, "activate cards"); err != nil {
 		return nil, err
 	}
-	card, err := a.Store.Card(ctx, in.CardID)
-	if errors.Is(err, store.ErrNoRows) {
-		return nil, cardNotFound(in.CardID)
-	} else if err != nil {
+	card, err := a.cardOf(ctx, in.CardID)
+	if err != nil {
 		return nil, err
 	}
 	if card.State != cards.StateIssued {
@@ -101,10 +99,8 @@ func (a *Activities) setCertificates(ctx context.Context, in ReleaseCertificates
 // several) and queues the holder's "activated" e-mail. A retry writes
 // nothing twice. Refusals: InvalidState, AnotherActiveCard, CardNotFound.
 func (a *Activities) Activate(ctx context.Context, in ActivateInput) (cards.State, error) {
-	card, err := a.Store.Card(ctx, in.CardID)
-	if errors.Is(err, store.ErrNoRows) {
-		return "", cardNotFound(in.CardID)
-	} else if err != nil {
+	card, err := a.cardOf(ctx, in.CardID)
+	if err != nil {
 		return "", err
 	}
 	settings, err := a.production(card.CardType)

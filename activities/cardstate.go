@@ -85,10 +85,8 @@ func (a *Activities) CheckOperation(ctx context.Context, in OperationInput) (Ope
 	if err := limits.Identifier("operator", in.Operator); err != nil {
 		return OperationPlan{}, temporal.NewNonRetryableApplicationError(err.Error(), cards.ErrInvalidInput, nil)
 	}
-	card, err := a.Store.Card(ctx, in.CardID)
-	if errors.Is(err, store.ErrNoRows) {
-		return OperationPlan{}, cardNotFound(in.CardID)
-	} else if err != nil {
+	card, err := a.cardOf(ctx, in.CardID)
+	if err != nil {
 		return OperationPlan{}, err
 	}
 	if err := a.checkActor(ctx, op, card, in.Operator); err != nil {
@@ -227,10 +225,8 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) (cards.
 	if err != nil {
 		return "", err
 	}
-	card, err := a.Store.Card(ctx, in.CardID)
-	if errors.Is(err, store.ErrNoRows) {
-		return "", cardNotFound(in.CardID)
-	} else if err != nil {
+	card, err := a.cardOf(ctx, in.CardID)
+	if err != nil {
 		return "", err
 	}
 	noOtherActive := false

@@ -49,10 +49,8 @@ func (a *Activities) HoldCertificates(ctx context.Context, in HoldCertificatesIn
 // statement; a retry (same card and generation) writes nothing twice.
 // Refusals: InvalidState, CardNotFound.
 func (a *Activities) CompleteIssue(ctx context.Context, in CompleteIssueInput) (cards.State, error) {
-	card, err := a.Store.Card(ctx, in.CardID)
-	if errors.Is(err, store.ErrNoRows) {
-		return "", cardNotFound(in.CardID)
-	} else if err != nil {
+	card, err := a.cardOf(ctx, in.CardID)
+	if err != nil {
 		return "", err
 	}
 	settings, err := a.production(card.CardType)

@@ -93,6 +93,16 @@ func cardNotFound(cardID string) error {
 	return temporal.NewNonRetryableApplicationError("card "+cardID+" does not exist", cards.ErrCardNotFound, nil)
 }
 
+// cardOf reads the card an operation is about; a card that does not exist
+// is the CardNotFound refusal.
+func (a *Activities) cardOf(ctx context.Context, cardID string) (store.Card, error) {
+	card, err := a.Store.Card(ctx, cardID)
+	if errors.Is(err, store.ErrNoRows) {
+		return store.Card{}, cardNotFound(cardID)
+	}
+	return card, err
+}
+
 // moveRefusal turns the store's refusals of a Move into the workflow's
 // refusal types; other errors (infrastructure) stay retryable.
 func moveRefusal(cardID string, c store.Card, err error, needs string) error {

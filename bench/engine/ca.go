@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 
@@ -59,7 +58,7 @@ func startCA(ctx context.Context, cfg Config, e *Env) error {
 	if err != nil {
 		return err
 	}
-	addrs, err := freeAddrs(2)
+	addrs, err := cadev.FreeAddrs(2)
 	if err != nil {
 		return err
 	}
@@ -79,18 +78,4 @@ func startCA(ctx context.Context, cfg Config, e *Env) error {
 	e.Defer(func() { _ = e.CA.Close() })
 	e.Setup.CA = "CFSSL " + bin + " at " + o.URL + ", OCSP " + o.OCSPURL + " (started by the bench)"
 	return nil
-}
-
-// freeAddrs are n loopback addresses free a moment ago.
-func freeAddrs(n int) ([]string, error) {
-	var addrs []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		addrs = append(addrs, ln.Addr().String())
-	}
-	return addrs, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -66,7 +65,7 @@ func startCA() (info *CAInfo, undo func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	addrs, err := freeAddrs(2)
+	addrs, err := cadev.FreeAddrs(2)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -86,20 +85,6 @@ func startCA() (info *CAInfo, undo func(), err error) {
 	}
 	info = &CAInfo{Config: cfg, Authority: a}
 	return info, undo, nil
-}
-
-// freeAddrs is FreeAddrs for what has no test to fail.
-func freeAddrs(n int) ([]string, error) {
-	var addrs []string
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		addrs = append(addrs, ln.Addr().String())
-	}
-	return addrs, nil
 }
 
 func dropDatabase(name string) {

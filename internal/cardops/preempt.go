@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cardflow/cardflow/workflows/cardstate"
@@ -61,23 +62,9 @@ func (c *Client) OperateUntilApproval(ctx context.Context, op Operation) (lane.S
 	defer stop()
 	waiting := make(chan lane.Status, 1)
 	go func() {
-		tick := time.NewTicker(500 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-waitCtx.Done():
-				return
-			case <-tick.C:
-			}
-			queryCtx, cancel := context.WithTimeout(waitCtx, 2*time.Second)
-			resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, runID, lane.StatusQuery)
-			cancel()
-			var s lane.Status
-			if err == nil && resp.Get(&s) == nil && s.AwaitingApproval {
-				waiting <- s
-				stop()
-				return
-			}
+		if s, ok := c.awaitApproval(waitCtx, wid, runID); ok {
+			waiting <- s
+			stop()
 		}
 	}()
 	status, err := c.awaitOperation(waitCtx, wid, runID)
@@ -90,4 +77,29 @@ func (c *Client) OperateUntilApproval(ctx context.Context, op Operation) (lane.S
 	default:
 	}
 	return status, err
+}
+
+// awaitApproval follows the run's history (a long poll: the server answers
+// as events arrive) and asks the run's status after each workflow task it
+// completes, the only moments its state changes; ok once the run waits for
+// its approval. It returns false when the run closes first or ctx ends.
+func (c *Client) awaitApproval(ctx context.Context, wid, runID string) (lane.Status, bool) {
+	events := c.Temporal.GetWorkflowHistory(ctx, wid, runID, true, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() {
+		ev, err := events.Next()
+		if err != nil {
+			return lane.Status{}, false
+		}
+		if ev.GetEventType() != enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
+			continue
+		}
+		queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, runID, lane.StatusQuery)
+		cancel()
+		var s lane.Status
+		if err == nil && resp.Get(&s) == nil && s.AwaitingApproval {
+			return s, true
+		}
+	}
+	return lane.Status{}, false
 }

@@ -41,6 +41,10 @@ type Status struct {
 	Certificates []Certificate `json:"certificates,omitempty"`
 	// Operation is the operation open on the card's lane, if any.
 	Operation *Operation `json:"operation,omitempty"`
+	// Approval is the approval open on the card, if any, of whatever
+	// operation waits for it (a request, a deactivation, ...), as
+	// PostgreSQL holds it (LIFECYCLE.md "Starter additions").
+	Approval *OpenApproval `json:"approval,omitempty"`
 	// FailureReason is why a failed card's last production failed (its
 	// audit trail's latest fail row).
 	FailureReason string `json:"failureReason,omitempty"`
@@ -60,6 +64,23 @@ type Operation struct {
 	Type    string `json:"type"`
 	Step    string `json:"step"`
 	Station string `json:"station,omitempty"`
+}
+
+// OpenApproval is an approval that waits, as the status document shows
+// it: the shape of the approval process's own status (operation,
+// approvalsRequired, approvals, postponed, expiresAt), with who may decide
+// it and since when. Approvals and Postponed are the votes so far; an
+// approver's latest postponement only.
+type OpenApproval struct {
+	Operation         string     `json:"operation"`
+	WorkflowID        string     `json:"workflowId"`
+	ApprovalsRequired int        `json:"approvalsRequired"`
+	Approvals         []Approval `json:"approvals"`
+	Postponed         []Approval `json:"postponed,omitempty"`
+	ApproverRole      string     `json:"approverRole"`
+	RequestedBy       string     `json:"requestedBy"`
+	OpenedAt          time.Time  `json:"openedAt"`
+	ExpiresAt         *time.Time `json:"expiresAt,omitempty"`
 }
 
 // Notification is one e-mail for one card event and recipient.

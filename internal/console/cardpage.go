@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -33,6 +34,9 @@ type cardView struct {
 	// none; Postponed is the signed-in user's postponement of it.
 	Approval  *store.Approval
 	Postponed *store.Postponement
+	// Approvals is the Approvals panel: the open approval and the closed
+	// ones with their votes, from PostgreSQL.
+	Approvals approvalsPanel
 	// Refusal is the workflow's answer to the action just tried, shown
 	// inline; Form holds what was typed, so nothing is lost.
 	Refusal *refusal
@@ -64,9 +68,14 @@ func (v cardView) pageTitle() string {
 // CanDecide says the signed-in user may approve or reject.
 func (v cardView) CanDecide() bool { return v.DecideBar == "" }
 
-// Approvals are the approvals so far: the live ones while the workflow
-// runs, else those written with the decision.
-func (v cardView) Approvals() []cards.Approval { return v.Status.Approvals }
+// ExpiresAt is when the approval that waits times out: the open
+// approval's, else (a request without an approvals row) the request's.
+func (v cardView) ExpiresAt() *time.Time {
+	if v.Approval != nil && v.Approval.RunID != store.BackfilledRunID {
+		return v.Approval.ExpiresAt
+	}
+	return v.Status.ExpiresAt
+}
 
 // decisionForm is what was typed into one of the card page's forms (a
 // decision or an operation), kept when it is refused.
@@ -155,8 +164,8 @@ func (s *Server) loadCard(w http.ResponseWriter, r *http.Request) (cardView, boo
 	return v, true
 }
 
-// cardView gathers the card, its user and audit trail from PostgreSQL and
-// the live status from the workflow.
+// cardView gathers the card, its user, audit trail and approvals from
+// PostgreSQL and the request's live status from its workflow.
 func (s *Server) cardView(ctx context.Context, u cards.User, id string) (cardView, error) {
 	card, err := s.Store.Card(ctx, id)
 	if err != nil {
@@ -182,14 +191,16 @@ func (s *Server) cardView(ctx context.Context, u cards.User, id string) (cardVie
 			return cardView{}, err
 		}
 	}
-	if err := cardview.AddLifecycle(ctx, s.Store, card, &v.Status); err != nil {
+	trail, err := cardview.Complete(ctx, s.Store, card, &v.Status)
+	if err != nil {
 		return cardView{}, err
 	}
+	v.Approvals = newApprovalsPanel(trail, v.Status)
 	if v.Open, err = s.Cards.OpenOperation(ctx, id); err != nil {
 		v.OpenErr = err.Error()
 	}
-	if open, err := s.Store.OpenApprovalOf(ctx, id); err == nil {
-		v.Approval = &open
+	if open := cardview.OpenOf(trail); open != nil {
+		v.Approval = &open.Approval
 		if pp, ok := open.Postponed[u.ID]; ok {
 			v.Postponed = &pp
 		}

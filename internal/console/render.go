@@ -170,6 +170,7 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"operationName":      operationName,
+	"votedAs":            votedAs,
 	"certificateMeaning": func(status string) string { return certificateMeaning[status] },
 	"fullName":           func(u cards.User) string { return strings.TrimSpace(u.GivenName + " " + u.Surname) },
 	"join":               strings.Join,

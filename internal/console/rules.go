@@ -31,7 +31,9 @@ func decisionBar(p *policy.Policy, u cards.User, card store.Card, approvals []ca
 	for _, a := range approvals {
 		c.Approved = append(c.Approved, a.Actor)
 	}
-	if open != nil {
+	if open != nil && open.RunID != store.BackfilledRunID {
+		// A backfilled row (a version-2 request) guesses the role and
+		// knows no approvals: the policy and the workflow's status say.
 		c = approvalrules.Case{Operation: open.Operation, RequestedBy: open.RequestedBy, HolderID: open.HolderID, CardType: open.CardType,
 			ApproverRole: open.ApproverRole, Approved: open.ApprovedBy}
 	} else if card.State != cards.StateRequested {

@@ -224,8 +224,9 @@ func (w *world) card(userID, requester, cardType string, approvals ...string) st
 	for _, a := range approvals {
 		st.Approvals = append(st.Approvals, cards.Approval{Actor: a, At: time.Now()})
 	}
-	// The approvals row a version-3 RequestCard opens, with its votes:
-	// what the Inbox reads.
+	// The approvals row a version-3 RequestCard opens, with its votes
+	// (their tokens "<run id>/<update id>", as the approval process
+	// writes them): what the Inbox and the Approvals panel read.
 	expires := time.Now().Add(time.Hour)
 	if _, err := w.store.OpenApproval(context.Background(), store.Approval{
 		CardID: id, Operation: "request", WorkflowID: "request-card-" + id, RunID: "run", ApprovalsRequired: 2,
@@ -236,7 +237,7 @@ func (w *world) card(userID, requester, cardType string, approvals ...string) st
 	}
 	for i, a := range approvals {
 		if _, err := w.store.RecordVote(context.Background(), store.Vote{WorkflowID: "request-card-" + id, RunID: "run", CardID: id,
-			Kind: "approve", Actor: a, At: time.Now(), Token: fmt.Sprint(i)}); err != nil {
+			Kind: "approve", Actor: a, At: time.Now(), Token: fmt.Sprintf("run/%d", i)}); err != nil {
 			w.t.Fatal(err)
 		}
 	}

@@ -41,6 +41,11 @@ func TestPostponeKeepsTheApprovalInTheInbox(t *testing.T) {
 	if doc := inbox("alice"); !doc.has(s.ID, "after the audit") {
 		t.Fatalf("alice's Inbox %+v does not mark the postponed request", doc)
 	}
+	// The status document carries the open approval, postponement and all.
+	if a := h.statusOf("status", "--card", s.ID).Approval; a == nil || a.Operation != "request" || len(a.Postponed) != 1 ||
+		a.Postponed[0].Actor != "alice" || a.Postponed[0].Comment != "after the audit" {
+		t.Fatalf("status approval while postponed: %+v", a)
+	}
 	if c := h.card(s.ID); c.State != cards.StateRequested {
 		t.Fatalf("state after a postponement = %s", c.State)
 	}
@@ -102,6 +107,16 @@ func TestDeactivationApprovedFromTheInbox(t *testing.T) {
 	if r := h.starter("postpone", "--card", card.ID, "--approver", "alice", "--comment", "call the holder first"); r.code != 0 {
 		t.Fatalf("postpone: exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
+	// `starter status` shows the deactivation's approval, from PostgreSQL:
+	// in the document and in the text.
+	if a := h.statusOf("status", "--card", card.ID).Approval; a == nil || a.Operation != "deactivation" || a.ExpiresAt == nil ||
+		len(a.Approvals) != 0 || len(a.Postponed) != 1 || a.Postponed[0].Actor != "alice" || a.Postponed[0].Comment != "call the holder first" {
+		t.Fatalf("status approval of the waiting deactivation: %+v", a)
+	}
+	if r := h.starter("status", "--card", card.ID); r.code != 0 || !strings.Contains(r.stdout, "approval:    deactivation, 0 of 1") ||
+		!strings.Contains(r.stdout, "by alice") || !strings.Contains(r.stdout, ": call the holder first") {
+		t.Fatalf("status text of the waiting deactivation: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	if r := h.starter("approve", "--card", card.ID, "--approver", "alice", "--comment", "holder agrees"); r.code != 0 {
 		t.Fatalf("approve: exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -109,6 +124,9 @@ func TestDeactivationApprovedFromTheInbox(t *testing.T) {
 		c := h.card(card.ID)
 		return c.State == cards.StateInactive, "card " + string(c.State)
 	})
+	if a := h.statusOf("status", "--card", card.ID).Approval; a != nil {
+		t.Fatalf("status of the deactivated card shows an open approval: %+v", a)
+	}
 	trail := strings.Join(h.events(card.ID), "\n")
 	for _, want := range []string{"active->active by alice: call the holder first", "active->active by alice: holder agrees", "active->inactive"} {
 		if !strings.Contains(trail, want) {

@@ -175,6 +175,9 @@ func (o *output) status(s cards.Status, headline string) {
 	if s.Operation != nil {
 		fmt.Fprintf(w, "  operation:   %s: %s\n", s.Operation.Type, s.Operation.Step)
 	}
+	if a := s.Approval; a != nil {
+		approvalLines(w, a)
+	}
 	if s.FailureReason != "" {
 		fmt.Fprintf(w, "  failed:      %s\n", s.FailureReason)
 	}
@@ -188,6 +191,8 @@ func (o *output) status(s cards.Status, headline string) {
 		fmt.Fprintf(w, "  e-mail:      %s to %s at %s: %s\n", n.Event, n.Recipient, n.At.UTC().Format(time.RFC3339), n.Outcome)
 	}
 	switch {
+	case s.Approval != nil:
+		fmt.Fprintf(w, "Next: starter approve --card %s --approver NAME   (or reject with --comment REASON, or postpone)\n", s.ID)
 	case s.Operation != nil:
 	case s.State == cards.StateRequested:
 		fmt.Fprintf(w, "Next: starter approve --card %s --approver NAME   (or reject with --comment REASON)\n", s.ID)
@@ -195,6 +200,32 @@ func (o *output) status(s cards.Status, headline string) {
 		fmt.Fprintf(w, "Next: starter issue --card %s   (produce it at a print station)\n", s.ID)
 	case s.State == cards.StateIssued:
 		fmt.Fprintf(w, "Next: starter activate --card %s   (once the holder has the card)\n", s.ID)
+	}
+}
+
+// approvalLines print the approval open on the card: whose operation, how
+// many approvals of how many and by whom, until when, who may decide, and
+// each approver's latest postponement with its comment.
+func approvalLines(w io.Writer, a *cards.OpenApproval) {
+	fmt.Fprintf(w, "  approval:    %s, %d of %d", a.Operation, len(a.Approvals), a.ApprovalsRequired)
+	names := make([]string, 0, len(a.Approvals))
+	for _, ap := range a.Approvals {
+		names = append(names, ap.Actor)
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(w, " (%s)", strings.Join(names, ", "))
+	}
+	fmt.Fprintf(w, "; requested by %s, decided by role %s", a.RequestedBy, a.ApproverRole)
+	if a.ExpiresAt != nil {
+		fmt.Fprintf(w, "; expires %s", a.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintln(w)
+	for _, p := range a.Postponed {
+		fmt.Fprintf(w, "  postponed:   by %s at %s", p.Actor, p.At.UTC().Format(time.RFC3339))
+		if p.Comment != "" {
+			fmt.Fprintf(w, ": %s", p.Comment)
+		}
+		fmt.Fprintln(w)
 	}
 }
 

@@ -239,7 +239,10 @@ type Transition struct {
 	// (InsertCardOpening), in the same statement: Request card's approvals
 	// row ends with the decision's write instead of a write of its own.
 	// The row is closed even when the card was decided otherwise first,
-	// as the approval process's own close does.
+	// as the approval process's own close does. A row the backfill
+	// migration wrote for a version-2 run (BackfilledRunID), whose run
+	// closes no row, is closed by any transition of its card, with the
+	// card's new state.
 	CloseApproval *ApprovalClose
 }
 
@@ -284,7 +287,7 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 	}
 	// One statement, so one transaction and one round trip: the conditional
 	// update, its audit event, the approvals, the queued e-mail and the
-	// approval's close.
+	// approval's close (or a backfilled row's).
 	err = s.DB.GetContext(ctx, &c, `
 		WITH upd AS (
 			UPDATE cards SET state = $2, updated_at = $3, write_token = $11
@@ -306,10 +309,15 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 		), closed AS (
 			UPDATE approvals SET state = $12::text, closed_at = $3
 			WHERE $12::text IS NOT NULL AND workflow_id = $13 AND run_id = $14 AND card_id = $1 AND state = 'open'
+		), backfilled AS (
+			UPDATE approvals a SET closed_at = $3,
+				state = CASE upd.state WHEN 'approved' THEN 'approved' WHEN 'rejected' THEN 'rejected' ELSE 'aborted' END
+			FROM upd
+			WHERE a.card_id = upd.id AND a.run_id = $15 AND a.state = 'open'
 		)
 		SELECT `+cardColumns+` FROM upd`,
 		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input, token,
-		closeState, closing.WorkflowID, closing.RunID)
+		closeState, closing.WorkflowID, closing.RunID, BackfilledRunID)
 	switch {
 	case err == nil:
 		s.writes.Add(1)

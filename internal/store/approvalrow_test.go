@@ -14,7 +14,9 @@ import (
 // Request card writes its approvals row with the card's own statements:
 // opened by the insert (once, even when the insert runs again), closed by
 // the decision's transition, and closed too when the card was decided
-// otherwise first (as the process's own close did).
+// otherwise first: a transition naming no approval (starter repair
+// aborting a stranded card) closes it with the card's new state, and the
+// run's own close afterwards changes nothing.
 func TestApprovalRowWrittenWithTheCardsStatements(t *testing.T) {
 	l := newLifecycle(t)
 	ctx := context.Background()
@@ -61,7 +63,7 @@ func TestApprovalRowWrittenWithTheCardsStatements(t *testing.T) {
 	if _, _, err := l.st.TransitionCard(ctx, store.Transition{CardID: other, To: cards.StateApproved, Actor: "alice", At: at, CloseApproval: closing}); err == nil {
 		t.Fatal("a card decided otherwise moved again")
 	}
-	if a, err := l.st.ApprovalOf(ctx, other); err != nil || a.State != store.ApprovalApproved {
-		t.Fatalf("row of a card decided otherwise not closed: %+v %v", a, err)
+	if a, err := l.st.ApprovalOf(ctx, other); err != nil || a.State != store.ApprovalRejected {
+		t.Fatalf("row of a card decided otherwise: %+v %v, want closed rejected with the card", a, err)
 	}
 }

@@ -287,7 +287,9 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 	}
 	// One statement, so one transaction and one round trip: the conditional
 	// update, its audit event, the approvals, the queued e-mail and the
-	// approval's close (or a backfilled row's).
+	// approval's close (or a backfilled row's). A transition that names no
+	// approval to close (starter repair aborting a stranded card) closes
+	// whatever request approval is still open on the card: it is over.
 	err = s.DB.GetContext(ctx, &c, `
 		WITH upd AS (
 			UPDATE cards SET state = $2, updated_at = $3, write_token = $11
@@ -313,7 +315,8 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 			UPDATE approvals a SET closed_at = $3,
 				state = CASE upd.state WHEN 'approved' THEN 'approved' WHEN 'rejected' THEN 'rejected' ELSE 'aborted' END
 			FROM upd
-			WHERE a.card_id = upd.id AND a.run_id = $15 AND a.state = 'open'
+			WHERE a.card_id = upd.id AND a.operation = 'request' AND a.state = 'open'
+				AND (a.run_id = $15 OR $12::text IS NULL)
 		)
 		SELECT `+cardColumns+` FROM upd`,
 		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input, token,

@@ -218,7 +218,9 @@ func (a *Activities) RevokeCertificates(ctx context.Context, in RevokeCertificat
 // Transition moves the card of a Deactivate, Reactivate or Lock card
 // (guarded by the states the operation starts from; for Reactivate with
 // the multipleActive rule in the same statement) and queues the holder's
-// e-mail (reactivated, locked) with it. A retry writes nothing twice.
+// e-mail (reactivated, locked) with it: reactivated keyed by the run
+// (notifyEvent), so each reactivation has its own. A retry writes nothing
+// twice.
 // Refusals: InvalidState, AnotherActiveCard, CardNotFound.
 func (a *Activities) Transition(ctx context.Context, in TransitionInput) (cards.State, error) {
 	op, err := operationOf(in.Kind)
@@ -243,11 +245,12 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) (cards.
 	}
 	var notify *store.OutboxEvent
 	if op.notify != "" {
+		event := notifyEvent(op.notify, in.RunID)
 		notify, err = a.outboxEvent(&NotifyInput{
-			Event: op.notify, CardID: card.ID, UserID: card.UserID, CardType: card.CardType, CommonName: card.CommonName, UPN: card.UPN,
+			Event: event, CardID: card.ID, UserID: card.UserID, CardType: card.CardType, CommonName: card.CommonName, UPN: card.UPN,
 			RequestedBy: card.RequestedBy, CardNumber: card.CardNumber, ValidUntil: card.ValidUntil,
 			Decision: &cards.Decision{To: op.to, Actor: in.Operator, Comment: in.Comment, At: in.At},
-		}, card.ID, op.notify, nil)
+		}, card.ID, event, nil)
 		if err != nil {
 			return "", err
 		}
@@ -268,6 +271,19 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) (cards.
 		activity.GetLogger(ctx).Info("Card "+string(op.to), "cardId", c.ID, "userId", c.UserID, "operation", in.Kind, "operator", in.Operator)
 	}
 	return c.State, nil
+}
+
+// notifyEvent is the event the holder's e-mail of an operation is queued
+// and recorded under: for an event that can recur in a card's life
+// (reactivated) the operation's run keys it, as it keys the audit row, so
+// that each reactivation is mailed and a retried one is not mailed twice;
+// locked happens once per card and keeps its plain name. An input without
+// a run (every workflow passes one) keeps the plain name too.
+func notifyEvent(kind, runID string) string {
+	if runID == "" || !slices.Contains(cards.RepeatableEvents, kind) {
+		return kind
+	}
+	return cards.OperationEvent(kind, runID)
 }
 
 // RecordAbort writes the audit row of an operation that ended without its

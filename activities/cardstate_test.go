@@ -108,7 +108,7 @@ func TestDeactivateReactivateLock(t *testing.T) {
 			t.Fatalf("reactivate: %s, %v", st, err)
 		}
 	}
-	if mail, ok := w.queuedInput(id, activities.NotifyReactivated); !ok || mail.UserID != "ada" || mail.Decision.To != cards.StateActive {
+	if mail, ok := w.queuedInput(id, cards.OperationEvent(activities.NotifyReactivated, "run-r1")); !ok || mail.UserID != "ada" || mail.Decision.To != cards.StateActive {
 		t.Fatalf("reactivated e-mail: %+v (found %v)", mail, ok)
 	}
 
@@ -236,5 +236,63 @@ func TestRecordAbort(t *testing.T) {
 	}
 	if got := len(w.events(id)); got != len(ev) {
 		t.Fatalf("%d events after an abort of a card not in its state, want %d", got, len(ev))
+	}
+}
+
+// Each reactivation of a card queues its own e-mail to the holder, keyed by
+// its run; a retried reactivation (the same input again, as Temporal runs
+// an activity whose answer was lost) queues nothing twice. Lock, which
+// happens once per card, keeps its plain event.
+func TestEachReactivationQueuesItsOwnEmail(t *testing.T) {
+	w, fca := lifecycleWorld(t, cardStatePolicy)
+	id := w.activeCard(fca, "ada", "standard")
+	pokes := 0
+	w.acts.OnQueued = func() { pokes++ }
+	reactivated := func() []string {
+		t.Helper()
+		var events []string
+		if err := w.store.DB.Select(&events, `SELECT event FROM notification_outbox WHERE card_id = $1 AND event LIKE 'reactivated%' ORDER BY created_at, event`, id); err != nil {
+			t.Fatal(err)
+		}
+		return events
+	}
+	for i, run := range []string{"run-1", "run-2"} {
+		if _, err := w.transition(activities.KindDeactivate, id, "olivia", "", "run-d"+run); err != nil {
+			t.Fatal(err)
+		}
+		in := activities.TransitionInput{OperationInput: activities.OperationInput{
+			Kind: activities.KindReactivate, CardID: id, Operator: "olivia", Comment: "back", At: t0.Add(time.Duration(i+2) * time.Hour)}, RunID: run}
+		for range 3 {
+			if st, err := w.state(w.acts.Transition, in); err != nil || st != cards.StateActive {
+				t.Fatalf("reactivation %s: %s, %v", run, st, err)
+			}
+		}
+		if got := reactivated(); len(got) != i+1 || got[i] != cards.OperationEvent(cards.NotifyReactivated, run) {
+			t.Fatalf("after reactivation %s (run three times): reactivated e-mails queued %v", run, got)
+		}
+		mail, ok := w.queuedInput(id, cards.OperationEvent(cards.NotifyReactivated, run))
+		if !ok || mail.Event != cards.OperationEvent(cards.NotifyReactivated, run) || mail.UserID != "ada" || mail.Decision == nil ||
+			mail.Decision.Comment != "back" || !mail.Decision.At.Equal(in.At) {
+			t.Fatalf("queued e-mail of %s: %+v (found %v)", run, mail, ok)
+		}
+	}
+	if pokes != 2 {
+		t.Errorf("the dispatcher was poked %d times, want once per reactivation", pokes)
+	}
+	reactivations := 0
+	for _, e := range w.events(id) {
+		if e.Transition == activities.KindReactivate {
+			reactivations++
+		}
+	}
+	if reactivations != 2 {
+		t.Fatalf("%d reactivate audit rows, want 2", reactivations)
+	}
+
+	if _, err := w.transition(activities.KindLock, id, "olivia", "stolen", "run-l"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := w.queuedInput(id, activities.NotifyLocked); !ok {
+		t.Fatal("no locked e-mail under its plain event")
 	}
 }

@@ -45,13 +45,17 @@ const expiringPrefix = NotifyExpiring + "-"
 func ExpiringEvent(mark string) string { return expiringPrefix + mark }
 
 // NotifyKind is the kind of an event, which picks its template, subject,
-// recipients and metric label: expiring for every expiry reminder, else
-// the event itself.
+// recipients and metric label: expiring for every expiry reminder, the
+// order e-mail's kind for each round's, reactivated for each
+// reactivation's (OperationEvent), else the event itself.
 func NotifyKind(event string) string {
 	if strings.HasPrefix(event, expiringPrefix) {
 		return NotifyExpiring
 	}
 	if k := orderKind(event); k != "" {
+		return k
+	}
+	if k := repeatKind(event); k != "" {
 		return k
 	}
 	return event
@@ -61,13 +65,14 @@ func NotifyKind(event string) string {
 // reminder).
 func IsHolderEvent(event string) bool { return slices.Contains(HolderEvents, NotifyKind(event)) }
 
-// IsNotifyEvent reports whether event is one of NotifyEvents, or an expiry
-// reminder of a mark.
+// IsNotifyEvent reports whether event is one of NotifyEvents, an expiry
+// reminder of a mark, an order's e-mail of a round, or a repeatable event
+// of an operation (OperationEvent).
 func IsNotifyEvent(event string) bool {
 	if strings.HasPrefix(event, expiringPrefix) {
 		return len(event) > len(expiringPrefix)
 	}
-	if IsOrderEvent(event) {
+	if IsOrderEvent(event) || repeatKind(event) != "" {
 		return true
 	}
 	return event != NotifyExpiring && !slices.Contains(OrderEvents, event) && slices.Contains(NotifyEvents, event)

@@ -204,7 +204,9 @@ func (d *Dispatcher) skipDeparted(work context.Context, in cards.NotifyInput, re
 	for _, n := range res.Notifications {
 		listed = append(listed, n.Recipient)
 	}
-	n, err := d.service.store.SkipDeparted(work, in.CardID, in.Event, listed, departed)
+	// The rows' key, as deliver writes them (the event itself for every
+	// event the outbox holds, reactivated:<run> included).
+	n, err := d.service.store.SkipDeparted(work, in.CardID, in.RecordEvent(), listed, departed)
 	for range n {
 		d.service.metrics.Notification(cards.NotifyKind(in.Event), OutcomeSkipped)
 	}

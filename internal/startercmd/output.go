@@ -188,7 +188,9 @@ func (o *output) status(s cards.Status, headline string) {
 		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)
 	}
 	for _, n := range s.Notifications {
-		fmt.Fprintf(w, "  e-mail:      %s to %s at %s: %s\n", n.Event, n.Recipient, n.At.UTC().Format(time.RFC3339), n.Outcome)
+		// The event as people read it: "reactivated", not the run that
+		// keys each reactivation's e-mail (the time tells them apart).
+		fmt.Fprintf(w, "  e-mail:      %s to %s at %s: %s\n", cards.EventLabel(n.Event), n.Recipient, n.At.UTC().Format(time.RFC3339), n.Outcome)
 	}
 	switch {
 	case s.Approval != nil:

@@ -116,6 +116,7 @@ step("the approver postpones it: marked \"Postponed by you\", the card unchanged
   await button(approver, "Postpone").click();
   await text(approver, "Postponed by you: waiting for HR to confirm");
   await expectState(approver, "active");
+  await shot(approver, "card-approval-postponed");
   await approver.goto(base + "/inbox");
   const mine = (await inboxRows(approver)).find((r) => r.card === cardPath);
   if (!mine || !mine.note.startsWith("Postponed by you")) throw new Error(`the Inbox row after the postponement: ${JSON.stringify(mine)}`);

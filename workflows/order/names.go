@@ -46,8 +46,11 @@ const (
 	// continues as new (once its window is empty and its progress
 	// written): about 3 events per item plus workflow tasks.
 	DefaultContinueAfter = 500
-	// DefaultFlushEvery is how many started or ended items are written to
-	// order_items in one batch at most.
+	// DefaultFlushEvery is how many started or ended items make a batch
+	// of progress due for order_items: at most this many in one batch
+	// (version 1), or more when they gathered while the write before was
+	// in flight (version 2, which writes one batch at a time and keeps
+	// the window going meanwhile).
 	DefaultFlushEvery = 50
 	// FlushAfter is how long progress may wait in the workflow before it
 	// is written, when items end slowly.
@@ -75,8 +78,8 @@ type Input struct {
 	Cards []string `json:"cards,omitempty"`
 	// Window is how many items run at once (0: the kind's default, at most
 	// MaxWindow); ContinueAfter how many items one run starts (0:
-	// DefaultContinueAfter); FlushEvery the largest batch of progress (0:
-	// DefaultFlushEvery). Tests make them small.
+	// DefaultContinueAfter); FlushEvery how much progress makes a batch due
+	// (0: DefaultFlushEvery). Tests make them small.
 	Window        int `json:"window,omitempty"`
 	ContinueAfter int `json:"continueAfter,omitempty"`
 	FlushEvery    int `json:"flushEvery,omitempty"`

@@ -4,8 +4,9 @@
 // runs a sliding window of items: one Request card per user (an activity
 // that returns once the card is persisted), or one IssueCard per card on the
 // card's own lane (a child workflow card-<card id>, abandoned if the order
-// closes). Progress is written in batches; a run continues as new once it
-// has started ContinueAfter items and its window is empty. An issue order
+// closes). Progress is written in batches, one at a time, while the
+// window goes on (version 2); a run continues as new once it has started
+// ContinueAfter items and its window is empty. An issue order
 // with failed items then waits for the operator: repeat or complete.
 package order
 
@@ -23,14 +24,25 @@ import (
 // a names activities through their registered methods; never called.
 var a *activities.Activities
 
-// versionChangeID is Order's one change point, read first.
+// versionChangeID is Order's one change point, read once, first; the
+// order keeps the version it read for the whole run.
 const versionChangeID = "order"
 
-const currentVersion workflow.Version = 1
+// Order's versions. Version 1 (blockingFlushVersion) stops its run loop on
+// each progress write and fetches the next page of items once the queue is
+// empty; its executions keep that exact command sequence until they end.
+// Version 2 (currentVersion) writes progress without stopping the window
+// (one RecordOrderProgress in flight at a time, in a coroutine) and fetches
+// the next page while the queue still holds items (window_v2.go).
+const (
+	blockingFlushVersion workflow.Version = 1
+	currentVersion       workflow.Version = 2
+)
 
 // order is the state of one run.
 type order struct {
 	in       Input
+	version  workflow.Version
 	operator string
 	station  string
 	round    int
@@ -54,14 +66,21 @@ type order struct {
 	timerPending bool
 	flushDue     bool
 
+	// Version 2: whether a progress write or a page fetch runs in its
+	// coroutine, and the error that ended one (the run loop returns it).
+	flushing bool
+	fetching bool
+	failure  error
+
 	// busy is set while an update handler writes (repeat, complete).
 	busy bool
 }
 
 // Order runs one batch order.
 func Order(ctx workflow.Context, in Input) (Document, error) {
-	workflow.GetVersion(ctx, versionChangeID, currentVersion, currentVersion)
+	version := workflow.GetVersion(ctx, versionChangeID, blockingFlushVersion, currentVersion)
 	o := newOrder(in)
+	o.version = version
 	if err := o.setup(ctx); err != nil {
 		return o.document(), err
 	}
@@ -118,7 +137,11 @@ func (o *order) create(ctx workflow.Context) error {
 func (o *order) runOrder(ctx workflow.Context) (Document, error) {
 	for {
 		if o.state == store.OrderRunning {
-			more, err := o.runRound(ctx)
+			run := o.runRound
+			if o.version >= currentVersion {
+				run = o.runRoundV2
+			}
+			more, err := run(ctx)
 			switch {
 			case ctx.Err() != nil:
 				return o.cancel(ctx)
@@ -128,6 +151,9 @@ func (o *order) runOrder(ctx workflow.Context) (Document, error) {
 				return o.continueAsNew(ctx)
 			}
 			if err := o.endRound(ctx); err != nil {
+				if o.version >= currentVersion && ctx.Err() != nil {
+					return o.cancel(ctx)
+				}
 				return o.document(), err
 			}
 			if o.state == store.OrderCompleted {
@@ -183,11 +209,13 @@ func (o *order) continueAsNew(ctx workflow.Context) (Document, error) {
 }
 
 // cancel ends an order cancelled from Temporal: the items running are
-// waited for (productions are never cut short), the rest skipped, the
-// order cancelled.
+// waited for (productions are never cut short), and so is a progress write
+// in flight (version 2); the last progress is written, the rest skipped,
+// the order cancelled.
 func (o *order) cancel(ctx workflow.Context) (Document, error) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = workflow.Await(dctx, func() bool { return o.running == 0 })
+	// (flushing is only ever set by version 2: version 1's wait is the same.)
+	_ = workflow.Await(dctx, func() bool { return o.running == 0 && !o.flushing })
 	if err := o.flush(dctx, false); err != nil {
 		return o.document(), err
 	}

@@ -39,6 +39,39 @@ type book struct {
 	station []string // the station of each production
 	// fail says which cards' productions fail (per round).
 	fail func(cardID string, round int) bool
+
+	// begun is when each item began (a Request card called), on the
+	// clock of the run's test environment; finished counts those that
+	// returned. Each run (one environment) has a clock of its own.
+	begun    []moment
+	finished int
+	runNo    int
+	// writeTook and fetchTook are how long a progress write and a page
+	// fetch take on the workflow's clock (0: at once).
+	writeTook, fetchTook time.Duration
+	// writing is how many progress writes run now, maxWriting the most
+	// at once; writes and fetches are each call, in order.
+	writing, maxWriting int
+	writes              []write
+	fetches             []fetch
+	// cancelReason is what CancelOrder gave the items it skipped.
+	cancelReason string
+}
+
+// write is one RecordOrderProgress: its batch, and when it began and
+// ended on the workflow's clock.
+type write struct {
+	from, to moment
+	started  []int
+	ended    []int
+}
+
+// fetch is one PendingOrderItems: the seq it fetched after and how many
+// items had finished when it was called.
+type fetch struct {
+	after          int
+	finishedBefore int
+	got            int
 }
 
 func newBook(n int) *book {
@@ -77,6 +110,9 @@ func (b *book) run(t *testing.T, in order.Input, during func(env *testsuite.Test
 		require.Less(t, run, 100, "the order never ends")
 		var suite testsuite.WorkflowTestSuite
 		env := suite.NewTestWorkflowEnvironment()
+		b.mu.Lock()
+		b.runNo = run
+		b.mu.Unlock()
 		b.mock(env)
 		if during != nil {
 			during(env, run)
@@ -121,7 +157,14 @@ func (b *book) mock(env *testsuite.TestWorkflowEnvironment) {
 			}
 			return activities.CreatedOrder{CardType: "standard", Counts: b.counts()}, nil
 		}).Maybe()
-	env.OnActivity(acts.PendingOrderItems, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(
+	// A fetch and a write are recorded when called (AfterFn) and when
+	// they return: one at a time each, so the two pair up in order.
+	env.OnActivity(acts.PendingOrderItems, mock.Anything, mock.Anything, mock.Anything, mock.Anything).AfterFn(func() time.Duration {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.fetches = append(b.fetches, fetch{finishedBefore: b.finished})
+		return b.fetchTook
+	}).Return(
 		func(_ context.Context, _ string, after, limit int) ([]activities.OrderItemRef, error) {
 			b.mu.Lock()
 			defer b.mu.Unlock()
@@ -131,12 +174,27 @@ func (b *book) mock(env *testsuite.TestWorkflowEnvironment) {
 					page = append(page, activities.OrderItemRef{Seq: it.Seq, UserID: it.UserID, CardID: it.CardID})
 				}
 			}
+			f := &b.fetches[len(b.fetches)-1]
+			f.after, f.got = after, len(page)
 			return page, nil
 		}).Maybe()
-	env.OnActivity(acts.RecordOrderProgress, mock.Anything, mock.Anything).Return(
+	env.OnActivity(acts.RecordOrderProgress, mock.Anything, mock.Anything).AfterFn(func() time.Duration {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.writing++
+		b.maxWriting = max(b.maxWriting, b.writing)
+		b.writes = append(b.writes, write{from: b.now(env)})
+		return b.writeTook
+	}).Return(
 		func(_ context.Context, in activities.RecordOrderProgressInput) (store.OrderCounts, error) {
 			b.mu.Lock()
 			defer b.mu.Unlock()
+			b.writing--
+			w := &b.writes[len(b.writes)-1]
+			w.to, w.started = b.now(env), in.Started
+			for _, e := range in.Ended {
+				w.ended = append(w.ended, e.Seq)
+			}
 			b.batches++
 			for _, s := range in.Started {
 				if b.items[s-1].State == store.ItemPending {
@@ -170,11 +228,29 @@ func (b *book) mock(env *testsuite.TestWorkflowEnvironment) {
 			b.state = store.OrderRunning
 			return n, nil
 		}).Maybe()
+	env.OnActivity(acts.CancelOrder, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.CancelOrderInput) (store.OrderCounts, error) {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			for i := range b.items {
+				if b.items[i].State == store.ItemPending {
+					b.items[i].State, b.items[i].Reason = store.ItemSkipped, in.Reason
+				}
+			}
+			b.state, b.cancelReason = store.OrderCancelled, in.Reason
+			return b.counts(), nil
+		}).Maybe()
 	// Each Request card takes a second: the window is what runs at once.
-	env.OnActivity(acts.RequestOrderItem, mock.Anything, mock.Anything).After(time.Second).Return(
+	env.OnActivity(acts.RequestOrderItem, mock.Anything, mock.Anything).AfterFn(func() time.Duration {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.begun = append(b.begun, b.now(env))
+		return time.Second
+	}).Return(
 		func(_ context.Context, in activities.RequestOrderItemInput) (activities.ItemOutcome, error) {
 			b.mu.Lock()
 			defer b.mu.Unlock()
+			b.finished++
 			seq := b.seqOf(in.CardID)
 			b.starts[seq]++
 			return activities.ItemOutcome{State: store.ItemDone}, nil
@@ -200,6 +276,23 @@ func (b *book) mock(env *testsuite.TestWorkflowEnvironment) {
 		}
 		return lane.Status{CardID: in.CardID, State: cards.StateIssued}, nil
 	}, workflow.RegisterOptions{Name: issuecard.WorkflowType})
+}
+
+// moment is a time on one run's clock.
+type moment struct {
+	run int
+	at  time.Time
+}
+
+// within reports whether m lies strictly between from and to, on the
+// same run's clock.
+func (m moment) within(from, to moment) bool {
+	return m.run == from.run && m.run == to.run && m.at.After(from.at) && m.at.Before(to.at)
+}
+
+// now is the current run's clock; b.mu is held.
+func (b *book) now(env *testsuite.TestWorkflowEnvironment) moment {
+	return moment{run: b.runNo, at: env.Now()}
 }
 
 func (b *book) seqOf(cardID string) int {

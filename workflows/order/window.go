@@ -16,7 +16,9 @@ import (
 	"github.com/cardflow/cardflow/workflows/lane"
 )
 
-// runRound runs the round's pending items through the window. It returns
+// runRound runs the round's pending items through the window (version 1:
+// each progress write stops the loop until it is done, and a page is
+// fetched once the queue is empty; runRoundV2 is version 2's). It returns
 // more = true when this run has started its share (ContinueAfter, or
 // Temporal suggests continuing as new) with items perhaps left: the window
 // is then empty and the progress written.
@@ -69,7 +71,7 @@ func (o *order) shareStarted(ctx workflow.Context) bool {
 }
 
 // next returns the next pending item, fetching a page when the queue is
-// empty; ok is false once the round has none left.
+// empty; ok is false once the round has none left (version 1).
 func (o *order) next(ctx workflow.Context) (activities.OrderItemRef, bool, error) {
 	if len(o.queue) == 0 && !o.exhausted {
 		var page []activities.OrderItemRef
@@ -198,13 +200,25 @@ func (o *order) flush(ctx workflow.Context, force bool) error {
 	if o.unflushed() == 0 && !force {
 		return nil
 	}
-	batch := o.progress
-	batch.Round, batch.At = o.round, workflow.Now(ctx)
-	o.progress = activities.RecordOrderProgressInput{OrderID: o.in.OrderID, Round: o.round}
+	if o.version >= currentVersion {
+		// A cancel never cuts a version-2 write short: its batch would
+		// be lost with it.
+		ctx, _ = workflow.NewDisconnectedContext(ctx)
+	}
+	batch := o.takeBatch(ctx)
 	var counts store.OrderCounts
 	if err := workflow.ExecuteActivity(steps(ctx, "Record progress"), a.RecordOrderProgress, batch).Get(ctx, &counts); err != nil {
 		return err
 	}
 	o.counts = counts
 	return nil
+}
+
+// takeBatch hands over the progress gathered so far as one batch and
+// starts the next.
+func (o *order) takeBatch(ctx workflow.Context) activities.RecordOrderProgressInput {
+	batch := o.progress
+	batch.Round, batch.At = o.round, workflow.Now(ctx)
+	o.progress = activities.RecordOrderProgressInput{OrderID: o.in.OrderID, Round: o.round}
+	return batch
 }

@@ -27,6 +27,10 @@ type TransitionCardInput struct {
 	// opened (PersistCardInput.OpenApproval) with its outcome, in the same
 	// statement as the decision; At is ignored (the decision's time).
 	CloseApproval *CloseApprovalInput `json:"closeApproval,omitempty"`
+	// Vote, when set, is the vote that decided the approval: its audit row
+	// is written with the decision, before it, instead of by a RecordVote
+	// of its own (Request card from version 4).
+	Vote *RecordVoteInput `json:"vote,omitempty"`
 }
 
 // TransitionCard applies a decision: a conditional update from requested plus
@@ -48,6 +52,10 @@ func (a *Activities) TransitionCard(ctx context.Context, in TransitionCardInput)
 	}
 	if cl := in.CloseApproval; cl != nil {
 		t.CloseApproval = &store.ApprovalClose{WorkflowID: cl.WorkflowID, RunID: cl.RunID, State: cl.State}
+	}
+	if v := in.Vote; v != nil {
+		t.Vote = &store.Vote{WorkflowID: v.WorkflowID, RunID: v.RunID, CardID: in.CardID, Kind: v.Kind,
+			Actor: v.Actor, Comment: v.Comment, At: v.At, Token: v.Token}
 	}
 	c, changed, err := a.Store.TransitionCard(ctx, t)
 	var final *store.ErrAlreadyFinal

@@ -40,10 +40,11 @@ func (Approval) Run(ctx context.Context, sys engine.Running, card engine.Card, s
 // StateChanges are requested, then approved.
 func (Approval) StateChanges() int { return 2 }
 
-// ApprovalWrites are the approval process's own: the approver's vote (its
-// audit row). Request card opens the approvals row with the card's insert
-// and closes it with the decision's transition.
-func (Approval) ApprovalWrites() int { return 1 }
+// ApprovalWrites are the approval process's own: none. Request card opens
+// the approvals row with the card's insert, and closes it with the
+// decision's transition, which from version 4 also writes the deciding
+// vote's audit row.
+func (Approval) ApprovalWrites() int { return 0 }
 
 // MailsPerCard: the approver asked, the requester told.
 func (Approval) MailsPerCard() int { return 2 }

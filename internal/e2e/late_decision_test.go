@@ -48,7 +48,7 @@ func TestApprovalCheckedAfterTheTimeoutIsIgnored(t *testing.T) {
 	this := "WorkflowId = '" + wid + "'"
 	// Version 3 (the shared approval process) refuses a late vote without
 	// a change id of its own.
-	h.waitCount(this+" AND TemporalChangeVersion = 'request-card-3'", 1, 20*time.Second)
+	h.waitCount(this+" AND TemporalChangeVersion = 'request-card-4'", 1, 20*time.Second)
 	retired := strings.Replace(requestcard.RetiredVersionsQuery, "ExecutionStatus = 'Running'", this, 1)
 	if n := h.count(retired); n != 0 {
 		t.Fatalf("the retired-versions query lists an execution of the current version (%s)", retired)
@@ -97,9 +97,9 @@ func TestCancelWhileTheApprovalIsWrittenAnswersTheApproval(t *testing.T) {
 	s := h.request(h.user("active"), "")
 	restore := h.hideTable("card_events")
 	progress, done := h.starterAsync("approve", "--request", s.ID, "--approver", "alice", "--comment", "cancelled meanwhile", "--timeout", "90s", "--json")
-	// The vote's audit row is written first (the shared approval process),
-	// then the decision: both wait for card_events.
-	progress.WaitFor(t, "waiting: Record the vote, attempt", 40*time.Second)
+	// The deciding vote's audit row is written with the decision (Request
+	// card version 4): that write waits for card_events.
+	progress.WaitFor(t, "waiting: Write decision, attempt", 40*time.Second)
 	h.temporalCmd("workflow", "cancel", "--workflow-id", requestcard.WorkflowID(s.ID))
 	// The workflow has seen the cancellation (a workflow task completed
 	// after it) while the write still fails.

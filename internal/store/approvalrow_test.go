@@ -67,3 +67,50 @@ func TestApprovalRowWrittenWithTheCardsStatements(t *testing.T) {
 		t.Fatalf("row of a card decided otherwise: %+v %v, want closed rejected with the card", a, err)
 	}
 }
+
+// From Request card's version 4 the deciding vote goes with the decision:
+// its audit row comes first (the trail reads vote, then change), counts on
+// the closed row, and a retried write finds it by its token.
+func TestDecidingVoteWrittenWithTheDecision(t *testing.T) {
+	l := newLifecycle(t)
+	ctx := context.Background()
+	l.person("carol", "active")
+	expires := at.Add(time.Hour)
+	card := uuid.NewString()
+	open := &store.Approval{Operation: "request", RunID: "run-1", ApprovalsRequired: 1, ApproverRole: "approver", ExpiresAt: &expires}
+	if _, _, err := l.st.InsertCardOpening(ctx, store.Card{ID: card, UserID: "carol", CardType: "standard", State: cards.StateRequested,
+		RequestedBy: "olivia", WorkflowID: "card-" + card, ApprovalsRequired: 1}, at, nil, open); err != nil {
+		t.Fatal(err)
+	}
+	decide := store.Transition{CardID: card, To: cards.StateApproved, Actor: "alice", Comment: "ok", At: at.Add(time.Minute),
+		CloseApproval: &store.ApprovalClose{WorkflowID: "card-" + card, RunID: "run-1", State: store.ApprovalApproved},
+		Vote:          &store.Vote{WorkflowID: "card-" + card, RunID: "run-1", CardID: card, Kind: "approve", Actor: "alice", Comment: "ok", At: at.Add(time.Minute), Token: "run-1/u1"}}
+	if _, changed, err := l.st.TransitionCard(ctx, decide); err != nil || !changed {
+		t.Fatalf("decision: changed %v, %v", changed, err)
+	}
+	// A retry after a lost answer: the card is already approved.
+	if _, _, err := l.st.TransitionCard(ctx, decide); err != nil {
+		t.Fatalf("retried decision: %v", err)
+	}
+	events, err := l.st.Events(ctx, card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail []string
+	for _, e := range events {
+		trail = append(trail, e.Transition+" "+e.FromState.String+">"+e.ToState)
+	}
+	want := []string{"request >requested", "approve requested>requested", "approve requested>approved"}
+	if len(trail) != len(want) {
+		t.Fatalf("audit trail %q, want %q", trail, want)
+	}
+	for i := range want {
+		if trail[i] != want[i] {
+			t.Fatalf("audit trail %q, want %q", trail, want)
+		}
+	}
+	a, err := l.st.ApprovalOf(ctx, card)
+	if err != nil || a.State != store.ApprovalApproved || len(a.ApprovedBy) != 1 || a.ApprovedBy[0] != "alice" {
+		t.Fatalf("closed row %+v %v, want approved by alice", a, err)
+	}
+}

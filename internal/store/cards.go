@@ -244,6 +244,11 @@ type Transition struct {
 	// closes no row, is closed by any transition of its card, with the
 	// card's new state.
 	CloseApproval *ApprovalClose
+	// Vote, when set, is the vote that decided the approval (Request card
+	// from version 4): its audit row is written in the same statement,
+	// before the transition's, instead of by a RecordVote of its own, and
+	// an approval counts on the closed row. A retry finds it by its token.
+	Vote *Vote
 }
 
 // ApprovalClose names an open approval (by its workflow run) and the state
@@ -290,15 +295,29 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 	// approval's close (or a backfilled row's). A transition that names no
 	// approval to close (starter repair aborting a stranded card) closes
 	// whatever request approval is still open on the card: it is over.
+	var vote Vote
+	var voteToken *string
+	if t.Vote != nil {
+		vote = *t.Vote
+		voteToken = &vote.Token
+	}
 	err = s.DB.GetContext(ctx, &c, `
-		WITH upd AS (
+		WITH voted AS (
+			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment, event, write_token)
+			SELECT id, $16, $17, state, state, $18, $19, $20::text FROM cards WHERE id = $1 AND $20::text IS NOT NULL
+			ON CONFLICT (card_id, write_token) WHERE write_token IS NOT NULL DO NOTHING
+			RETURNING id
+		), upd AS (
 			UPDATE cards SET state = $2, updated_at = $3, write_token = $11
 			WHERE id = $1 AND state = 'requested'
 			RETURNING `+cardColumns+`
 		), event AS (
+			-- After the deciding vote's row (the sub-select runs first), so
+			-- the audit trail, in id order, shows the vote, then the change.
 			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment, event)
 			SELECT id, $3, $4, 'requested', state, $5,
 				CASE state WHEN 'approved' THEN 'approve' WHEN 'rejected' THEN 'reject' ELSE 'abort' END FROM upd
+			WHERE (SELECT count(*) FROM voted) >= 0
 		), approvals AS (
 			INSERT INTO card_approvals (card_id, actor, comment, at)
 			SELECT upd.id, a.actor, a.comment, a.at
@@ -309,7 +328,8 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 			SELECT id, $9, $10::jsonb FROM upd WHERE $9::text IS NOT NULL
 			ON CONFLICT (card_id, event) DO NOTHING
 		), closed AS (
-			UPDATE approvals SET state = $12::text, closed_at = $3
+			UPDATE approvals SET state = $12::text, closed_at = $3,
+				approved_by = CASE WHEN $19::text = 'approve' AND NOT ($17::text = ANY (approved_by)) THEN approved_by || $17::text ELSE approved_by END
 			WHERE $12::text IS NOT NULL AND workflow_id = $13 AND run_id = $14 AND card_id = $1 AND state = 'open'
 		), backfilled AS (
 			UPDATE approvals a SET closed_at = $3,
@@ -320,7 +340,8 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 		)
 		SELECT `+cardColumns+` FROM upd`,
 		t.CardID, t.To, t.At, t.Actor, t.Comment, pq.Array(actors), pq.Array(comments), pq.Array(ats), event, input, token,
-		closeState, closing.WorkflowID, closing.RunID, BackfilledRunID)
+		closeState, closing.WorkflowID, closing.RunID, BackfilledRunID,
+		vote.At, vote.Actor, vote.Comment, vote.Kind, voteToken)
 	switch {
 	case err == nil:
 		s.writes.Add(1)

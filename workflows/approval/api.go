@@ -5,6 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cardflow/cardflow/activities"
 	"github.com/cardflow/cardflow/internal/cards"
 )
 
@@ -59,6 +60,9 @@ type Outcome struct {
 	Actor     string           `json:"actor"`
 	Comment   string           `json:"comment"`
 	Approvals []cards.Approval `json:"approvals"`
+	// Vote is the deciding vote, for the caller to write with the outcome
+	// (Options.DecidingVoteWrittenByCaller); nil otherwise.
+	Vote *activities.RecordVoteInput `json:"vote,omitempty"`
 }
 
 // Decisions an Outcome reports.

@@ -70,6 +70,13 @@ type Options struct {
 	// per approval; each vote is still its own audit row (RecordVote).
 	// Operations leave it false: the process writes the row.
 	RowWrittenByCaller bool
+	// DecidingVoteWrittenByCaller, with RowWrittenByCaller, leaves the
+	// audit row of the vote that decides the approval to the caller's
+	// outcome write too (Outcome.Vote; Request card's TransitionCard from
+	// its version 4): one local activity fewer per approval. The votes
+	// before it (a first of two approvals, a postponement) are still
+	// written by the process as they are accepted.
+	DecidingVoteWrittenByCaller bool
 	// RequireEncryption ignores votes sent as signals in clear
 	// (CARDS_CODEC_REQUIRE, as the policy recorded it).
 	RequireEncryption bool

@@ -151,6 +151,7 @@ func (p *Process) apply(ctx workflow.Context, kind string, d cards.DecisionInput
 	actor := strings.TrimSpace(d.Actor)
 	now := workflow.Now(ctx)
 	vote := cards.Approval{Actor: actor, Comment: d.Comment, At: now}
+	undecided := p.outcome == nil
 	switch kind {
 	case approvalrules.Approve:
 		p.approvals = append(p.approvals, vote)
@@ -176,15 +177,24 @@ func (p *Process) apply(ctx workflow.Context, kind string, d cards.DecisionInput
 		}
 		p.postponed = append(kept, vote)
 	}
+	row := activities.RecordVoteInput{
+		CardID: p.req.CardID, WorkflowID: p.workflowID, RunID: p.runID, Kind: kind,
+		Actor: actor, Comment: d.Comment, At: now, Token: p.runID + "/" + token,
+	}
+	if undecided && p.outcome != nil && p.opts.RowWrittenByCaller && p.opts.DecidingVoteWrittenByCaller {
+		// The caller writes this vote's row with the outcome.
+		p.outcome.Vote = &row
+		if p.opts.Voted != nil {
+			p.opts.Voted(ctx)
+		}
+		return
+	}
 	if p.opts.Voted != nil {
 		p.opts.Voted(ctx)
 	}
 	p.recording++
 	writeCtx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = p.write(writeCtx, "Record "+kind, a.RecordVote, activities.RecordVoteInput{
-		CardID: p.req.CardID, WorkflowID: p.workflowID, RunID: p.runID, Kind: kind,
-		Actor: actor, Comment: d.Comment, At: now, Token: p.runID + "/" + token,
-	})
+	_ = p.write(writeCtx, "Record "+kind, a.RecordVote, row)
 	p.recording--
 }
 

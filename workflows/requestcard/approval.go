@@ -14,7 +14,8 @@ import (
 // process: it registers the approve, reject and postpone updates, takes
 // votes sent as signals, runs the reminder and the timeout, and records
 // every vote in the audit trail. The approvals row is opened and closed
-// with the card's own writes (approvalrow.go). The cancel update
+// with the card's own writes (approvalrow.go), and from version 4 the
+// deciding vote's audit row is written with the decision too. The cancel update
 // and signal stay the request's own: a cancel ends the process (Stop).
 func (r *request) awaitApproval(ctx workflow.Context) {
 	var remind func(workflow.Context, []string)
@@ -38,7 +39,7 @@ func (r *request) awaitApproval(ctx workflow.Context) {
 			Failed:  func() error { return r.transitionErr },
 			Waiting: func(ctx workflow.Context, what string) { r.status.Waiting = what; r.setDetails(ctx) },
 			Voted:   func(ctx workflow.Context) { r.syncApprovals(); r.setDetails(ctx) },
-			Remind:  remind, OwnMail: true, RowWrittenByCaller: true,
+			Remind:  remind, OwnMail: true, RowWrittenByCaller: true, DecidingVoteWrittenByCaller: r.version >= voteWithDecisionVersion,
 			ExpiresAt: *r.status.ExpiresAt, RetryFor: r.policy.RetryFor, RequireEncryption: r.policy.RequireEncryption,
 		})
 	r.process = p
@@ -47,6 +48,7 @@ func (r *request) awaitApproval(ctx workflow.Context) {
 	}
 	out, _ := p.Await(ctx)
 	r.approvalDecision = out.Decision
+	r.decidingVote = out.Vote
 	r.syncApprovals()
 	to := cards.StateAborted
 	switch out.Decision {

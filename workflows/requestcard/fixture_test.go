@@ -161,7 +161,14 @@ func newFixture(t *testing.T, approvers int) *fixture {
 // lean runs the execution as version 2 of RequestCard (its own approval
 // code), as executions started before version 3 do.
 func (f *fixture) lean() {
-	f.env.OnGetVersion("request-card", 2, 3).Return(workflow.Version(2))
+	f.env.OnGetVersion("request-card", 2, 4).Return(workflow.Version(2))
+}
+
+// shared3 runs the execution as version 3 (the shared approval process,
+// every vote written by RecordVote), as executions started before version
+// 4 do.
+func (f *fixture) shared3() {
+	f.env.OnGetVersion("request-card", 2, 4).Return(workflow.Version(3))
 }
 
 func (f *fixture) run() (cards.Status, error) {

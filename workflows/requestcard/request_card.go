@@ -43,6 +43,9 @@ type request struct {
 	// approvalDecision is how the process's approval ended (version 3):
 	// the approvals row's final state, written with the decision.
 	approvalDecision string
+	// decidingVote is the vote that decided the approval (version 4):
+	// TransitionCard writes its audit row with the decision.
+	decidingVote *activities.RecordVoteInput
 }
 
 // RequestCard runs the Request card use case for one card.
@@ -130,7 +133,7 @@ func (r *request) writeOutcome(ctx workflow.Context) {
 	var state cards.State
 	input := activities.TransitionCardInput{
 		CardID: r.in.CardID, To: r.outcome.To, Actor: r.outcome.Actor, Comment: r.outcome.Comment, At: r.outcome.At,
-		Approvals: r.approvalsFor(r.outcome.To), CloseApproval: r.closeApproval(ctx),
+		Approvals: r.approvalsFor(r.outcome.To), CloseApproval: r.closeApproval(ctx), Vote: r.decidingVote,
 	}
 	// The decided e-mails are queued with the transition.
 	r.status.Decision = r.outcome

@@ -21,7 +21,15 @@ const versionChangeID = "request-card"
 // for approval, and decision signals handled by the main coroutine.
 // Version 3: the approval runs on the shared approval process
 // (workflows/approval): postpone, the approvals row, each vote an audit row.
-const currentVersion workflow.Version = 3
+// Version 4: the vote that decides is written by the decision's own
+// TransitionCard (its audit row first, then the change), not by a
+// RecordVote local activity: the history of an approval card is as long as
+// version 2's again.
+const currentVersion workflow.Version = 4
+
+// voteWithDecisionVersion is the version from which the deciding vote's
+// audit row is written with the decision.
+const voteWithDecisionVersion workflow.Version = 4
 
 // leanVersion is version 2, whose executions still run its own approval
 // code (await.go) until they end.

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,8 +18,10 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded from a real server
 // (make record-histories) against the workflows Register gives the worker.
-// testdata/histories/v3 holds RequestCard executions of its current version
-// (the approval on the shared process, workflows/approval); v2 holds those
+// testdata/histories/v4 holds RequestCard executions of its current version
+// (the deciding vote written with the decision); v3 holds those of version
+// 3 (every vote written by the shared process, workflows/approval), the
+// Order runs of its version 2 and ExpirySweep's; v2 holds those
 // of version 2, which still replay (executions started before version 3
 // keep its code until they end), and IssueCard, ActivateCard,
 // DeactivateCard, ReactivateCard and LockCard executions (version 1 of
@@ -28,7 +31,7 @@ import (
 // nondeterminism error, before it can break requests already in flight.
 func TestReplayRecordedHistories(t *testing.T) {
 	var files []string
-	for _, dir := range []string{"v2", "v3"} {
+	for _, dir := range []string{"v2", "v3", "v4"} {
 		found, err := filepath.Glob(filepath.Join("testdata", "histories", dir, "*.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -50,12 +53,12 @@ func TestReplayRecordedHistories(t *testing.T) {
 }
 
 // TestRetiredVersionsDoNotReplay is the other half of the upgrade rule: an
-// execution that recorded a retired version (here a current, version-3
+// execution that recorded a retired version (here a current, version-4
 // history whose version marker is rewritten to 1) must fail replay with the
 // SDK's unsupported-version error, never run today's code on an older
 // history.
 func TestRetiredVersionsDoNotReplay(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "histories", "v3", "Reject-1.json"))
+	raw, err := os.ReadFile(filepath.Join("testdata", "histories", "v4", "Reject-1.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +120,31 @@ func TestVersionsTakeTheirOwnPath(t *testing.T) {
 	if text := payloadText(t, v2); strings.Contains(text, "OpenApproval") || strings.Contains(text, `"openApproval"`) {
 		t.Fatal("a version-2 history opens an approvals row")
 	}
+	if err := replayAsVersion(t, raw, 2); err == nil {
+		t.Fatal("a version-3 history replayed as version 2: the versions do not take their own paths")
+	}
+
+	// Version 4 writes the deciding vote with the decision (TransitionCard's
+	// vote), and no RecordVote: replayed as version 3 it must fail.
+	v4, err := os.ReadFile(filepath.Join("testdata", "histories", "v4", "Reject-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := payloadText(t, v4); !strings.Contains(text, `"vote":{`) || strings.Contains(text, "RecordVote") {
+		t.Fatal("a version-4 rejection does not write its vote with the decision")
+	}
+	if text := payloadText(t, raw); strings.Contains(text, `"vote":{`) {
+		t.Fatal("a version-3 rejection sends its vote with the decision")
+	}
+	if err := replayAsVersion(t, v4, 3); err == nil {
+		t.Fatal("a version-4 history replayed as version 3: the versions do not take their own paths")
+	}
+}
+
+// replayAsVersion replays a recorded RequestCard history whose version
+// marker is rewritten to version.
+func replayAsVersion(t *testing.T, raw []byte, version int) error {
+	t.Helper()
 	var history map[string]any
 	if err := json.Unmarshal(raw, &history); err != nil {
 		t.Fatal(err)
@@ -126,10 +154,10 @@ func TestVersionsTakeTheirOwnPath(t *testing.T) {
 		if !ok || marker["markerName"] != "Version" {
 			continue
 		}
-		version := marker["details"].(map[string]any)["version"].(map[string]any)["payloads"].([]any)[0].(map[string]any)
-		version["data"] = base64.StdEncoding.EncodeToString([]byte("2"))
+		v := marker["details"].(map[string]any)["version"].(map[string]any)["payloads"].([]any)[0].(map[string]any)
+		v["data"] = base64.StdEncoding.EncodeToString([]byte(fmt.Sprint(version)))
 	}
-	file := filepath.Join(t.TempDir(), "as-v2.json")
+	file := filepath.Join(t.TempDir(), fmt.Sprintf("as-v%d.json", version))
 	out, err := json.Marshal(history)
 	if err != nil {
 		t.Fatal(err)
@@ -140,9 +168,7 @@ func TestVersionsTakeTheirOwnPath(t *testing.T) {
 	replayer := worker.NewWorkflowReplayer()
 	workflows.RegisterWorkflows(replayer)
 	quiet := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
-	if err := replayer.ReplayWorkflowHistoryFromJSONFile(quiet, file); err == nil {
-		t.Fatal("a version-3 history replayed as version 2: the versions do not take their own paths")
-	}
+	return replayer.ReplayWorkflowHistoryFromJSONFile(quiet, file)
 }
 
 // payloadText is every payload of a recorded history decoded (the

@@ -92,6 +92,11 @@ func TestRequestOrder(t *testing.T) {
 		if c := h.card(it.CardID); c.State != cards.StateApproved || c.UserID != u || c.CardType != "standard" {
 			t.Errorf("card of %s: %s %s %s, want an approved standard card", u, c.State, c.UserID, c.CardType)
 		}
+		// standard has an approval step: the audit trail says why the card
+		// was approved at once.
+		if ev := h.events(it.CardID); len(ev) != 1 || ev[0] != "->approved by olivia: requested in batch order "+d.ID+"; approved at once (batchRequestApproval: false)" {
+			t.Errorf("audit trail of %s's card: %q", u, ev)
+		}
 	}
 	for user, want := range map[string]string{inactive: "is inactive", "nobody": "not in the directory", open: "already has an open request: card " + requested.ID} {
 		if it := items[user]; it.State != store.ItemSkipped || !strings.Contains(it.Reason, want) {

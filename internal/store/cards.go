@@ -123,7 +123,12 @@ func (s *Store) InsertCardOpening(ctx context.Context, c Card, at time.Time, not
 			RETURNING `+cardColumns+`
 		), event AS (
 			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment, event)
-			SELECT id, $10, $7, NULL, state, $11, CASE WHEN state = 'registered' THEN 'register' ELSE 'request' END FROM ins
+			SELECT id, $10, $7, NULL, state,
+				-- A card of a Request multiple cards order approved at once
+				-- says so (the order's item names the card).
+				COALESCE((SELECT 'requested in batch order ' || i.order_id || '; approved at once (batchRequestApproval: false)'
+					FROM order_items i WHERE i.card_id = ins.id AND ins.state = 'approved' LIMIT 1), $11),
+				CASE WHEN state = 'registered' THEN 'register' ELSE 'request' END FROM ins
 		), outbox AS (
 			INSERT INTO notification_outbox (card_id, event, input)
 			SELECT id, $12, $13::jsonb FROM ins WHERE $12::text IS NOT NULL

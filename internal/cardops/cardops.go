@@ -16,6 +16,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cards"
@@ -45,6 +46,11 @@ type Client struct {
 	// action. Empty: each operation picks a new id and reuses it for its
 	// own retries.
 	UpdateID string
+	// Failures, when set, is the client's failure converter (the one
+	// Temporal was dialled with): waiting lines read a retrying activity's
+	// failure message with it, which the worker's converter keeps in the
+	// failure's encoded attributes. Unset, they show Temporal's message.
+	Failures converter.FailureConverter
 }
 
 // DefaultTemporalWait is how long an operation waits for an unreachable
@@ -176,50 +182,21 @@ func (c *Client) Decide(ctx context.Context, cardID, kind string, in cards.Decis
 
 // DecideOn is Decide sent to the workflow wid that holds the card's open
 // approval (the approvals row names it: a request's or an operation's on
-// the card's lane); approve, reject and postpone.
+// the card's lane); approve, reject and postpone. An operation's approval
+// answers with the approval's counts only (see VoteOnOperation for the
+// rest of its answer).
 func (c *Client) DecideOn(ctx context.Context, cardID, wid, kind string, in cards.DecisionInput) (cards.Status, error) {
-	opCtx, sup := c.supervise(ctx, wid)
-	updateID := c.updateID()
+	if wid != requestcard.WorkflowID(cardID) {
+		v, err := c.VoteOnOperation(ctx, cardID, wid, kind, in)
+		if err != nil {
+			return cards.Status{}, err
+		}
+		return cards.Status{ID: cardID, WorkflowID: wid, ApprovalsRequired: v.ApprovalsRequired,
+			Approvals: v.Approvals, Postponed: v.Postponed}, nil
+	}
 	var status cards.Status
-	err := retrying(opCtx, sup, func(opCtx context.Context) error {
-		handle, err := c.Temporal.UpdateWorkflow(opCtx, client.UpdateWorkflowOptions{
-			WorkflowID:   wid,
-			UpdateID:     updateID,
-			UpdateName:   kind,
-			Args:         []any{in},
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		})
-		if err == nil && wid == requestcard.WorkflowID(cardID) {
-			err = handle.Get(opCtx, &status)
-		} else if err == nil {
-			// An operation's approval answers with the approval's
-			// status (workflows/approval.Status).
-			var answer struct {
-				ApprovalsRequired int              `json:"approvalsRequired"`
-				Approvals         []cards.Approval `json:"approvals"`
-				Postponed         []cards.Approval `json:"postponed"`
-			}
-			if err = handle.Get(opCtx, &answer); err == nil {
-				status = cards.Status{ID: cardID, WorkflowID: wid, ApprovalsRequired: answer.ApprovalsRequired,
-					Approvals: answer.Approvals, Postponed: answer.Postponed}
-			}
-		}
-		return err
-	})
-	err = sup.stop(opCtx, err)
-	if err != nil && opCtx.Err() != nil {
-		if pending := c.acceptedNotDurable(wid, updateID, kind, cardID); pending != nil {
-			return cards.Status{}, pending
-		}
-	}
+	_, err := c.vote(ctx, cardID, wid, kind, in, &status)
 	var nf *serviceerror.NotFound
-	if errors.As(err, &nf) && wid != requestcard.WorkflowID(cardID) {
-		return cards.Status{}, &Refusal{Type: cards.ErrAlreadyDecided, Message: fmt.Sprintf("the approval on card %s is no longer open (workflow %s ended)", cardID, wid)}
-	}
-	if err == nil && status.ID == "" {
-		// An operation's approval answers with the approval's status.
-		status.ID = cardID
-	}
 	if errors.As(err, &nf) {
 		// Either no such request, or it already ended: say which.
 		final, statusErr := c.Status(ctx, cardID)
@@ -228,7 +205,77 @@ func (c *Client) DecideOn(ctx context.Context, cardID, wid, kind string, in card
 		}
 		return final, &Refusal{Type: cards.ErrAlreadyDecided, Message: fmt.Sprintf("card %s is already %s", cardID, final.State)}
 	}
+	if err == nil && status.ID == "" {
+		status.ID = cardID
+	}
 	return status, err
+}
+
+// OperationVote is a vote on the approval of an operation on the card's
+// lane (Deactivate, Reactivate, Lock card), as the workflow answered it:
+// the approval's status after the vote, the run that holds it, and
+// whether the vote decided it.
+type OperationVote struct {
+	// Operation is what is being approved (deactivation, ...).
+	Operation         string           `json:"operation"`
+	ApprovalsRequired int              `json:"approvalsRequired"`
+	Approvals         []cards.Approval `json:"approvals"`
+	Postponed         []cards.Approval `json:"postponed"`
+	// RunID is the lane's run whose approval took the vote: once the vote
+	// decided, the run goes on to its end (AwaitOperation).
+	RunID string `json:"-"`
+	// Decided says the vote ended the approval: a rejection, or the
+	// approval that made the count. The operation then runs its steps
+	// (approved) or ends aborted (rejected), without waiting for anyone.
+	Decided bool `json:"-"`
+}
+
+// VoteOnOperation sends approve, reject or postpone as an update to the
+// lane workflow wid that holds the card's open approval, and returns once
+// the vote is recorded (a deciding vote: once the approval is closed).
+func (c *Client) VoteOnOperation(ctx context.Context, cardID, wid, kind string, in cards.DecisionInput) (OperationVote, error) {
+	var v OperationVote
+	runID, err := c.vote(ctx, cardID, wid, kind, in, &v)
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return OperationVote{}, &Refusal{Type: cards.ErrAlreadyDecided, Message: fmt.Sprintf("the approval on card %s is no longer open (workflow %s ended)", cardID, wid)}
+	}
+	if err != nil {
+		return OperationVote{}, err
+	}
+	v.RunID = runID
+	v.Decided = kind == cards.Reject || (kind == cards.Approve && len(v.Approvals) >= v.ApprovalsRequired)
+	return v, nil
+}
+
+// vote sends one decision update to wid and decodes its answer into
+// answer; it returns the run that took it. An update accepted but not
+// completed when the caller stops waiting is a *NotYetDurableError.
+func (c *Client) vote(ctx context.Context, cardID, wid, kind string, in cards.DecisionInput, answer any) (string, error) {
+	opCtx, sup := c.supervise(ctx, wid)
+	updateID := c.updateID()
+	runID := ""
+	err := retrying(opCtx, sup, func(opCtx context.Context) error {
+		handle, err := c.Temporal.UpdateWorkflow(opCtx, client.UpdateWorkflowOptions{
+			WorkflowID:   wid,
+			UpdateID:     updateID,
+			UpdateName:   kind,
+			Args:         []any{in},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		if err == nil {
+			runID = handle.RunID()
+			err = handle.Get(opCtx, answer)
+		}
+		return err
+	})
+	err = sup.stop(opCtx, err)
+	if err != nil && opCtx.Err() != nil {
+		if pending := c.acceptedNotDurable(wid, updateID, kind, cardID); pending != nil {
+			return "", pending
+		}
+	}
+	return runID, err
 }
 
 // Status returns the live status of a running request (the status query) or
@@ -262,7 +309,7 @@ func (c *Client) Status(ctx context.Context, cardID string) (cards.Status, error
 		return cards.Status{}, err
 	}
 	// The document holds what it waits for without the progress prefix.
-	status.Waiting = strings.TrimPrefix(describeWaiting(desc, status.Waiting), "waiting: ")
+	status.Waiting = strings.TrimPrefix(c.describeWaiting(desc, status.Waiting), "waiting: ")
 	return status, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,9 +135,12 @@ func (c *Client) awaitOperation(ctx context.Context, wid, runID string) (lane.St
 	return status, err
 }
 
-// followSteps reports each new step of a running operation until done.
+// followSteps reports each new step of a running operation until done,
+// and while a step's activity is retried, each failed attempt (a waiting
+// line from the pending activities, as for Request card): an operator
+// tells a slow step from an outage (the CA down, PostgreSQL unreachable).
 func (c *Client) followSteps(ctx context.Context, wid, runID string, done <-chan struct{}) {
-	last := ""
+	lastStep, lastWait := "", ""
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -147,20 +151,40 @@ func (c *Client) followSteps(ctx context.Context, wid, runID string, done <-chan
 			return
 		case <-tick.C:
 		}
-		line := ""
+		var lines []string
+		step, answered := "", false
 		queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, runID, lane.StatusQuery); err == nil {
 			var s lane.Status
-			if resp.Get(&s) == nil && !s.Done {
-				line = s.Step
+			if resp.Get(&s) == nil {
+				answered = true
+				if !s.Done {
+					step = s.Step
+				}
 			}
 		}
 		cancel()
-		if waiting := c.waitingLine(ctx, wid); waiting != "" && line == "" {
-			line = waiting
+		waiting := ""
+		if answered {
+			if step != "" && step != lastStep {
+				lastStep = step
+				lines = append(lines, step)
+			}
+			if desc, err := c.Temporal.DescribeWorkflowExecution(ctx, wid, runID); err == nil {
+				waiting = c.describeWaiting(desc, "")
+			}
+		} else {
+			// No answer to the query: no worker, or none that knows the
+			// run yet.
+			waiting = c.waitingLine(ctx, wid)
 		}
-		if line != "" && line != last {
-			last = line
+		if key := sameWait(waiting); key != lastWait {
+			lastWait = key
+			if waiting != "" {
+				lines = append(lines, waiting)
+			}
+		}
+		for _, line := range lines {
 			select {
 			case <-done:
 				return
@@ -174,18 +198,27 @@ func (c *Client) followSteps(ctx context.Context, wid, runID string, done <-chan
 // OpenOperation returns the lane's running operation, if any: what the
 // status document shows as `operation`.
 func (c *Client) OpenOperation(ctx context.Context, cardID string) (*lane.Status, error) {
+	open, _, err := c.OpenOperationWaiting(ctx, cardID)
+	return open, err
+}
+
+// OpenOperationWaiting is OpenOperation with what the operation waits for
+// while one of its activities is retried (the status document's
+// `operation.waiting`), such as "Revoke certificates, attempt 5 failed:
+// ... connection refused; retrying in 16s"; "" while nothing is retried.
+func (c *Client) OpenOperationWaiting(ctx context.Context, cardID string) (*lane.Status, string, error) {
 	wid := lane.WorkflowID(cardID)
 	desc, err := c.Temporal.DescribeWorkflowExecution(ctx, wid, "")
 	var nf *serviceerror.NotFound
 	switch {
 	case errors.As(err, &nf):
-		return nil, nil
+		return nil, "", nil
 	case err != nil:
-		return nil, err
+		return nil, "", err
 	}
 	info := desc.GetWorkflowExecutionInfo()
 	if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return nil, nil
+		return nil, "", nil
 	}
 	s := lane.Status{Type: info.GetType().GetName(), CardID: cardID, Step: "starting"}
 	queryCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -193,5 +226,5 @@ func (c *Client) OpenOperation(ctx context.Context, cardID string) (*lane.Status
 	if resp, err := c.Temporal.QueryWorkflow(queryCtx, wid, "", lane.StatusQuery); err == nil {
 		_ = resp.Get(&s)
 	}
-	return &s, nil
+	return &s, strings.TrimPrefix(c.describeWaiting(desc, ""), "waiting: "), nil
 }

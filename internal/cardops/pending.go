@@ -53,7 +53,7 @@ func (c *Client) acceptedNotDurable(workflowID, updateID, kind, cardID string) *
 	}
 	pending := &NotYetDurableError{CardID: cardID, Kind: kind}
 	if desc, err := c.Temporal.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
-		pending.Waiting = describeWaiting(desc, "")
+		pending.Waiting = c.describeWaiting(desc, "")
 	}
 	return pending
 }

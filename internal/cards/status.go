@@ -29,7 +29,10 @@ type Status struct {
 	// Decision is the transition that made the card final, if it is.
 	Decision *Decision `json:"decision,omitempty"`
 	// Waiting says what the request waits for when an infrastructure
-	// failure (PostgreSQL unreachable, ...) is being retried.
+	// failure (PostgreSQL unreachable, ...) is being retried; when the
+	// request waits for nothing, what the operation open on the card's
+	// lane waits for (Operation.Waiting), so that one field answers "what
+	// is this card waiting for".
 	Waiting string `json:"waiting,omitempty"`
 	// Notifications are the e-mails sent (or not) for this card.
 	Notifications []Notification `json:"notifications,omitempty"`
@@ -64,6 +67,11 @@ type Operation struct {
 	Type    string `json:"type"`
 	Step    string `json:"step"`
 	Station string `json:"station,omitempty"`
+	// Waiting says, while a step's activity is retried, which one and
+	// why ("Revoke certificates, attempt 5 failed: ... connection
+	// refused; retrying in 16s"), so that a slow step and an outage (the
+	// CA down) are told apart.
+	Waiting string `json:"waiting,omitempty"`
 }
 
 // OpenApproval is an approval that waits, as the status document shows

@@ -73,7 +73,7 @@ func (e *env) cardStateOperation(workflowType, verb string, in cardstate.Input) 
 
 // cardStateHeadline says what Deactivate, Reactivate or Lock did.
 func cardStateHeadline(s lane.Status) string {
-	op := map[string]string{cardstate.DeactivateType: "deactivation", cardstate.ReactivateType: "reactivation", cardstate.LockType: "lock"}[s.Type]
+	op := operationNoun(s.Type)
 	switch {
 	case s.AwaitingApproval:
 		return fmt.Sprintf("The %s of card %s waits for approval; the card stays as it is until then (starter status --card %s).", op, s.CardID, s.CardID)
@@ -81,4 +81,10 @@ func cardStateHeadline(s lane.Status) string {
 		return fmt.Sprintf("The %s of card %s ended aborted (%s); card %s stays %s.", op, s.CardID, s.Aborted, s.CardID, s.State)
 	}
 	return operationHeadline(s)
+}
+
+// operationNoun names a lane operation in headlines: deactivation,
+// reactivation, lock.
+func operationNoun(workflowType string) string {
+	return map[string]string{cardstate.DeactivateType: "deactivation", cardstate.ReactivateType: "reactivation", cardstate.LockType: "lock"}[workflowType]
 }

@@ -12,7 +12,8 @@ import (
 // cardStatus is the status document of a card at any point of its life:
 // the request's (live from its workflow, or as stored), with what
 // PostgreSQL knows since (state, number, validity, certificates) and the
-// operation open on the card's lane.
+// operation open on the card's lane, with what it waits for while a step
+// is retried.
 func (e *env) cardStatus(ctx context.Context, cardID string) (cards.Status, error) {
 	status, err := e.currentStatus(ctx, cardID)
 	var ref *refusal
@@ -28,8 +29,13 @@ func (e *env) cardStatus(ctx context.Context, cardID string) (cards.Status, erro
 		return status, err
 	}
 	if ops, opsErr := e.ops(); opsErr == nil {
-		if open, err := ops.OpenOperation(ctx, cardID); err == nil && open != nil {
-			status.Operation = &cards.Operation{Type: open.Type, Step: open.Step, Station: open.Station}
+		if open, waiting, err := ops.OpenOperationWaiting(ctx, cardID); err == nil && open != nil {
+			status.Operation = &cards.Operation{Type: open.Type, Step: open.Step, Station: open.Station, Waiting: waiting}
+			if status.Waiting == "" {
+				// The request waits for nothing: what the card waits for
+				// is its operation's retried step.
+				status.Waiting = waiting
+			}
 		}
 	}
 	return status, nil

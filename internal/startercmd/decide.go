@@ -2,10 +2,16 @@ package startercmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/limits"
+	"github.com/cardflow/cardflow/workflows/approval"
+	"github.com/cardflow/cardflow/workflows/lane"
+	"github.com/cardflow/cardflow/workflows/requestcard"
 )
 
 // ApproveCmd approves a card.
@@ -66,11 +72,14 @@ func (e *env) decide(request, kind, actorFlag string, in cards.DecisionInput) er
 	ctx, cancel := context.WithTimeout(e.ctx, e.g.Timeout)
 	defer cancel()
 	var status cards.Status
-	if wid := e.approvalWorkflow(cardID); wid != "" && kind != cards.Cancel {
-		// Whatever approval is open on the card: a request's, or an
-		// operation's on the card's lane.
+	wid := e.approvalWorkflow(cardID)
+	switch {
+	case wid != "" && kind != cards.Cancel && wid != requestcard.WorkflowID(cardID):
+		// An operation's approval, on the card's lane.
+		return e.decideOperation(ctx, ops, cardID, wid, kind, in)
+	case wid != "" && kind != cards.Cancel:
 		status, err = ops.DecideOn(ctx, cardID, wid, kind, in)
-	} else {
+	default:
 		status, err = ops.Decide(ctx, cardID, kind, in)
 	}
 	if err != nil {
@@ -82,13 +91,74 @@ func (e *env) decide(request, kind, actorFlag string, in cards.DecisionInput) er
 
 func decisionHeadline(kind string, in cards.DecisionInput, s cards.Status) string {
 	switch {
-	case kind == "postpone":
-		return fmt.Sprintf("Postponed by %s: the approval stays in your Inbox; nothing else changed.", in.Actor)
-	case kind == cards.Approve && s.State == "":
-		return fmt.Sprintf("Approval by %s recorded: %d of %d.", in.Actor, len(s.Approvals), s.ApprovalsRequired)
+	case kind == approval.PostponeUpdate:
+		return postponedHeadline(in)
 	case kind == cards.Approve && s.State == cards.StateRequested:
 		return fmt.Sprintf("Approval by %s recorded: %d of %d; the card stays requested.", in.Actor, len(s.Approvals), s.ApprovalsRequired)
 	default:
 		return fmt.Sprintf("Card %s is %s.", s.ID, s.State)
 	}
+}
+
+func postponedHeadline(in cards.DecisionInput) string {
+	return fmt.Sprintf("Postponed by %s: the approval stays in your Inbox; nothing else changed.", in.Actor)
+}
+
+// decideOperation votes on the approval of an operation on the card's lane
+// (Deactivate, Reactivate, Lock card) and prints the card as it is after
+// the step, as `starter status` shows it. A vote that decides the
+// approval lets the operation go on (approved: the certificates are held,
+// released or revoked and the card changes state; rejected: it ends
+// aborted), so the command follows the lane's run to its end, with
+// progress lines, as `starter deactivate` does; a postponement or an
+// approval short of the count changes nothing else.
+func (e *env) decideOperation(ctx context.Context, ops *cardops.Client, cardID, wid, kind string, in cards.DecisionInput) error {
+	v, err := ops.VoteOnOperation(ctx, cardID, wid, kind, in)
+	if err != nil {
+		return e.timeoutHint(ctx, err)
+	}
+	var headline string
+	switch {
+	case kind == approval.PostponeUpdate:
+		headline = postponedHeadline(in)
+	case !v.Decided:
+		headline = fmt.Sprintf("Approval by %s recorded: %d of %d; the %s still waits for approval.", in.Actor, len(v.Approvals), v.ApprovalsRequired, v.Operation)
+	default:
+		if !e.g.JSON {
+			ops.Progress = func(line string) { fmt.Fprintf(e.out.stderr, "  … %s\n", line) }
+		}
+		result, err := ops.AwaitOperation(ctx, cardID, v.RunID)
+		if err != nil && ctx.Err() != nil {
+			var still *failure
+			if errors.As(e.stillRunning(cardID), &still) {
+				return &failure{Type: still.Type, Err: fmt.Errorf("the %s by %s is recorded and decided the %s; %w", voteNoun(kind), in.Actor, v.Operation, still.Err)}
+			}
+		}
+		if err != nil {
+			return e.timeoutHint(ctx, err)
+		}
+		headline = decidedHeadline(result)
+	}
+	status, err := e.cardStatus(ctx, cardID)
+	if err != nil {
+		return e.timeoutHint(ctx, err)
+	}
+	e.out.status(status, headline)
+	return nil
+}
+
+func voteNoun(kind string) string {
+	if kind == cards.Reject {
+		return "rejection"
+	}
+	return "approval"
+}
+
+// decidedHeadline says how an operation whose approval was decided ended:
+// the card's new state, or the rejection that left it as it was.
+func decidedHeadline(s lane.Status) string {
+	if strings.HasPrefix(s.Aborted, "rejected ") {
+		return fmt.Sprintf("The %s of card %s was %s; the card stays %s.", operationNoun(s.Type), s.CardID, s.Aborted, s.State)
+	}
+	return cardStateHeadline(s)
 }

@@ -160,8 +160,12 @@ func (o *output) status(s cards.Status, headline string) {
 	if s.ExpiresAt != nil && s.State == cards.StateRequested {
 		fmt.Fprintf(w, "  expires at:  %s\n", s.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	if s.Decision != nil {
-		fmt.Fprintf(w, "  decision:    %s by %s at %s: %s\n", s.Decision.To, s.Decision.Actor, s.Decision.At.UTC().Format(time.RFC3339), s.Decision.Comment)
+	if d := s.Decision; d != nil {
+		fmt.Fprintf(w, "  decision:    %s by %s at %s", d.To, d.Actor, d.At.UTC().Format(time.RFC3339))
+		if d.Comment != "" {
+			fmt.Fprintf(w, ": %s", d.Comment)
+		}
+		fmt.Fprintln(w)
 	}
 	if s.CardNumber != "" {
 		fmt.Fprintf(w, "  card number: %s\n", s.CardNumber)
@@ -183,6 +187,9 @@ func (o *output) status(s cards.Status, headline string) {
 	}
 	if s.Waiting != "" {
 		fmt.Fprintf(w, "  waiting:     %s\n", strings.TrimPrefix(s.Waiting, "waiting: "))
+	}
+	if op := s.Operation; op != nil && op.Waiting != "" && op.Waiting != s.Waiting {
+		fmt.Fprintf(w, "  waiting:     %s (%s)\n", op.Waiting, op.Type)
 	}
 	for _, ig := range s.Ignored {
 		fmt.Fprintf(w, "  ignored:     %s from %q: %s\n", ig.Signal, ig.Actor, ig.Reason)

@@ -16,6 +16,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/cardflow/cardflow/internal/cardops"
 	"github.com/cardflow/cardflow/internal/cliparse"
@@ -82,6 +83,9 @@ type env struct {
 	// use, or codec.Plaintext; unresolved when there is no key file, so
 	// that connecting refuses.
 	codecKeys string
+	// failures is the failure converter Temporal was dialled with, which
+	// reads the failure messages the worker encodes (waiting lines).
+	failures converter.FailureConverter
 }
 
 // Run parses args, runs the command and returns the exit code.
@@ -132,7 +136,7 @@ func (e *env) temporal() (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.address, e.namespace = opts.HostPort, opts.Namespace
+	e.address, e.namespace, e.failures = opts.HostPort, opts.Namespace, opts.FailureConverter
 	c, err := e.dialPatiently(opts)
 	if err != nil {
 		return nil, err
@@ -189,7 +193,7 @@ func (e *env) ops() (*cardops.Client, error) {
 	}
 	return &cardops.Client{Temporal: cl, TaskQueue: e.g.TaskQueue, Progress: func(line string) {
 		fmt.Fprintln(e.out.stderr, "starter:", line)
-	}, Address: e.address, Namespace: e.namespace, TemporalWait: e.g.TemporalWait, UpdateID: e.updateID}, nil
+	}, Address: e.address, Namespace: e.namespace, TemporalWait: e.g.TemporalWait, UpdateID: e.updateID, Failures: e.failures}, nil
 }
 
 func (e *env) store() (*store.Store, error) {

@@ -109,7 +109,7 @@ const storedNotificationsWait = 2 * time.Second
 // or while the request waits for infrastructure (PostgreSQL may be the one
 // missing), and an unreachable database leaves the status as it is.
 func (e *env) storedNotifications(ctx context.Context, s *cards.Status) {
-	if s.Notifications != nil || s.Waiting != "" || !written(s.State) {
+	if s.Notifications != nil || requestWaits(*s) || !written(s.State) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, storedNotificationsWait)
@@ -122,6 +122,12 @@ func (e *env) storedNotifications(ctx context.Context, s *cards.Status) {
 	if n, err := st.StatusNotifications(ctx, s.ID); err == nil {
 		s.Notifications = n
 	}
+}
+
+// requestWaits says the request (not an operation on the card's lane)
+// waits for infrastructure: the document's waiting is its own.
+func requestWaits(s cards.Status) bool {
+	return s.Waiting != "" && (s.Operation == nil || s.Operation.Waiting != s.Waiting)
 }
 
 // written says a card in state s is in the cards table.

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/cardflow/cardflow/internal/cards"
 	"github.com/cardflow/cardflow/internal/store"
 	"github.com/cardflow/cardflow/internal/testkit"
@@ -20,10 +22,12 @@ import (
 // TestConsoleRequestOrder runs Request multiple cards through the console
 // in headless Chromium (tools/uicheck/console-orders.mjs): an operator
 // searches a new intake of 20 users, ticks them all and starts the order.
-// The worker is stopped as soon as the order is written, so the pages show
-// it running; once the browser has taken those screenshots the worker
-// comes back, and the order page follows the order until it completes by
-// itself. Every user then has one approved card. Screenshots:
+// The test holds the last five users' rows (SELECT ... FOR UPDATE), so
+// their cards cannot be inserted (the insert's foreign key check waits):
+// the pages show the order running with 15 cards done and 5 running. Once
+// the browser has taken those screenshots the rows are let go, and the
+// order page follows the order until it completes by itself. Every user
+// then has one approved card. Screenshots:
 // docs/screenshots/console-orders-running.png, console-orders-completed.png
 // (the Batch orders list) and console-order-*.png (the order's page).
 func TestConsoleRequestOrder(t *testing.T) {
@@ -32,7 +36,7 @@ func TestConsoleRequestOrder(t *testing.T) {
 	node, _ := browserDriver(t)
 	script := filepath.Join(testkit.Root(), "tools", "uicheck", "console-orders.mjs")
 	h := newHarness(t)
-	const intake = 20
+	const intake, held = 20, 5
 	ctx := context.Background()
 	var users []string
 	for i := 1; i <= intake; i++ {
@@ -43,6 +47,17 @@ func TestConsoleRequestOrder(t *testing.T) {
 		}
 		users = append(users, u.ID)
 	}
+	// The last users' rows are held: their Request card waits to insert
+	// the card (and retries, an infrastructure wait) until they are let go.
+	tx, err := h.store.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM users WHERE id = ANY($1) FOR UPDATE`, pq.Array(users[intake-held:])); err != nil {
+		t.Fatal(err)
+	}
+
 	consoleAddr := testkit.FreeAddr(t)
 	consoleURL := "http://" + consoleAddr
 	issuer := testkit.Dex(t, consoleURL+"/auth/callback", "olivia", "alice")
@@ -56,7 +71,7 @@ func TestConsoleRequestOrder(t *testing.T) {
 	runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(runCtx, node, script, "--console", consoleURL, "--issuer", issuer, "--search", "intake",
-		"--users", fmt.Sprint(intake), "--signal", signal, "--out", out)
+		"--users", fmt.Sprint(intake), "--held", fmt.Sprint(held), "--signal", signal, "--out", out)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {
@@ -72,8 +87,6 @@ func TestConsoleRequestOrder(t *testing.T) {
 		t.Fatalf(format, args...)
 	}
 
-	// The order is written by the workflow's first step: stop the worker
-	// then, so that the order stays running for the screenshots.
 	var o store.Order
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		rows, err := h.store.ListOrders(ctx, store.OrderFilter{Limit: 1})
@@ -91,7 +104,6 @@ func TestConsoleRequestOrder(t *testing.T) {
 			fail("no order written within 2 minutes")
 		}
 	}
-	h.stopWorker()
 	h.workflowIDs = append(h.workflowIDs, order.WorkflowID(o.ID))
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		if _, err := os.Stat(signal); err == nil {
@@ -109,8 +121,10 @@ func TestConsoleRequestOrder(t *testing.T) {
 			fail("the running order was not shown within 2 minutes")
 		}
 	}
-	h.startWorker()
-	err := <-ended
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	err = <-ended
 	t.Logf("browser scenarios:\n%s", output.String())
 	if err != nil {
 		t.Fatalf("browser scenarios failed: %v", err)

@@ -1,15 +1,16 @@
 // console-orders.mjs runs Request multiple cards through the console's
 // Batch orders pages in headless Chromium, against the real worker that
-// the Go test (internal/e2e/console_orders_test.go) started and stops
-// mid-order: search users, tick them all, start the order, watch the order
-// page follow it (running, then completed after the worker is back).
+// the Go test (internal/e2e/console_orders_test.go) started: search users,
+// tick them all, start the order, watch the order page follow it (running
+// with --held users' cards held back by the Go test, then completed once
+// they are let go).
 // Screenshots go to --out: console-orders-running.png and
 // console-orders-completed.png (the Batch orders list), console-order-
 // running.png and console-order-completed.png (the order's page). Once the
 // running ones are taken, the script writes --signal, the Go test's cue to
-// start the worker again.
+// let the held users go.
 //
-// Usage: node console-orders.mjs --console URL --issuer URL --search TEXT --users N --signal FILE --out DIR
+// Usage: node console-orders.mjs --console URL --issuer URL --search TEXT --users N --held N --signal FILE --out DIR
 import { openConsole } from "./harness.mjs";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,13 +22,14 @@ const { values: opt } = parseArgs({
     issuer: { type: "string" },
     search: { type: "string" },
     users: { type: "string" },
+    held: { type: "string" },
     signal: { type: "string" },
     password: { type: "string", default: "password" },
     out: { type: "string", default: "docs/screenshots" },
     chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
   },
 });
-for (const k of ["console", "issuer", "search", "users", "signal"]) {
+for (const k of ["console", "issuer", "search", "users", "held", "signal"]) {
   if (!opt[k]) {
     console.error(`console-orders.mjs: --${k} is required`);
     process.exit(2);
@@ -36,6 +38,7 @@ for (const k of ["console", "issuer", "search", "users", "signal"]) {
 mkdirSync(opt.out, { recursive: true });
 const base = opt.console;
 const want = Number(opt.users);
+const held = Number(opt.held);
 
 const { visitAs, step, run } = await openConsole({
   base, issuer: opt.issuer, password: opt.password, executablePath: opt.chromium, timeout: 30000,
@@ -52,6 +55,25 @@ async function expectState(page, want, timeout = 60000) {
     await page.waitForTimeout(250);
   }
 }
+
+// until polls check (which returns "" once it holds, or what it saw)
+// every 250 ms until it holds or timeout passes.
+async function until(what, check, timeout = 60000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const saw = await check();
+    if (saw === "") return;
+    if (Date.now() > deadline) throw new Error(`${what}: ${saw}`);
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+}
+
+// midRun says whether counts (the order page's table or the list's row,
+// as numbers: total, done, failed, skipped, running) are where the Go test
+// holds the order: every card done but the held users', which run.
+const midRun = ([total, done, failed, skipped, running]) =>
+  total === want && done === want - held && failed === 0 && skipped === 0 && running === held;
+const numbers = (cells) => cells.map((c) => Number(c.trim()));
 
 let operator, orderURL, list;
 
@@ -79,12 +101,24 @@ step("an operator ticks users and starts Request multiple cards", async () => {
   await operator.getByText(`of ${want} tried`).first().waitFor();
 });
 
-step("the Batch orders page and the order page show it running", async () => {
-  list = await operator.context().newPage();
-  await list.goto(base + "/orders");
-  await list.locator("table.orders .order-running").first().waitFor();
-  await shot(list, "console-orders-running");
+step("the Batch orders page and the order page show it running, some cards done", async () => {
+  // No reload: the order page polls while the order runs.
+  await until("the order page's counts mid-run", async () => {
+    const c = numbers(await operator.locator("table.counts tbody td").allTextContents().catch(() => []));
+    return midRun(c) ? "" : JSON.stringify(c);
+  });
+  await expectState(operator, "running");
+  await operator.locator("table.items .item-done").first().waitFor();
+  await operator.locator("table.items .item-running").first().waitFor();
   await shot(operator, "console-order-running");
+  list = await operator.context().newPage();
+  await until("the Batch orders list mid-run", async () => {
+    await list.goto(base + "/orders");
+    const row = list.locator("table.orders tbody tr").filter({ has: list.locator(".order-running") });
+    const c = numbers((await row.locator("td").allTextContents().catch(() => [])).slice(3, 8));
+    return midRun(c) ? "" : JSON.stringify(c);
+  });
+  await shot(list, "console-orders-running");
   writeFileSync(opt.signal, "running shown\n");
 });
 

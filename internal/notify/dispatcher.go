@@ -66,6 +66,12 @@ type DispatcherOptions struct {
 	// or the SMTP server failing, working again) and per dropped event;
 	// nil logs nothing.
 	Log *zap.Logger
+	// Backlog, when set, is told each time a claim came back full (more
+	// events are likely due): a worker running several dispatchers pokes
+	// the next one, so that a burst (an expiry sweep's reminders, a batch
+	// order) is shared while a trickle stays with one dispatcher, whose
+	// claims then gather several events each.
+	Backlog func()
 	// Observe, when set, sees every PostgreSQL error the dispatcher meets:
 	// the worker's outage and permission trackers, which then report an
 	// outage or a missing privilege (once) and the dispatcher does not

@@ -98,6 +98,9 @@ func (d *Dispatcher) dispatch(stop, work context.Context) (again bool) {
 			break
 		}
 	}
+	if len(rows) >= d.opts.Batch && d.opts.Backlog != nil {
+		d.opts.Backlog()
+	}
 	again = stop.Err() == nil && (len(rows) >= d.opts.Batch || len(b.release) > 0 || d.poked())
 	if again {
 		d.finished, b.done = b.done, nil

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -477,5 +478,24 @@ func TestASlowBatchPutsBackWhatItHasNotStarted(t *testing.T) {
 	}
 	if byAttempts[1] != 1 || byAttempts[2] != 2 {
 		t.Fatalf("events by the claim they were sent under %v, want the slow one under the first, the two put back under a second", byAttempts)
+	}
+}
+
+// A claim that comes back full tells Backlog (the worker then wakes its
+// next dispatcher to share the burst); one that does not, never.
+func TestFullClaimsReportABacklog(t *testing.T) {
+	w := newWorld(t)
+	const events, batch = 5, 2
+	for range events {
+		w.queue()
+	}
+	var backlog atomic.Int32
+	stop := run(t, w.service(w.config()).Dispatcher(notify.DispatcherOptions{Batch: batch, Poll: time.Hour,
+		Backlog: func() { backlog.Add(1) }}))
+	waitFor(t, 10*time.Second, "outbox emptied", func() bool { return w.outbox() == 0 })
+	stop()
+	// Claims of 2, 2, 1: two full ones.
+	if n := backlog.Load(); n != events/batch {
+		t.Fatalf("Backlog told %d times, want %d (once per full claim)", n, events/batch)
 	}
 }

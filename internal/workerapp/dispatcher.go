@@ -28,11 +28,12 @@ type runningDispatcher struct {
 // workers always have.
 const DefaultDispatchers = 4
 
-// Poke wakes every dispatcher: events were just queued.
+// Poke wakes the first dispatcher: events were just queued. Waking them
+// all made each claim (a write) for the few events one card write queues,
+// four claims where one would do; the others join when a claim comes back
+// full (DispatcherOptions.Backlog) or at their poll.
 func (d *runningDispatcher) Poke() {
-	for _, one := range d.dispatchers {
-		one.Poke()
-	}
+	d.dispatchers[0].Poke()
 }
 
 // startDispatcher runs the dispatcher that sends the e-mails card writes
@@ -50,9 +51,16 @@ func startDispatcher(svc *notify.Service, opts notify.DispatcherOptions, n int, 
 	opts.Observe = observe
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &runningDispatcher{cancel: cancel}
-	for range n {
-		one := svc.Dispatcher(opts)
-		d.dispatchers = append(d.dispatchers, one)
+	for i := range n {
+		// A full claim wakes the next dispatcher, which, if it claims a
+		// full batch too, wakes the one after it.
+		next := (i + 1) % n
+		if n > 1 {
+			opts.Backlog = func() { d.dispatchers[next].Poke() }
+		}
+		d.dispatchers = append(d.dispatchers, svc.Dispatcher(opts))
+	}
+	for _, one := range d.dispatchers {
 		d.done.Go(func() { one.Run(ctx) })
 	}
 	return d

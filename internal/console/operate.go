@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.uber.org/zap"
 
 	"github.com/cardflow/cardflow/internal/cardops"
@@ -222,10 +223,19 @@ func (s *Server) operate(op operation) http.HandlerFunc {
 		switch {
 		case err == nil:
 			s.flash(r, op.done(result))
-		case waitCtx.Err() != nil && r.Context().Err() == nil:
+		case !waitFailed(err):
+			// The operation ended with a refusal or a failure.
+			s.operationRefused(w, r, v, form, err)
+			return
+		case r.Context().Err() == nil:
+			// Started, and still running when the wait ended: its time
+			// ran out, or the wait for its result failed under load (the
+			// operation goes on either way); the card page follows it.
+			if waitCtx.Err() == nil {
+				s.Log.Info("Waiting for the operation failed; it runs on", zap.String("card", v.Card.ID), zap.String("operation", op.Name), zap.Error(err))
+			}
 			s.flash(r, op.running(form.Station))
 		default:
-			s.operationRefused(w, r, v, form, err)
 			return
 		}
 		s.Log.Info("Operation started", zap.String("card", v.Card.ID), zap.String("operation", op.Name), zap.String("operator", operator),
@@ -244,4 +254,15 @@ func (s *Server) operationRefused(w http.ResponseWriter, r *http.Request, v card
 	s.Log.Info("Operation refused", zap.String("card", v.Card.ID), zap.String("operation", form.Kind), zap.String("operator", currentUser(r).ID),
 		zap.String("refusal", ref.Message), zap.Error(err))
 	s.showFormRefusal(w, r, v, form, ref)
+}
+
+// waitFailed reports whether err is the wait's own failure (its time ran
+// out, or Temporal did not answer the long poll) rather than the
+// operation's end: a started operation then runs on.
+func waitFailed(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var svc serviceerror.ServiceError
+	return errors.As(err, &svc)
 }

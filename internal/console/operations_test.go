@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cardflow/cardflow/internal/cardops"
@@ -276,4 +277,21 @@ func TestCardPageShowsTheProducedCard(t *testing.T) {
 	w.event(failed, "failed", "failed", "fail", "print station station-2: CardJam: a card jammed")
 	p = w.as("olivia").get("/cards/" + failed)
 	p.has(t, "Production failed", "print station station-2: CardJam: a card jammed", ">Repeat production</button>")
+}
+
+// A started operation whose wait fails (Temporal does not answer the long
+// poll under load) is shown running, not refused: it goes on, and the
+// card page follows it. A 503 here once broke the deactivation's page.
+func TestAWaitThatFailsShowsTheOperationRunning(t *testing.T) {
+	w := newWorldWith(t, lifecyclePolicy)
+	id := w.cardIn("standard", cardAfter{state: cards.StateActive, station: "station-2", number: "C0000007", gen: 1})
+	olivia := w.as("olivia")
+	w.cards.opEnd = serviceerror.NewUnavailable("the history service did not answer")
+	p := olivia.post("/cards/"+id+"/deactivate", url.Values{"comment": {"on leave"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("deactivate whose wait failed: %d, want 303 to the card page\n%s", p.status, p.body)
+	}
+	if n := len(w.cards.operations()); n != 1 {
+		t.Fatalf("%d operations started, want 1", n)
+	}
 }

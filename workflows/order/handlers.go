@@ -33,6 +33,10 @@ func (o *order) waitingOnly(what string) error {
 		return refuse(cards.ErrInvalidState, "order %s is a request order: it completes by itself once every user is tried; only an issue order can %s", o.in.OrderID, what)
 	case o.busy:
 		return refuse(cards.ErrInvalidState, "order %s is already being repeated or completed; try again in a moment", o.in.OrderID)
+	case o.state == store.OrderRunning && o.ending:
+		// Every item is tried and the round's end is being written: the
+		// handler waits for it (settle) and decides then.
+		return nil
 	case o.state == store.OrderRunning:
 		return refuse(cards.ErrInvalidState, "order %s is still running (%d items not yet ended); it can %s once every item is tried and it waits",
 			o.in.OrderID, o.counts.Running, what)
@@ -54,7 +58,7 @@ func (o *order) validateRepeat(_ workflow.Context, in RepeatInput) error {
 	if err := o.waitingOnly("repeat its failed items"); err != nil {
 		return err
 	}
-	if o.counts.Failed == 0 {
+	if !o.ending && o.counts.Failed == 0 {
 		return refuse(cards.ErrInvalidState, "order %s has no failed items to repeat", o.in.OrderID)
 	}
 	return nil
@@ -63,6 +67,12 @@ func (o *order) validateRepeat(_ workflow.Context, in RepeatInput) error {
 // repeat makes the failed items pending for the next round (on the
 // station given, or each card type's own) and sets the order running.
 func (o *order) repeat(ctx workflow.Context, in RepeatInput) (RepeatResult, error) {
+	if err := o.settle(ctx, "repeat its failed items"); err != nil {
+		return RepeatResult{}, err
+	}
+	if o.counts.Failed == 0 {
+		return RepeatResult{}, refuse(cards.ErrInvalidState, "order %s has no failed items to repeat", o.in.OrderID)
+	}
 	o.busy = true
 	defer func() { o.busy = false }()
 	round := o.round + 1
@@ -89,12 +99,27 @@ func (o *order) validateComplete(_ workflow.Context, in CompleteInput) error {
 
 // complete ends the waiting order: its failed cards stay failed.
 func (o *order) complete(ctx workflow.Context, _ CompleteInput) (Document, error) {
+	if err := o.settle(ctx, "be completed"); err != nil {
+		return o.document(), err
+	}
 	o.busy = true
 	defer func() { o.busy = false }()
 	if err := o.setState(ctx, store.OrderCompleted); err != nil {
 		return o.document(), err
 	}
 	return o.document(), nil
+}
+
+// settle waits until the round's end is written (an update the validator
+// accepted while it was), then checks again that the order waits.
+func (o *order) settle(ctx workflow.Context, what string) error {
+	if !o.ending {
+		return nil
+	}
+	if err := workflow.Await(ctx, func() bool { return !o.ending }); err != nil {
+		return err
+	}
+	return o.waitingOnly(what)
 }
 
 func refuse(errType, format string, args ...any) error {

@@ -72,6 +72,10 @@ type order struct {
 	fetching bool
 	failure  error
 
+	// ending is set while version 2 writes the round's end (its last
+	// progress, then waiting or completed).
+	ending bool
+
 	// busy is set while an update handler writes (repeat, complete).
 	busy bool
 }
@@ -174,6 +178,11 @@ func (o *order) runOrder(ctx workflow.Context) (Document, error) {
 // endRound writes the last progress and decides: an issue order with
 // failed items waits, any other order completes.
 func (o *order) endRound(ctx workflow.Context) error {
+	// Version 2: while the round's end is written, an operator's repeat or
+	// complete (sent as soon as the row shows every item ended) waits for
+	// it instead of being refused as still running.
+	o.ending = o.version >= currentVersion
+	defer func() { o.ending = false }()
 	if err := o.flush(ctx, true); err != nil {
 		return err
 	}

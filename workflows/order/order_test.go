@@ -49,6 +49,8 @@ type book struct {
 	// writeTook and fetchTook are how long a progress write and a page
 	// fetch take on the workflow's clock (0: at once).
 	writeTook, fetchTook time.Duration
+	// stateTook is how long SetOrderState takes (0: at once).
+	stateTook time.Duration
 	// writing is how many progress writes run now, maxWriting the most
 	// at once; writes and fetches are each call, in order.
 	writing, maxWriting int
@@ -207,7 +209,11 @@ func (b *book) mock(env *testsuite.TestWorkflowEnvironment) {
 			}
 			return b.counts(), nil
 		}).Maybe()
-	env.OnActivity(acts.SetOrderState, mock.Anything, mock.Anything).Return(
+	env.OnActivity(acts.SetOrderState, mock.Anything, mock.Anything).AfterFn(func() time.Duration {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return b.stateTook
+	}).Return(
 		func(_ context.Context, in activities.SetOrderStateInput) (store.OrderCounts, error) {
 			b.mu.Lock()
 			defer b.mu.Unlock()
@@ -432,3 +438,27 @@ func send(env *testsuite.TestWorkflowEnvironment, name string, arg any) *sent {
 }
 
 func temporalDataConverter() converter.DataConverter { return converter.GetDefaultDataConverter() }
+
+// Version 2: a repeat sent while the round's end is being written (the
+// row already shows every item ended; the workflow still writes waiting)
+// waits for that write and is taken, not refused as still running.
+func TestRepeatSentWhileTheRoundEndsIsTaken(t *testing.T) {
+	b := newBook(4)
+	b.fail = func(cardID string, round int) bool { return cardID == "c002" && round == 0 }
+	b.stateTook = time.Hour
+	var repeat *sent
+	in := order.Input{OrderID: "o9", Kind: order.KindIssue, Operator: "olivia", Cards: []string{"c001"}, Window: 2}
+	_, doc, err := b.run(t, in, func(env *testsuite.TestWorkflowEnvironment, _ int) {
+		// The items end within seconds; the round's end takes an hour.
+		env.RegisterDelayedCallback(func() {
+			repeat = send(env, order.RepeatUpdate, order.RepeatInput{Operator: "olivia"})
+		}, 30*time.Minute)
+	})
+	require.NoError(t, err)
+	require.NotNil(t, repeat)
+	require.False(t, repeat.rejected, "a repeat while the round ends is taken: %v", repeat.err)
+	require.NoError(t, repeat.err)
+	require.Equal(t, order.RepeatResult{Round: 1, Repeated: 1}, repeat.result)
+	require.Equal(t, store.OrderCompleted, doc.State)
+	require.Equal(t, store.OrderCounts{Total: 4, Done: 4}, doc.Counts)
+}

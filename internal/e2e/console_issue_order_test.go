@@ -1,16 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -78,47 +75,11 @@ func TestConsoleIssueOrder(t *testing.T) {
 	}
 	dir := t.TempDir()
 	shown := filepath.Join(dir, "running-shown")
-	runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, node, script, "--console", consoleURL, "--issuer", issuer, "--station", st.ID,
+	browser := startBrowser(t, node, script, "--console", consoleURL, "--issuer", issuer, "--station", st.ID,
 		"--cards", fmt.Sprint(total), "--signal", shown, "--failure", failure, "--out", out)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- cmd.Wait() }()
-	fail := func(format string, args ...any) {
-		t.Helper()
-		_ = cmd.Process.Kill()
-		<-ended
-		t.Logf("browser scenarios:\n%s", output.String())
-		t.Fatalf(format, args...)
-	}
-	// await polls cond until it holds, the browser ends or 2 minutes pass.
-	await := func(what string, cond func() (bool, string)) {
-		t.Helper()
-		var last string
-		for deadline := time.Now().Add(2 * time.Minute); ; {
-			var ok bool
-			if ok, last = cond(); ok {
-				return
-			}
-			select {
-			case err := <-ended:
-				ended <- err
-				fail("the browser ended before %s (%s): %v", what, last, err)
-			case <-time.After(20 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				fail("not %s within 2 minutes (%s)", what, last)
-			}
-		}
-	}
 
 	var o store.Order
-	await("the order written", func() (bool, string) {
+	browser.await("the order written", func() (bool, string) {
 		rows, err := h.store.ListOrders(ctx, store.OrderFilter{Limit: 1})
 		if err != nil || len(rows) != 1 {
 			return false, fmt.Sprint(rows, err)
@@ -129,13 +90,7 @@ func TestConsoleIssueOrder(t *testing.T) {
 	h.workflowIDs = append(h.workflowIDs, order.WorkflowID(o.ID))
 	// The browser shows the order with two cards done, the failed one,
 	// and the rest running (the station waits for the gate).
-	await("the running order shown", func() (bool, string) {
-		_, err := os.Stat(shown)
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return false, err.Error()
-		}
-		return err == nil, "no signal yet"
-	})
+	browser.awaitSignal("the running order shown", shown)
 	// The CA answers again: the cards waiting for it are produced.
 	select {
 	case <-gate.held:
@@ -143,11 +98,7 @@ func TestConsoleIssueOrder(t *testing.T) {
 		t.Fatal("the running order was shown, but the gate never held a card")
 	}
 	gate.release()
-	err := <-ended
-	t.Logf("browser scenarios:\n%s", output.String())
-	if err != nil {
-		t.Fatalf("browser scenarios failed: %v", err)
-	}
+	browser.finish()
 
 	d, err := h.store.OrderDocument(ctx, o.ID)
 	if err != nil {

@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/lib/pq"
 
@@ -68,67 +64,24 @@ func TestConsoleRequestOrder(t *testing.T) {
 		out = filepath.Join(testkit.Root(), "docs", "screenshots")
 	}
 	signal := filepath.Join(t.TempDir(), "running-shown")
-	runCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(runCtx, node, script, "--console", consoleURL, "--issuer", issuer, "--search", "intake",
+	browser := startBrowser(t, node, script, "--console", consoleURL, "--issuer", issuer, "--search", "intake",
 		"--users", fmt.Sprint(intake), "--held", fmt.Sprint(held), "--signal", signal, "--out", out)
-	var output bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &output, &output
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ended := make(chan error, 1)
-	go func() { ended <- cmd.Wait() }()
-	fail := func(format string, args ...any) {
-		t.Helper()
-		_ = cmd.Process.Kill()
-		<-ended
-		t.Logf("browser scenarios:\n%s", output.String())
-		t.Fatalf(format, args...)
-	}
 
 	var o store.Order
-	for deadline := time.Now().Add(2 * time.Minute); ; {
+	browser.await("any order was written", func() (bool, string) {
 		rows, err := h.store.ListOrders(ctx, store.OrderFilter{Limit: 1})
-		if err == nil && len(rows) == 1 {
-			o = rows[0]
-			break
+		if err != nil || len(rows) != 1 {
+			return false, fmt.Sprint(rows, err)
 		}
-		select {
-		case err := <-ended:
-			ended <- err
-			fail("the browser ended before any order was written: %v", err)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			fail("no order written within 2 minutes")
-		}
-	}
+		o = rows[0]
+		return true, ""
+	})
 	h.workflowIDs = append(h.workflowIDs, order.WorkflowID(o.ID))
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		if _, err := os.Stat(signal); err == nil {
-			break
-		} else if !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-ended:
-			ended <- err
-			fail("the browser ended before the running order was shown: %v", err)
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			fail("the running order was not shown within 2 minutes")
-		}
-	}
+	browser.awaitSignal("the running order was shown", signal)
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	err = <-ended
-	t.Logf("browser scenarios:\n%s", output.String())
-	if err != nil {
-		t.Fatalf("browser scenarios failed: %v", err)
-	}
+	browser.finish()
 
 	d, err := h.store.OrderDocument(ctx, o.ID)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // HistoryShape is what one card's workflows wrote to the Temporal server:
@@ -31,6 +32,10 @@ type HistoryShape struct {
 	Upserts int `json:"searchAttributeUpserts"`
 	Updates int `json:"updates"`
 	Signals int `json:"signals"`
+	// Bytes is the history's encoded size: the server stores and sends
+	// every byte of it, so two shapes with the same events can still cost
+	// it differently.
+	Bytes int `json:"bytes"`
 }
 
 // historyShape waits for the workflow of card to finish (a card's last
@@ -78,6 +83,7 @@ func (h *HistoryShape) count(ctx context.Context, sys Running, id, runID string)
 			return err
 		}
 		h.Events++
+		h.Bytes += proto.Size(ev)
 		switch ev.GetEventType() {
 		case enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
 			h.WorkflowTasks++
@@ -102,6 +108,6 @@ func (h *HistoryShape) count(ctx context.Context, sys Running, id, runID string)
 func printHistories(w io.Writer, hs []HistoryShape) {
 	fmt.Fprintf(w, "\n%-22s %5s %7s %9s %11s %8s %7s %8s %8s %8s\n", "history per card", "runs", "events", "wf tasks", "activities", "markers", "timers", "upserts", "updates", "signals")
 	for _, h := range hs {
-		fmt.Fprintf(w, "%-22s %5d %7d %9d %11d %8d %7d %8d %8d %8d\n", h.System+" "+h.Scenario, h.Runs, h.Events, h.WorkflowTasks, h.Activities, h.Markers, h.Timers, h.Upserts, h.Updates, h.Signals)
+		fmt.Fprintf(w, "%-22s %5d %7d %9d %11d %8d %7d %8d %8d %8d %7d\n", h.System+" "+h.Scenario, h.Runs, h.Events, h.WorkflowTasks, h.Activities, h.Markers, h.Timers, h.Upserts, h.Updates, h.Signals, h.Bytes)
 	}
 }

@@ -115,7 +115,7 @@ func (s *Store) InsertCardOpening(ctx context.Context, c Card, at time.Time, not
 	// One statement, so one transaction and one round trip: the card, its
 	// first audit event and its queued e-mail are written together or not
 	// at all.
-	err = s.DB.GetContext(ctx, &stored, `
+	err = s.getPrepared(ctx, &stored, `
 		WITH ins AS (
 			INSERT INTO cards (id, user_id, card_type, common_name, upn, state, requested_by, workflow_id, approvals_required, created_at, updated_at, write_token)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $14)
@@ -306,7 +306,7 @@ func (s *Store) TransitionCard(ctx context.Context, t Transition) (c Card, chang
 		vote = *t.Vote
 		voteToken = &vote.Token
 	}
-	err = s.DB.GetContext(ctx, &c, `
+	err = s.getPrepared(ctx, &c, `
 		WITH voted AS (
 			INSERT INTO card_events (card_id, at, actor, from_state, to_state, comment, event, write_token)
 			SELECT id, $16, $17, state, state, $18, $19, $20::text FROM cards WHERE id = $1 AND $20::text IS NOT NULL

@@ -58,7 +58,7 @@ const notificationColumns = `card_id, event, recipient, email, message_id, statu
 // the row exists in any other status; row is then what an earlier attempt
 // recorded, and nothing must be sent.
 func (s *Store) ClaimNotification(ctx context.Context, key NotificationKey, email, messageID, claim string) (row NotificationRow, claimed bool, err error) {
-	err = s.DB.GetContext(ctx, &row, `
+	err = s.getPrepared(ctx, &row, `
 		INSERT INTO notifications (card_id, event, recipient, email, message_id, claim, status)
 		VALUES ($1, $2, $3, $4, $5, $6, 'sending')
 		ON CONFLICT (card_id, event, recipient) DO UPDATE
@@ -118,7 +118,7 @@ func (s *Store) RecordNotification(ctx context.Context, key NotificationKey, cla
 		input, queuedAt, attempts, delay = string(requeue.Input), requeue.QueuedAt, requeue.Attempts, requeue.Delay.Seconds()
 	}
 	var row NotificationRow
-	err := s.DB.GetContext(ctx, &row, `
+	err := s.getPrepared(ctx, &row, `
 		WITH rec AS (
 			UPDATE notifications SET status = $4, error = $5, at = now()
 			WHERE card_id = $1 AND event = $2 AND recipient = $3 AND claim = $6
@@ -150,7 +150,7 @@ func (s *Store) RecordNotification(ctx context.Context, key NotificationKey, cla
 // too (the recipient lost their address before the retry). It returns the
 // row as stored and whether this call wrote it.
 func (s *Store) SkipNotification(ctx context.Context, key NotificationKey, messageID, reason string) (row NotificationRow, created bool, err error) {
-	err = s.DB.GetContext(ctx, &row, `
+	err = s.getPrepared(ctx, &row, `
 		INSERT INTO notifications (card_id, event, recipient, message_id, status, error)
 		VALUES ($1, $2, $3, $4, 'skipped', $5)
 		ON CONFLICT (card_id, event, recipient) DO UPDATE

@@ -112,7 +112,7 @@ func NewOutboxClaim() string { return uuid.NewString() }
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration, finished []OutboxKey, claim string) ([]OutboxRow, error) {
 	ids, events, attempts := outboxKeyArrays(finished)
 	var rows []OutboxRow
-	err := s.DB.SelectContext(ctx, &rows, claimOutboxSQL, limit, lease.Seconds(), pq.Array(ids), pq.Array(events), pq.Array(attempts), claim)
+	err := s.selectPrepared(ctx, &rows, claimOutboxSQL, limit, lease.Seconds(), pq.Array(ids), pq.Array(events), pq.Array(attempts), claim)
 	if err != nil {
 		return nil, fmt.Errorf("claim queued notifications: %w", err)
 	}
@@ -149,7 +149,7 @@ func (s *Store) FinishOutbox(ctx context.Context, keys []OutboxKey) (int64, erro
 		return 0, nil
 	}
 	ids, events, attempts := outboxKeyArrays(keys)
-	res, err := s.DB.ExecContext(ctx, `
+	res, err := s.execPrepared(ctx, `
 		DELETE FROM notification_outbox o
 		USING unnest($1::uuid[], $2::text[], $3::int[]) AS d(card_id, event, attempts)
 		WHERE o.card_id = d.card_id AND o.event = d.event AND o.attempts = d.attempts`,

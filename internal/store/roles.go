@@ -35,7 +35,7 @@ func (r userRow) user() cards.User {
 func (s *Store) Users(ctx context.Context, ids ...string) (map[string]cards.User, error) {
 	s.reads.Add(1)
 	var rows []userRow
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+userColumns+` FROM users u WHERE u.id = ANY($1)`, pq.Array(ids))
+	err := s.selectPrepared(ctx, &rows, `SELECT `+userColumns+` FROM users u WHERE u.id = ANY($1)`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read users %s: %w", strings.Join(ids, ", "), err)
 	}
@@ -51,7 +51,7 @@ func (s *Store) Users(ctx context.Context, ids ...string) (map[string]cards.User
 func (s *Store) UsersWithRole(ctx context.Context, role string) ([]cards.User, error) {
 	s.reads.Add(1)
 	var rows []userRow
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+userColumns+` FROM users u
+	err := s.selectPrepared(ctx, &rows, `SELECT `+userColumns+` FROM users u
 		WHERE u.state = 'active' AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1)
 		ORDER BY u.id`, role)
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Store) ApproversAndUsers(ctx context.Context, role string, ids ...strin
 		userRow
 		Holds bool `db:"holds"`
 	}
-	err := s.DB.SelectContext(ctx, &rows, `SELECT `+userColumns+`,
+	err := s.selectPrepared(ctx, &rows, `SELECT `+userColumns+`,
 			u.state = 'active' AND EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = $1) AS holds
 		FROM users u
 		WHERE u.id = ANY($2)

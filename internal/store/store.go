@@ -21,6 +21,9 @@ type Store struct {
 	// statement reads, so that "one transaction per state change" can be
 	// measured, not assumed.
 	writes, reads atomic.Int64
+
+	// statements are the hot statements, prepared (prepared.go).
+	statements preparedStatements
 }
 
 // Counts returns the committed write transactions and the reads so far.
@@ -60,7 +63,10 @@ func Open(ctx context.Context, databaseURL string, pool PoolOptions) (*Store, er
 }
 
 // Close releases the pool.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error {
+	s.closeStatements()
+	return s.DB.Close()
+}
 
 // Redact hides the password in a database URL, for messages and logs.
 func Redact(databaseURL string) string {

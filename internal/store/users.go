@@ -16,7 +16,7 @@ var ErrNoRows = sql.ErrNoRows
 func (s *Store) User(ctx context.Context, id string) (cards.User, error) {
 	s.reads.Add(1)
 	var row userRow
-	err := s.DB.GetContext(ctx, &row, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id)
+	err := s.getPrepared(ctx, &row, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return cards.User{}, ErrNoRows
 	}

@@ -8,9 +8,9 @@
 // not delivered" on purpose.
 //
 // It reads the protocol's framing only (a type byte and a length): the
-// client's Parse and Query messages to recognise the statement, the
-// server's BindComplete and ReadyForQuery to know where its answer starts
-// and ends.
+// client's Parse, Bind and Query messages to recognise the statement (a
+// prepared statement by the name its Parse gave it), the server's
+// BindComplete and ReadyForQuery to know where its answer starts and ends.
 package pgproxy
 
 import (
@@ -189,23 +189,19 @@ func (p *Proxy) clientToServer(client, server net.Conn, d *doom) {
 			break
 		}
 	}
+	// prepared are the connection's named statements: a prepared
+	// statement's text crosses once, in its Parse; each execution names
+	// it in a Bind.
+	prepared := map[string]string{}
 	for {
 		typ, msg, err := readTyped(in)
 		if err != nil {
 			return
 		}
-		if typ == 'P' || typ == 'Q' {
-			body := msg[5:]
-			if typ == 'P' {
-				// Parse: statement name, then the query text.
-				if i := indexZero(body); i >= 0 {
-					body = body[i+1:]
-				}
-			}
-			text := string(body[:max(indexZero(body), 0)])
+		if text, ok := statementRun(typ, msg[5:], prepared); ok {
 			if cut, ok := p.take(text); ok {
 				d.mu.Lock()
-				d.armed, d.afterBind, d.cut = true, typ == 'P', cut
+				d.armed, d.afterBind, d.cut = true, typ != 'Q', cut
 				d.mu.Unlock()
 			}
 		}
@@ -213,6 +209,46 @@ func (p *Proxy) clientToServer(client, server net.Conn, d *doom) {
 			return
 		}
 	}
+}
+
+// statementRun reports the text of the statement a client message runs,
+// if it runs one: a simple Query; the Parse of an unnamed statement, which
+// its Bind follows at once; or the Bind of a named (prepared) statement,
+// whose text an earlier Parse on the connection recorded in prepared. A
+// named statement's own Parse only prepares it and runs nothing.
+func statementRun(typ byte, body []byte, prepared map[string]string) (string, bool) {
+	name, rest, ok := cstring(body)
+	switch {
+	case !ok:
+		return "", false
+	case typ == 'Q':
+		return name, true
+	case typ == 'P':
+		text, _, _ := cstring(rest)
+		if name != "" {
+			prepared[name] = text
+			return "", false
+		}
+		return text, true
+	case typ == 'B':
+		// Bind: the portal's name, then the statement's.
+		stmt, _, ok := cstring(rest)
+		if !ok || stmt == "" {
+			return "", false
+		}
+		text, known := prepared[stmt]
+		return text, known
+	}
+	return "", false
+}
+
+// cstring splits a NUL-terminated string off the front of b.
+func cstring(b []byte) (s string, rest []byte, ok bool) {
+	i := indexZero(b)
+	if i < 0 {
+		return "", b, false
+	}
+	return string(b[:i]), b[i+1:], true
 }
 
 // serverToClient forwards the server's messages, dropping the armed

@@ -22,6 +22,9 @@ type measurements struct {
 	// recent are the last cards of each "system scenario" (at most
 	// activitySampleCards), whose activities the report times.
 	recent map[string][]Card
+	// rounds are the whole-card throughput of each batch, in the order
+	// run, by "system scenario": the i-th of each system is round i.
+	rounds map[string][]float64
 	// unsettled names the batch that did not settle in time; later
 	// batches do not wait again, and the verification fails.
 	unsettled string
@@ -30,7 +33,7 @@ type measurements struct {
 func newMeasurements() *measurements {
 	return &measurements{samples: map[string]*Sample{}, cpu: map[string]map[string]float64{},
 		dbWrites: map[string]float64{}, dbReads: map[string]float64{}, settle: map[string]time.Duration{},
-		last: map[string]Card{}, recent: map[string][]Card{}}
+		last: map[string]Card{}, recent: map[string][]Card{}, rounds: map[string][]float64{}}
 }
 
 func (m *measurements) sample(name string) *Sample {
@@ -109,6 +112,9 @@ func (m *measurements) batch(ctx context.Context, cfg Config, e *Env, procs cpuP
 	}
 	for _, s := range samples {
 		m.sample(s.Name).add(s)
+		if s.Name == opName(b.system, b.scenario.Name(), "card") && s.Wall > 0 {
+			m.rounds[key] = append(m.rounds[key], float64(s.Count)/s.Wall.Seconds())
+		}
 	}
 	return nil
 }
@@ -172,6 +178,10 @@ func (m *measurements) ratio(subject string, scenario CardScenario, against stri
 	c, o := m.sample(opName(subject, name, "card")).summary(), m.sample(opName(against, name, "card")).summary()
 	r := Ratio{Scenario: name, Against: against, Throughput: div(c.Throughput, o.Throughput), P99: div(c.P99ms, o.P99ms),
 		RequestP99: div(p99(subject, "request"), p99(against, "request"))}
+	subjectRounds, otherRounds := m.rounds[subject+" "+name], m.rounds[against+" "+name]
+	for i := range min(len(subjectRounds), len(otherRounds)) {
+		r.PerRound = append(r.PerRound, div(subjectRounds[i], otherRounds[i]))
+	}
 	for step, into := range map[string]*float64{"approve": &r.ApproveP99, "issue": &r.IssueP99, "activate": &r.ActivateP99} {
 		if slices.Contains(scenario.Steps(), step) {
 			*into = div(p99(subject, step), p99(against, step))

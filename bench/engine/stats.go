@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -65,6 +66,10 @@ type Ratio struct {
 	// IssueP99 and ActivateP99 are Issue card's steps (scenario issue).
 	IssueP99    float64 `json:"issueP99Ratio,omitempty"`
 	ActivateP99 float64 `json:"activateP99Ratio,omitempty"`
+	// PerRound is the throughput ratio of each round's batches alone:
+	// its spread says how far one run's Throughput can be trusted (on a
+	// shared 2-core machine the yardstick's own batches vary by a third).
+	PerRound []float64 `json:"throughputRatioPerRound,omitempty"`
 }
 
 // The targets against the headline yardstick (the minimal workflow): at
@@ -107,6 +112,24 @@ func printTable(w io.Writer, subject string, comparisons []Comparison, sums []Su
 			}
 			fmt.Fprintf(w, "%-14s %12.3f %10.3f %12.3f %12s %12s %12s%s\n", r.Scenario, r.Throughput, r.P99, r.RequestP99,
 				step(r.ApproveP99), step(r.IssueP99), step(r.ActivateP99), verdict)
+			if len(r.PerRound) > 1 {
+				fmt.Fprintf(w, "%-14s %s\n", "", perRoundLine(r.PerRound))
+			}
 		}
 	}
+}
+
+// perRoundLine shows the rounds' throughput ratios, their median and
+// range.
+func perRoundLine(ratios []float64) string {
+	parts := make([]string, len(ratios))
+	for i, v := range ratios {
+		parts[i] = fmt.Sprintf("%.2f", v)
+	}
+	sorted := slices.Sorted(slices.Values(ratios))
+	median := sorted[len(sorted)/2]
+	if len(sorted)%2 == 0 {
+		median = (sorted[len(sorted)/2-1] + sorted[len(sorted)/2]) / 2
+	}
+	return fmt.Sprintf("per round: %s (median %.2f, range %.2f–%.2f)", strings.Join(parts, " "), median, sorted[0], sorted[len(sorted)-1])
 }

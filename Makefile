@@ -49,7 +49,7 @@ lint:
 # Re-record the replay-test histories from the integration suite (after an
 # intended, versioned workflow change; keep the old files alongside).
 record-histories:
-	CARDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories/v4 ./scripts/test.sh ./internal/e2e/...
+	CARDFLOW_RECORD_HISTORIES=$(CURDIR)/workflows/testdata/histories/v5 ./scripts/test.sh ./internal/e2e/...
 
 # The Temporal UI in headless Chromium: filtered list and execution page,
 # screenshots into docs/screenshots/.

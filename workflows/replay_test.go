@@ -18,8 +18,10 @@ import (
 
 // TestReplayRecordedHistories replays histories recorded from a real server
 // (make record-histories) against the workflows Register gives the worker.
-// testdata/histories/v4 holds RequestCard executions of its current version
-// (the deciding vote written with the decision); v3 holds those of version
+// testdata/histories/v5 holds RequestCard executions of its current version
+// (the card's writes as local activities); v4 those of version 4 (the
+// deciding vote written with the decision, the writes as regular
+// activities); v3 holds those of version
 // 3 (every vote written by the shared process, workflows/approval), the
 // Order runs of its version 2 and ExpirySweep's; v2 holds those
 // of version 2, which still replay (executions started before version 3
@@ -31,7 +33,7 @@ import (
 // nondeterminism error, before it can break requests already in flight.
 func TestReplayRecordedHistories(t *testing.T) {
 	var files []string
-	for _, dir := range []string{"v2", "v3", "v4"} {
+	for _, dir := range []string{"v2", "v3", "v4", "v5"} {
 		found, err := filepath.Glob(filepath.Join("testdata", "histories", dir, "*.json"))
 		if err != nil {
 			t.Fatal(err)
@@ -138,6 +140,27 @@ func TestVersionsTakeTheirOwnPath(t *testing.T) {
 	}
 	if err := replayAsVersion(t, v4, 3); err == nil {
 		t.Fatal("a version-4 history replayed as version 3: the versions do not take their own paths")
+	}
+
+	// Version 5 writes the card with local activities (markers), version 4
+	// with regular ones (ActivityTaskScheduled): each replayed as the
+	// other must fail.
+	v5, err := os.ReadFile(filepath.Join("testdata", "histories", "v5", "Reject-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact := func(b []byte) string { return strings.Join(strings.Fields(string(b)), "") }
+	if strings.Contains(compact(v5), `"activityType":{"name":"TransitionCard"}`) || strings.Contains(compact(v5), `"activityType":{"name":"PersistCard"}`) {
+		t.Fatal("a version-5 rejection scheduled a regular activity to write the card")
+	}
+	if !strings.Contains(compact(v4), `"activityType":{"name":"TransitionCard"}`) {
+		t.Fatal("a version-4 rejection did not schedule TransitionCard as a regular activity")
+	}
+	if err := replayAsVersion(t, v5, 4); err == nil {
+		t.Fatal("a version-5 history replayed as version 4: the versions do not take their own paths")
+	}
+	if err := replayAsVersion(t, v4, 5); err == nil {
+		t.Fatal("a version-4 history replayed as version 5: the versions do not take their own paths")
 	}
 }
 

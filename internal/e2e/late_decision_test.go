@@ -48,7 +48,7 @@ func TestApprovalCheckedAfterTheTimeoutIsIgnored(t *testing.T) {
 	this := "WorkflowId = '" + wid + "'"
 	// Version 3 (the shared approval process) refuses a late vote without
 	// a change id of its own.
-	h.waitCount(this+" AND TemporalChangeVersion = 'request-card-4'", 1, 20*time.Second)
+	h.waitCount(this+" AND TemporalChangeVersion = 'request-card-5'", 1, 20*time.Second)
 	retired := strings.Replace(requestcard.RetiredVersionsQuery, "ExecutionStatus = 'Running'", this, 1)
 	if n := h.count(retired); n != 0 {
 		t.Fatalf("the retired-versions query lists an execution of the current version (%s)", retired)

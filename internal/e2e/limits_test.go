@@ -182,7 +182,7 @@ func TestSignalJustOverTheLimitIsIgnored(t *testing.T) {
 		st.Ignored[1].Signal != "aprove" {
 		t.Fatalf("status after the signals = %+v; want both ignored, the first for its comment's length, nothing applied", st)
 	}
-	waitForList(t, h.client, "TemporalChangeVersion = 'request-card-4'", wid)
+	waitForList(t, h.client, "TemporalChangeVersion = 'request-card-5'", wid)
 	resp, err := h.client.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
 		Query: requestcard.RetiredVersionsQuery + " AND WorkflowId = '" + wid + "'"})
 	if err != nil || len(resp.GetExecutions()) != 0 {

@@ -161,14 +161,20 @@ func newFixture(t *testing.T, approvers int) *fixture {
 // lean runs the execution as version 2 of RequestCard (its own approval
 // code), as executions started before version 3 do.
 func (f *fixture) lean() {
-	f.env.OnGetVersion("request-card", 2, 4).Return(workflow.Version(2))
+	f.env.OnGetVersion("request-card", 2, 5).Return(workflow.Version(2))
 }
 
 // shared3 runs the execution as version 3 (the shared approval process,
 // every vote written by RecordVote), as executions started before version
 // 4 do.
 func (f *fixture) shared3() {
-	f.env.OnGetVersion("request-card", 2, 4).Return(workflow.Version(3))
+	f.env.OnGetVersion("request-card", 2, 5).Return(workflow.Version(3))
+}
+
+// regularWrites4 runs the execution as version 4 (the card's writes as
+// regular activities), as executions started before version 5 do.
+func (f *fixture) regularWrites4() {
+	f.env.OnGetVersion("request-card", 2, 5).Return(workflow.Version(4))
 }
 
 func (f *fixture) run() (cards.Status, error) {

@@ -48,7 +48,7 @@ func (r *request) prepare(ctx workflow.Context) error {
 		notify = r.queuedNotification(activities.NotifyRequested)
 	}
 	var persisted activities.PersistCardResult
-	if err := r.execute(ctx, step{summary: "Persist card", window: r.policy.RetryFor, waitForCancellation: true}, a.PersistCard, &persisted, activities.PersistCardInput{
+	if err := r.execute(ctx, step{summary: "Persist card", window: r.policy.RetryFor, waitForCancellation: true, local: r.version >= localWritesVersion}, a.PersistCard, &persisted, activities.PersistCardInput{
 		CardID: r.in.CardID, WorkflowID: r.status.WorkflowID, UserID: r.in.UserID, CardType: r.status.CardType,
 		CommonName: r.status.CommonName, UPN: r.status.UPN, State: state, RequestedBy: r.in.RequestedBy,
 		ApprovalsRequired: r.status.ApprovalsRequired, At: at, Notify: notify, OpenApproval: r.openApproval(ctx, at),

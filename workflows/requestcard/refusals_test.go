@@ -77,7 +77,9 @@ func TestDatabaseOutageDuringTheChecksRefusesNothing(t *testing.T) {
 
 func TestWaitingLineWhileRetrying(t *testing.T) {
 	f := newFixture(t, 1)
-	f.persistFailures = 10
+	// Enough failures to outlast the first try (local, 10 s) and the
+	// regular activity's first retries.
+	f.persistFailures = 14
 	var waiting cards.Status
 	f.at(30*time.Second, func() { waiting = f.query() })
 	f.at(5*time.Minute, func() { f.signal(cards.Approve, "alice", "") })

@@ -140,7 +140,7 @@ func (r *request) writeOutcome(ctx workflow.Context) {
 	input.Notify = r.queuedNotification(activities.NotifyDecided)
 	// The card exists: giving up would leave it requested with nobody to
 	// decide it, so the decision is retried until it is written.
-	err := r.execute(writeCtx, step{summary: "Card " + string(r.outcome.To)}, a.TransitionCard, &state, input)
+	err := r.execute(writeCtx, step{summary: "Card " + string(r.outcome.To), local: r.version >= localWritesVersion}, a.TransitionCard, &state, input)
 	var appErr *temporal.ApplicationError
 	switch {
 	case err == nil:

@@ -1,12 +1,15 @@
 package requestcard_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
@@ -275,12 +278,28 @@ func TestWorkflowCancelWhilePersisting(t *testing.T) {
 // does not model WaitForCancellation, so this checks the option itself.)
 func TestPersistCardWaitsForCancellation(t *testing.T) {
 	f := newFixture(t, 0)
+	f.regularWrites4()
 	options := map[string]workflow.ActivityOptions{}
 	f.env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{&activityOptionsSpy{seen: options}}})
 	_, err := f.run()
 	require.NoError(t, err)
 	require.Contains(t, options, "PersistCard")
 	require.True(t, options["PersistCard"].WaitForCancellation, "PersistCard must wait for cancellation")
+}
+
+// From version 5 PersistCard's first try is a local activity, which cannot
+// wait for its cancellation: it runs on a disconnected context instead, so
+// that a cancel arriving mid-insert lets the insert end and the workflow
+// then aborts the card it knows exists.
+func TestALocalPersistIsNotCutShortByACancel(t *testing.T) {
+	f := newFixture(t, 1)
+	f.persistCall.After(3 * time.Second)
+	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, time.Second)
+	_, err := f.run()
+	require.True(t, temporal.IsCanceledError(err), "got %v", err)
+	require.Len(t, f.persisted, 1, "the insert ran to its end")
+	require.Len(t, f.transitions, 1)
+	require.Equal(t, cards.StateAborted, f.transitions[0].To)
 }
 
 type activityOptionsSpy struct {
@@ -355,4 +374,38 @@ func TestSearchAttributesSetAtStartAreNotUpsertedAgain(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, cards.StateApproved, s.State)
 	require.Equal(t, []string{"requested", "approved"}, *states)
+}
+
+// Version 5 writes the card (its insert and its decision) with local
+// activities, inside workflow tasks that run anyway; version 4 executions
+// keep scheduling them as regular activities.
+func TestVersionFiveWritesTheCardWithLocalActivities(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		version4       bool
+		local, regular []string
+	}{
+		{"version 5", false, []string{"PrepareRequest", "PersistCard", "AuthorizeDecision", "TransitionCard"}, nil},
+		{"version 4", true, []string{"PrepareRequest", "AuthorizeDecision"}, []string{"PersistCard", "TransitionCard"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, 1)
+			if c.version4 {
+				f.regularWrites4()
+			}
+			var local, regular []string
+			f.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+				local = append(local, info.ActivityType.Name)
+			})
+			f.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+				regular = append(regular, info.ActivityType.Name)
+			})
+			f.at(time.Minute, func() { f.decide(cards.Approve, "alice", "ok") })
+			s, err := f.run()
+			require.NoError(t, err)
+			require.Equal(t, cards.StateApproved, s.State)
+			require.Equal(t, c.local, local)
+			require.Equal(t, c.regular, regular)
+		})
+	}
 }

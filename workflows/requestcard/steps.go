@@ -20,8 +20,9 @@ type step struct {
 	// summary names the step for people: activity summaries in the UI,
 	// the status's waiting line, and error messages.
 	summary string
-	// local runs the first try as a local activity (reads: cheap, no
-	// history event when all goes well).
+	// local runs the first try as a local activity (the reads, and from
+	// version 5 the writes: cheap, one marker when all goes well, inside
+	// a workflow task that runs anyway).
 	local bool
 	// window is how long infrastructure errors are retried after the first
 	// try; zero retries until it works.
@@ -30,7 +31,10 @@ type step struct {
 	// first if the failing step was the one meant to resolve it.
 	windowFromPolicy bool
 	// waitForCancellation lets a cancelled attempt finish before the
-	// workflow goes on (a cancelled insert may still commit).
+	// workflow goes on (a cancelled insert may still commit). A local
+	// first try cannot wait for its cancellation, so it runs on a
+	// disconnected context: it is not cancelled at all, and the workflow
+	// learns whether the write happened.
 	waitForCancellation bool
 }
 
@@ -42,12 +46,16 @@ type step struct {
 func (r *request) execute(ctx workflow.Context, s step, activity any, result any, args ...any) error {
 	var err error
 	if s.local {
-		local := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		tryCtx := ctx
+		if s.waitForCancellation {
+			tryCtx, _ = workflow.NewDisconnectedContext(ctx)
+		}
+		local := workflow.WithLocalActivityOptions(tryCtx, workflow.LocalActivityOptions{
 			ScheduleToCloseTimeout: firstTry,
 			StartToCloseTimeout:    5 * time.Second,
 			RetryPolicy:            &temporal.RetryPolicy{InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 2 * time.Second},
 		})
-		err = workflow.ExecuteLocalActivity(local, activity, args...).Get(ctx, result)
+		err = workflow.ExecuteLocalActivity(local, activity, args...).Get(tryCtx, result)
 	} else {
 		err = workflow.ExecuteActivity(r.activityOptions(ctx, s, firstTry), activity, args...).Get(ctx, result)
 	}

@@ -1,8 +1,6 @@
 package faults
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cardflow/cardflow/internal/cards"
-	"github.com/cardflow/cardflow/internal/startercmd"
 	"github.com/cardflow/cardflow/internal/testkit"
 	"github.com/cardflow/cardflow/workflows/cardstate"
 )
@@ -18,17 +15,7 @@ import (
 // textStarter runs the real starter code in the background as a person
 // at a terminal does: without --json, so that it prints progress lines.
 func (w *world) textStarter(args ...string) *pending {
-	full := append([]string{"--temporal-address", w.temporal, "--task-queue", w.taskQueue, "--database-url", w.databaseURL,
-		"--timeout", "100s", "--temporal-wait", "60s", "--codec-keys", "none"}, args...)
-	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &testkit.Buffer{}}}
-	go func() {
-		defer close(p.done)
-		start := time.Now()
-		var stdout bytes.Buffer
-		p.run.code = startercmd.Run(context.Background(), full, &stdout, p.run.stderr)
-		p.run.stdout, p.run.took = stdout.String(), time.Since(start)
-	}()
-	return p
+	return w.runStarter(w.temporal, false, args)
 }
 
 // statusOf runs `starter status --card ID --json` and decodes it.

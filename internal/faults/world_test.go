@@ -69,10 +69,22 @@ type run struct {
 	took   time.Duration
 }
 
-// starter runs the real starter code in the background against temporal.
+// starter runs the real starter code in the background against temporal,
+// answering in JSON.
 func (w *world) starter(temporal string, args ...string) *pending {
-	full := append([]string{"--temporal-address", temporal, "--task-queue", w.taskQueue, "--database-url", w.databaseURL,
-		"--timeout", "100s", "--temporal-wait", "60s", "--json", "--codec-keys", "none"}, args...)
+	return w.runStarter(temporal, true, args)
+}
+
+// runStarter runs the real starter code in the background against
+// temporal, with --json when jsonOut (else as a person at a terminal sees
+// it, progress lines included).
+func (w *world) runStarter(temporal string, jsonOut bool, args []string) *pending {
+	common := []string{"--temporal-address", temporal, "--task-queue", w.taskQueue, "--database-url", w.databaseURL,
+		"--timeout", "100s", "--temporal-wait", "60s", "--codec-keys", "none"}
+	if jsonOut {
+		common = append(common, "--json")
+	}
+	full := append(common, args...)
 	p := &pending{done: make(chan struct{}), run: run{args: args, stderr: &testkit.Buffer{}}}
 	go func() {
 		defer close(p.done)

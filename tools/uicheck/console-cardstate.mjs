@@ -10,30 +10,10 @@
 //        --waiting N --page-size N --out DIR
 //   --waiting   open request approvals alice may decide besides the deactivation
 //   --page-size the Inbox's page size (internal/inbox.PageSize)
-import { openConsole } from "./harness.mjs";
-import { mkdirSync } from "node:fs";
+import { consoleOptions, openConsole } from "./harness.mjs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 
-const { values: opt } = parseArgs({
-  options: {
-    console: { type: "string" },
-    issuer: { type: "string" },
-    card: { type: "string" },
-    waiting: { type: "string" },
-    "page-size": { type: "string" },
-    password: { type: "string", default: "password" },
-    out: { type: "string", default: "docs/screenshots" },
-    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
-  },
-});
-for (const k of ["console", "issuer", "card", "waiting", "page-size"]) {
-  if (!opt[k]) {
-    console.error(`console-cardstate.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-mkdirSync(opt.out, { recursive: true });
+const opt = consoleOptions("console-cardstate.mjs", ["card", "waiting", "page-size"]);
 const base = opt.console;
 const cardPath = `/cards/${opt.card}`;
 const waiting = Number(opt.waiting);

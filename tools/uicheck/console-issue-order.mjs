@@ -15,31 +15,11 @@
 //
 // Usage: node console-issue-order.mjs --console URL --issuer URL --station ID --cards N
 //          --signal FILE --failure TEXT --out DIR
-import { openConsole } from "./harness.mjs";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { consoleOptions, openConsole } from "./harness.mjs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 
-const { values: opt } = parseArgs({
-  options: {
-    console: { type: "string" },
-    issuer: { type: "string" },
-    station: { type: "string" },
-    cards: { type: "string" },
-    signal: { type: "string" },
-    failure: { type: "string" },
-    password: { type: "string", default: "password" },
-    out: { type: "string", default: "docs/screenshots" },
-    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
-  },
-});
-for (const k of ["console", "issuer", "station", "cards", "signal", "failure"]) {
-  if (!opt[k]) {
-    console.error(`console-issue-order.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-mkdirSync(opt.out, { recursive: true });
+const opt = consoleOptions("console-issue-order.mjs", ["station", "cards", "signal", "failure"]);
 const base = opt.console;
 const want = Number(opt.cards);
 

@@ -5,28 +5,10 @@
 // screenshots go to --out as card-*.png.
 //
 // Usage: node console-issue.mjs --console URL --issuer URL --card ID --out DIR
-import { openConsole } from "./harness.mjs";
-import { mkdirSync } from "node:fs";
+import { consoleOptions, openConsole } from "./harness.mjs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 
-const { values: opt } = parseArgs({
-  options: {
-    console: { type: "string" },
-    issuer: { type: "string" },
-    card: { type: "string" },
-    password: { type: "string", default: "password" },
-    out: { type: "string", default: "docs/screenshots" },
-    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
-  },
-});
-for (const k of ["console", "issuer", "card"]) {
-  if (!opt[k]) {
-    console.error(`console-issue.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-mkdirSync(opt.out, { recursive: true });
+const opt = consoleOptions("console-issue.mjs", ["card"]);
 const base = opt.console;
 const cardPath = `/cards/${opt.card}`;
 

@@ -11,31 +11,11 @@
 // let the held users go.
 //
 // Usage: node console-orders.mjs --console URL --issuer URL --search TEXT --users N --held N --signal FILE --out DIR
-import { openConsole } from "./harness.mjs";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { consoleOptions, openConsole } from "./harness.mjs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 
-const { values: opt } = parseArgs({
-  options: {
-    console: { type: "string" },
-    issuer: { type: "string" },
-    search: { type: "string" },
-    users: { type: "string" },
-    held: { type: "string" },
-    signal: { type: "string" },
-    password: { type: "string", default: "password" },
-    out: { type: "string", default: "docs/screenshots" },
-    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
-  },
-});
-for (const k of ["console", "issuer", "search", "users", "held", "signal"]) {
-  if (!opt[k]) {
-    console.error(`console-orders.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-mkdirSync(opt.out, { recursive: true });
+const opt = consoleOptions("console-orders.mjs", ["search", "users", "held", "signal"]);
 const base = opt.console;
 const want = Number(opt.users);
 const held = Number(opt.held);

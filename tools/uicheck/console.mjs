@@ -6,31 +6,10 @@
 //
 // Usage: node console.mjs --console URL --issuer URL --attacker URL
 //        --reject-card ID --cancel-card ID --waiting-card ID --out DIR
-import { openConsole } from "./harness.mjs";
-import { mkdirSync } from "node:fs";
+import { consoleOptions, openConsole } from "./harness.mjs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 
-const { values: opt } = parseArgs({
-  options: {
-    console: { type: "string" },
-    issuer: { type: "string" },
-    attacker: { type: "string" },
-    "reject-card": { type: "string" },
-    "cancel-card": { type: "string" },
-    "waiting-card": { type: "string" },
-    password: { type: "string", default: "password" },
-    out: { type: "string", default: "docs/screenshots" },
-    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
-  },
-});
-for (const k of ["console", "issuer", "attacker", "reject-card", "cancel-card", "waiting-card"]) {
-  if (!opt[k]) {
-    console.error(`console.mjs: --${k} is required`);
-    process.exit(2);
-  }
-}
-mkdirSync(opt.out, { recursive: true });
+const opt = consoleOptions("console.mjs", ["attacker", "reject-card", "cancel-card", "waiting-card"]);
 const base = opt.console;
 
 const { person, visitAs, step, run } = await openConsole({

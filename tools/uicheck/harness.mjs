@@ -5,6 +5,32 @@
 // page's browser errors checked at the end: a Content-Security-Policy
 // violation (an inline script or style) or a script error fails the run.
 import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { parseArgs } from "node:util";
+
+// consoleOptions parses a console check's flags: those every check takes
+// (--console, --issuer, --password, --out, --chromium) and its own (all
+// strings, all required). A missing one ends the script with exit code 2,
+// naming it; the screenshot folder --out is made.
+export function consoleOptions(script, own) {
+  const options = {
+    console: { type: "string" },
+    issuer: { type: "string" },
+    password: { type: "string", default: "password" },
+    out: { type: "string", default: "docs/screenshots" },
+    chromium: { type: "string", default: process.env.CHROMIUM || "/usr/bin/chromium" },
+  };
+  for (const k of own) options[k] = { type: "string" };
+  const { values: opt } = parseArgs({ options });
+  for (const k of ["console", "issuer", ...own]) {
+    if (!opt[k]) {
+      console.error(`${script}: --${k} is required`);
+      process.exit(2);
+    }
+  }
+  mkdirSync(opt.out, { recursive: true });
+  return opt;
+}
 
 // openConsole starts the browser for a check of the console at base, whose
 // sign-in goes through issuer; timeout is each page's default wait.
